@@ -1,0 +1,2 @@
+//! tower-bots: N simulated players over real QUIC.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Tower's Rust client: connect, handshake, floor proof, inputs, snapshots, interpolation and prediction.

@@ -1,0 +1,1 @@
+//! C ABI over procgen and the Rust client, for the Unreal plugin.

@@ -1,0 +1,1 @@
+//! Tower wire protocol: control messages (protobuf), datagram codecs, quantization and the snapshot delta codec. Pure, no I/O.
