@@ -186,3 +186,13 @@ impl Backends {
 //       pub async fn flush(&self, timeout: Duration) -> usize;         // waits for the queue; returns saves still pending
 //       pub fn pending(&self) -> usize;
 //   }
+//
+//   /// `[nakama]` section of the server config (serde, from TOML/env). Absent => dev mode.
+//   #[derive(Clone, Debug, Deserialize, Serialize)]
+//   pub struct NakamaConfig { grpc_url, http_key, ticket_key, server_id, public_host,
+//                             public_port, cert_fingerprint, capacity, heartbeat_secs, .. }
+//   /// Connects to Nakama, registers this game server and keeps heartbeating it (with the
+//   /// live player count read from `players`), and returns Nakama-backed Backends
+//   /// (ticket auth bound to `server_id`, storage, leaderboard).
+//   pub async fn nakama_backends(cfg: &NakamaConfig, players: Arc<AtomicU32>)
+//       -> Result<(Backends, tokio::task::JoinHandle<()>), MetaError>;
