@@ -1,1 +1,33 @@
-//! C ABI over procgen and the Rust client, for the Unreal plugin.
+//! C ABI over `procgen` (and, in `client`, the Rust game client) for the Unreal plugin.
+//!
+//! Every exported function catches panics, returns a [`TowerStatus`], and leaves a readable
+//! message for [`tower_last_error`] when it fails. Handles are opaque ids checked against a
+//! registry, so a stale, forged or double-freed handle is an error, never a crash. The
+//! header `include/tower.h` is generated from these sources by cbindgen (`cbindgen.toml`)
+//! and checked by `tests/header.rs`.
+
+mod error;
+mod floor;
+mod registry;
+
+pub use error::{TowerStatus, tower_last_error, tower_status_name};
+pub use floor::{
+    TowerFloorHandle, TowerFloorInfo, TowerSpawn, TowerSpawnKind, TowerTile, tower_floor_encode,
+    tower_floor_free, tower_floor_generate, tower_floor_generate_sized, tower_floor_hash,
+    tower_floor_height, tower_floor_info, tower_floor_spawns, tower_floor_tiles,
+    tower_floor_verify, tower_floor_width, tower_generator_version,
+};
+
+/// Version of this C ABI. Bumped on any incompatible change to `tower.h`; a host compares
+/// `tower_abi_version()` with this header constant before calling anything else.
+pub const TOWER_ABI_VERSION: u32 = 1;
+
+/// Length in bytes of a floor hash (SHA3-256).
+pub const TOWER_HASH_LEN: usize = 32;
+
+/// The ABI version the library was built with; compare with `TOWER_ABI_VERSION` from the
+/// header the host was compiled against. Never fails.
+#[unsafe(no_mangle)]
+pub extern "C" fn tower_abi_version() -> u32 {
+    TOWER_ABI_VERSION
+}

@@ -1,1 +1,43 @@
-//! Tower wire protocol: control messages (protobuf), datagram codecs, quantization and the snapshot delta codec. Pure, no I/O.
+//! Tower wire protocol: control messages (protobuf), datagram codecs, quantization and the
+//! snapshot delta codec. Everything here is pure: bytes in, values out, no I/O and no
+//! clock; every decoder returns an error (never panics) on malformed input.
+//!
+//! See docs/protocol.md for the byte layouts and the reasons behind them.
+
+pub mod bits;
+pub mod control;
+pub mod datagram;
+pub mod fragment;
+pub mod framing;
+pub mod history;
+pub mod input;
+pub mod snapshot;
+pub mod varint;
+
+/// Generated protobuf types of `proto/tower.proto` (package `tower.v1`).
+#[allow(clippy::all, missing_docs)]
+pub mod pb {
+    include!(concat!(env!("OUT_DIR"), "/tower.v1.rs"));
+}
+
+pub use control::{
+    ControlError, HASH_LEN, decode_client, decode_server, encode_client, encode_server,
+};
+pub use datagram::{DatagramKind, DatagramKindError};
+pub use fragment::{Fragment, FragmentError, MAX_FRAGMENTS, Reassembler, packetize};
+pub use framing::{FrameDecoder, FrameError, MAX_FRAME_LEN, encode_frame};
+pub use history::{DEFAULT_HISTORY, SnapshotHistory};
+pub use input::{Buttons, InputCmd, InputDatagram, InputError, MAX_INPUTS_PER_DATAGRAM};
+pub use snapshot::{
+    EntityFlags, EntityKind, EntitySet, EntityState, MAX_SNAPSHOT_ENTITIES, Snapshot,
+    SnapshotError, SnapshotHeader, decode_header, decode_snapshot, encode_snapshot,
+};
+
+/// Version carried in `Hello.protocol_version`; the server rejects any other.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// TLS ALPN protocol id of Tower over QUIC.
+pub const ALPN: &[u8] = b"tower/1";
+
+/// Snapshot and input sequence numbers start at 1; 0 means "none".
+pub const NO_SEQ: u32 = 0;

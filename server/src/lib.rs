@@ -1,1 +1,10 @@
-//! Tower's authoritative game server: a sans-IO bevy_ecs game core and a quinn/tokio network shell.
+//! Tower's authoritative game server.
+//!
+//! [`core`] is the game: it has no sockets and no clock (a `bevy_ecs` world stepped one tick
+//! at a time with that tick's events, like quinn-proto for QUIC), so tests drive it tick by
+//! tick. The shell around it ([`shell`], [`tls`], [`metrics`]) owns the sockets, the timer and
+//! the randomness, and turns connections into core events and core outputs into packets.
+
+pub mod core;
+
+pub use core::{ClientEvent, ControlOut, CoreStats, GameCore, Rules, Snapshot, TickOutput};

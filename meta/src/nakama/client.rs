@@ -1,0 +1,96 @@
+//! Thin gRPC shell over Nakama's `nakama.api.Nakama` service (our subset, see
+//! `meta/proto/nakama_api.proto`).
+
+use super::MetaError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Request};
+
+#[allow(clippy::all, clippy::unwrap_used)]
+pub(crate) mod pb {
+    tonic::include_proto!("nakama.api");
+}
+
+/// Why a call to Nakama failed.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum RpcError {
+    /// Nakama could not be reached or failed transiently: worth retrying.
+    #[error("nakama unavailable: {0}")]
+    Unavailable(String),
+    /// Nakama (or one of our modules) refused the call: retrying will not help.
+    #[error("nakama refused the call ({code:?}): {message}")]
+    Refused { code: Code, message: String },
+    /// The answer did not have the expected shape.
+    #[error("unexpected answer from nakama: {0}")]
+    BadAnswer(String),
+}
+
+impl From<tonic::Status> for RpcError {
+    fn from(status: tonic::Status) -> RpcError {
+        match status.code() {
+            Code::Unavailable
+            | Code::DeadlineExceeded
+            | Code::Cancelled
+            | Code::Unknown
+            | Code::Aborted
+            | Code::ResourceExhausted
+            | Code::Internal => RpcError::Unavailable(status.message().to_owned()),
+            code => RpcError::Refused { code, message: status.message().to_owned() },
+        }
+    }
+}
+
+/// A cheap-to-clone Nakama client: runtime RPCs with the http_key, and session checks.
+#[derive(Clone)]
+pub struct NakamaClient {
+    grpc: pb::nakama_client::NakamaClient<Channel>,
+    http_key: String,
+}
+
+impl NakamaClient {
+    /// Prepares a client; the connection is made on first use and re-made after Nakama
+    /// restarts.
+    pub fn connect_lazy(url: &str, http_key: &str, timeout: Duration) -> Result<Self, MetaError> {
+        let endpoint = Endpoint::from_shared(url.to_owned())
+            .map_err(|e| MetaError::Config(format!("grpc_url {url:?}: {e}")))?
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .tcp_nodelay(true);
+        Ok(NakamaClient {
+            grpc: pb::nakama_client::NakamaClient::new(endpoint.connect_lazy()),
+            http_key: http_key.to_owned(),
+        })
+    }
+
+    /// Calls a runtime RPC authenticated by the http_key, with JSON in and out.
+    pub async fn rpc<Req: Serialize + ?Sized, Resp: DeserializeOwned>(
+        &self,
+        id: &str,
+        request: &Req,
+    ) -> Result<Resp, RpcError> {
+        let payload = serde_json::to_string(request)
+            .map_err(|e| RpcError::BadAnswer(format!("cannot encode request: {e}")))?;
+        let rpc = pb::Rpc { id: id.to_owned(), payload, http_key: self.http_key.clone() };
+        let answer = self.grpc.clone().rpc_func(Request::new(rpc)).await?.into_inner();
+        serde_json::from_str(&answer.payload)
+            .map_err(|e| RpcError::BadAnswer(format!("{id}: {e}: {:?}", answer.payload)))
+    }
+
+    /// The (user id, username) of a live session; `Refused(Unauthenticated)` if the token
+    /// is invalid, expired or logged out.
+    pub async fn session_account(&self, session_token: &str) -> Result<(String, String), RpcError> {
+        let mut request = Request::new(());
+        let bearer = format!("Bearer {session_token}")
+            .parse()
+            .map_err(|_| RpcError::Refused {
+                code: Code::Unauthenticated,
+                message: "session token is not valid header text".into(),
+            })?;
+        request.metadata_mut().insert("authorization", bearer);
+        let account = self.grpc.clone().get_account(request).await?.into_inner();
+        let user = account.user.ok_or_else(|| RpcError::BadAnswer("account without user".into()))?;
+        Ok((user.id, user.username))
+    }
+}

@@ -1,0 +1,34 @@
+--[[
+Leaderboards, both authoritative (clients can read them, only this module writes them):
+  tower_highest_floor        one record per player, the highest floor reached ("best");
+  tower_guild_highest_floor  one record per guild (owner = group id, username = group
+                             name): the highest floor reached by any member.
+The game server reports a new highest floor with the http_key RPC tower_leaderboard_submit.
+]]
+
+local nk = require("nakama")
+local common = require("tower_common")
+local guild = require("tower_guild")
+
+local PLAYERS = "tower_highest_floor"
+local GUILDS = "tower_guild_highest_floor"
+
+nk.leaderboard_create(PLAYERS, true, "desc", "best", "", { game = "tower" })
+nk.leaderboard_create(GUILDS, true, "desc", "best", "", { game = "tower" })
+
+local function submit(context, payload)
+  common.require_server(context)
+  local p = common.decode(payload)
+  local user_id = common.user_id_field(p, "user_id")
+  local username = common.string_field(p, "username", 128)
+  local floor = common.count_field(p, "floor", 1000000000)
+  local g = guild.of_user(user_id)
+  nk.leaderboard_record_write(PLAYERS, user_id, username, floor, 0,
+    { guild = g and g.name or "" })
+  if g ~= nil then
+    nk.leaderboard_record_write(GUILDS, g.id, g.name, floor, 0, { last_member = username })
+  end
+  return nk.json_encode({ floor = floor, guild = g and g.name or "" })
+end
+
+nk.register_rpc(submit, "tower_leaderboard_submit")

@@ -1,0 +1,64 @@
+--[[
+Matchmaker → game server. Players join Nakama's own matchmaker over the realtime socket
+(matchmaker_add). When Nakama forms a match, this hook picks the least-loaded live game
+server and sends EACH matched user a notification (code 100) with the server's address,
+port and certificate fingerprint and a ticket of their own: an HS256 JWT signed with the
+key shared with the game servers (runtime env tower_ticket_key), valid for at most 60 s,
+naming the user (sub, usr), the server (srv) and a unique id (jti, for replay protection).
+With no live server, every user gets a notification with code 101 instead of silence.
+]]
+
+local nk = require("nakama")
+local common = require("tower_common")
+local registry = require("tower_registry")
+
+local CODE_TICKET = 100
+local CODE_NO_SERVER = 101
+local MAX_TICKET_TTL_SEC = 60
+local DEFAULT_TICKET_TTL_SEC = 30
+
+local function ticket_ttl_sec(context)
+  local ttl = common.env_number(context, "tower_ticket_ttl_sec", DEFAULT_TICKET_TTL_SEC)
+  return math.min(math.floor(ttl), MAX_TICKET_TTL_SEC)
+end
+
+local function matched(context, entries)
+  local key = context.env and context.env["tower_ticket_key"]
+  local server = registry.least_loaded(registry.list(context))
+  if key == nil or key == "" or server == nil then
+    local reason = server == nil and "no game server is live; try again shortly"
+      or "the matchmaker has no ticket key (runtime env tower_ticket_key)"
+    nk.logger_warn("tower matchmaker: " .. reason)
+    for _, e in ipairs(entries) do
+      nk.notification_send(e.presence.user_id, "tower: no game server",
+        { reason = reason }, CODE_NO_SERVER, "", false)
+    end
+    return nil
+  end
+
+  local now_sec = math.floor(common.now_ms() / 1000)
+  local ttl = ticket_ttl_sec(context)
+  for _, e in ipairs(entries) do
+    local ticket = nk.jwt_generate("HS256", key, {
+      sub = e.presence.user_id,
+      usr = e.presence.username,
+      srv = server.id,
+      jti = nk.uuid_v4(),
+      iat = now_sec,
+      exp = now_sec + ttl,
+    })
+    nk.notification_send(e.presence.user_id, "tower: match ready", {
+      server_id = server.id,
+      address = server.address,
+      port = server.port,
+      fingerprint = server.fingerprint,
+      ticket = ticket,
+      expires_at = now_sec + ttl,
+    }, CODE_TICKET, "", false)
+  end
+  registry.reserve(server, #entries)
+  nk.logger_info(string.format("tower matchmaker: %d player(s) sent to %s", #entries, server.id))
+  return nil
+end
+
+nk.register_matchmaker_matched(matched)

@@ -1,0 +1,184 @@
+//! Baseline bookkeeping shared by both ends, so the delta rules live in one place.
+//!
+//! The server keeps one [`SnapshotHistory`] per client holding what it *sent*; the client's
+//! acks (carried by every Input datagram) pick the baseline of the next delta. The client
+//! keeps one holding what it *decoded*, and resolves each delta's baseline from it.
+
+use crate::snapshot::{self, EntitySet, Snapshot, SnapshotError};
+use std::collections::VecDeque;
+
+/// Default number of snapshots kept (2 s at 30 Hz).
+pub const DEFAULT_HISTORY: usize = 64;
+
+#[derive(Debug)]
+pub struct SnapshotHistory {
+    /// Sorted by seq, oldest first.
+    ring: VecDeque<(u32, EntitySet)>,
+    capacity: usize,
+    acked: Option<u32>,
+}
+
+impl Default for SnapshotHistory {
+    fn default() -> Self {
+        Self::new(DEFAULT_HISTORY)
+    }
+}
+
+impl SnapshotHistory {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            ring: VecDeque::with_capacity(capacity.max(1)),
+            capacity: capacity.max(1),
+            acked: None,
+        }
+    }
+
+    /// Stores the state of snapshot `seq` (replacing an entry with the same seq), evicting
+    /// the oldest entry beyond the capacity.
+    pub fn insert(&mut self, seq: u32, entities: EntitySet) {
+        match self.ring.binary_search_by_key(&seq, |(s, _)| *s) {
+            Ok(i) => self.ring[i].1 = entities,
+            Err(i) => self.ring.insert(i, (seq, entities)),
+        }
+        while self.ring.len() > self.capacity {
+            self.ring.pop_front();
+        }
+    }
+
+    pub fn get(&self, seq: u32) -> Option<&EntitySet> {
+        let i = self.ring.binary_search_by_key(&seq, |(s, _)| *s).ok()?;
+        Some(&self.ring[i].1)
+    }
+
+    /// The newest stored snapshot.
+    pub fn newest(&self) -> Option<(u32, &EntitySet)> {
+        self.ring.back().map(|(s, e)| (*s, e))
+    }
+
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.ring.clear();
+        self.acked = None;
+    }
+
+    // ---- server side -------------------------------------------------------------------
+
+    /// Records a client's ack. Acks of unknown (evicted or never sent) seqs and stale acks
+    /// are ignored; entries older than the ack can never be a baseline again and are dropped.
+    pub fn ack(&mut self, seq: u32) {
+        if self.acked.is_some_and(|a| seq <= a) || self.get(seq).is_none() {
+            return;
+        }
+        self.acked = Some(seq);
+        while self.ring.front().is_some_and(|(s, _)| *s < seq) {
+            self.ring.pop_front();
+        }
+    }
+
+    /// The baseline for the next snapshot: the newest acked state still held, `None` means
+    /// send a full snapshot.
+    pub fn baseline(&self) -> Option<(u32, &EntitySet)> {
+        let seq = self.acked?;
+        self.get(seq).map(|e| (seq, e))
+    }
+
+    /// Encodes `current` against the acked baseline and records it as sent.
+    pub fn encode_and_record(
+        &mut self,
+        seq: u32,
+        last_input_seq: u32,
+        current: EntitySet,
+    ) -> Result<Vec<u8>, SnapshotError> {
+        let payload = snapshot::encode_snapshot(seq, last_input_seq, self.baseline(), &current)?;
+        self.insert(seq, current);
+        Ok(payload)
+    }
+
+    // ---- client side -------------------------------------------------------------------
+
+    /// Decodes a snapshot payload against the stored baseline and stores the result.
+    pub fn decode_and_record(&mut self, payload: &[u8]) -> Result<Snapshot, SnapshotError> {
+        let snap = snapshot::decode_snapshot(payload, |seq| self.get(seq))?;
+        self.insert(snap.header.seq, snap.entities.clone());
+        Ok(snap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::snapshot::{EntityFlags, EntityKind, EntityState};
+
+    fn world(t: i32) -> EntitySet {
+        (1..=5)
+            .map(|id| EntityState {
+                id,
+                kind: EntityKind::Monster,
+                x: t * 10 * id as i32,
+                y: 0,
+                health: 50,
+                flags: EntityFlags::default(),
+                guild: 0,
+            })
+            .collect()
+    }
+
+    /// Server and client histories in lock-step with loss and late acks.
+    #[test]
+    fn server_and_client_stay_in_sync_under_loss() {
+        let mut server = SnapshotHistory::default();
+        let mut client = SnapshotHistory::default();
+        let mut full = 0;
+        for tick in 1..=200u32 {
+            let payload = server
+                .encode_and_record(tick, tick, world(tick as i32))
+                .unwrap();
+            if snapshot::decode_header(&payload)
+                .unwrap()
+                .0
+                .baseline
+                .is_none()
+            {
+                full += 1;
+            }
+            if tick % 3 == 0 {
+                continue; // lost
+            }
+            let snap = client.decode_and_record(&payload).unwrap();
+            assert_eq!(snap.entities, world(tick as i32));
+            if tick % 5 != 0 {
+                server.ack(client.newest().unwrap().0);
+            }
+        }
+        assert_eq!(full, 1, "only the first snapshot should be full");
+    }
+
+    #[test]
+    fn ack_rules() {
+        let mut h = SnapshotHistory::new(3);
+        h.ack(1); // never sent: ignored
+        assert!(h.baseline().is_none());
+        for s in 1..=4 {
+            h.insert(s, world(s as i32));
+        }
+        assert!(h.get(1).is_none(), "evicted beyond capacity");
+        h.ack(3);
+        assert_eq!(h.baseline().map(|(s, _)| s), Some(3));
+        h.ack(2); // stale
+        assert_eq!(h.baseline().map(|(s, _)| s), Some(3));
+        assert_eq!(h.len(), 2);
+        let mut client = SnapshotHistory::default();
+        let payload = snapshot::encode_snapshot(5, 0, Some((3, &world(3))), &world(5)).unwrap();
+        assert_eq!(
+            client.decode_and_record(&payload),
+            Err(SnapshotError::BaselineMissing(3))
+        );
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the native Nakama stack used by the tests and by scripts/nakama-stack.sh:
+#  - PostgreSQL from Debian's packages, when no server binaries are present;
+#  - Nakama v3.40.0 built from its Go module (the image heroiclabs/nakama:3.40.0 cannot be
+#    pulled here). `go install ...@v3.40.0` needs the proxy's version list, which may be
+#    refused, so the exact module version is downloaded and built in a scratch copy.
+# Idempotent: does nothing when both are present with the right version.
+set -euo pipefail
+
+NAKAMA_VERSION=v3.40.0
+NAKAMA_HOME=${TOWER_NAKAMA_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/tower/nakama-$NAKAMA_VERSION}
+NAKAMA_BIN=$NAKAMA_HOME/nakama
+
+have_postgres() {
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+
+if ! have_postgres; then
+  echo "installing PostgreSQL (Debian packages)"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: PostgreSQL is missing and installing it needs root (apt-get install postgresql)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # The Debian package starts a cluster of its own; the stack script runs a private one.
+  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  for unit in $(ls /etc/init.d/postgresql* 2>/dev/null); do "$unit" stop >/dev/null 2>&1 || true; done
+fi
+if ! id postgres >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+fi
+
+if [ -x "$NAKAMA_BIN" ] && [ -f "$NAKAMA_HOME/VERSION" ] && [ "$(cat "$NAKAMA_HOME/VERSION")" = "$NAKAMA_VERSION" ]; then
+  exit 0
+fi
+
+command -v go >/dev/null || { echo "error: Go is needed to build Nakama" >&2; exit 1; }
+echo "building Nakama $NAKAMA_VERSION (a few minutes, once)"
+mkdir -p "$NAKAMA_HOME"
+scratch=$(mktemp -d)
+trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
+if GOBIN="$scratch/bin" go install "github.com/heroiclabs/nakama/v3@$NAKAMA_VERSION" 2>"$scratch/install.log"; then
+  mv "$scratch/bin/nakama" "$NAKAMA_BIN.tmp"
+else
+  echo "go install refused ($(tail -n1 "$scratch/install.log")); building from the module download"
+  src=$(go mod download -json "github.com/heroiclabs/nakama/v3@$NAKAMA_VERSION" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [ -d "$src" ] || { echo "error: go mod download gave no source directory" >&2; exit 1; }
+  cp -r "$src" "$scratch/src"
+  chmod -R u+w "$scratch/src"
+  (cd "$scratch/src" && go build -trimpath -o "$NAKAMA_BIN.tmp" .)
+fi
+mv "$NAKAMA_BIN.tmp" "$NAKAMA_BIN"
+echo "$NAKAMA_VERSION" >"$NAKAMA_HOME/VERSION"
+echo "nakama $NAKAMA_VERSION installed at $NAKAMA_BIN"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The C ABI from C and C++: the committed header must match cbindgen's output; the engine-free
+# core of the Unreal plugin (ue5-plugin/core) is built with CMake and its GoogleTest suite
+# runs against the real tower_ffi library (golden vectors, error paths, mesh builder,
+# interpolation, live client against a real tower-server), then once more under
+# AddressSanitizer + UndefinedBehaviorSanitizer with leak detection.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+bash scripts/install.d/60-cpp.sh
+
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+export CARGO_TARGET_DIR="$target_dir"
+
+echo "--- header: ffi/include/tower.h is what cbindgen generates"
+cargo test -q -p tower-ffi --test header
+
+echo "--- cargo build tower-ffi (+ tower-server for the live test)"
+cargo build -q -p tower-ffi -p tower-server
+lib="$target_dir/debug/libtower_ffi.so"
+server="$target_dir/debug/tower-server"
+
+run_suite() {
+  local name=$1
+  shift
+  local build="$target_dir/cpp/$name"
+  echo "--- C++ core: $name"
+  mkdir -p "$build"
+  if ! { cmake -S ue5-plugin/core -B "$build" -DCMAKE_BUILD_TYPE=Debug \
+    -DTOWER_FFI_LIBRARY="$lib" "$@" && cmake --build "$build" -j 2; } >"$build/build.log" 2>&1; then
+    cat "$build/build.log"
+    return 1
+  fi
+  TOWER_SERVER_BIN="$server" ctest --test-dir "$build" --output-on-failure --timeout 120
+}
+
+run_suite plain
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  run_suite asan -DTOWER_SANITIZE=ON

@@ -1,0 +1,234 @@
+//! Components and resources of the game world. Components are plain data; the rules that
+//! change them live in `systems`.
+
+use crate::core::aoi::{Grid, TierConfig};
+use crate::core::api::{ClientEvent, ConnId, CoreStats, EntityState, MoveInput, OwnState, ResumeToken, TickOutput};
+use crate::core::floors::{FloorCache, FloorData};
+use crate::core::movement::{PLAYER_SPEED, Pos, UNITS_PER_TILE};
+use bevy_ecs::prelude::*;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use tower_meta::{Identity, PlayerState};
+
+/// Game rules and core settings (all in ticks and movement units).
+#[derive(Resource, Clone, Debug)]
+pub struct Rules {
+    pub tick_rate_hz: u32,
+    pub world_seed: u64,
+    pub floor_cache_capacity: usize,
+    /// A dropped player is held this long for a resume.
+    pub resume_window_ticks: u32,
+    pub autosave_ticks: u32,
+    /// A snapshot goes out at least this often even when nothing changed.
+    pub keepalive_ticks: u32,
+    pub player_speed: i32,
+    pub monster_speed: i32,
+    pub player_max_hp: u16,
+    pub player_damage: u16,
+    pub monster_base_hp: u16,
+    pub monster_damage: u16,
+    pub melee_range: i32,
+    pub aggro_range: i32,
+    pub leash_range: i32,
+    pub attack_cooldown_ticks: u32,
+    pub monster_respawn_ticks: u32,
+    pub combat_linger_ticks: u32,
+    /// A claim further than this from the authoritative position counts as a correction.
+    pub correction_tolerance: i32,
+    /// Inputs applied per tick may run ahead of the tick count by at most this many
+    /// (absorbs network jitter; more would be a speed hack).
+    pub input_credit_max: u32,
+    /// Unapplied inputs kept per player; more are dropped.
+    pub input_queue_max: usize,
+    pub tiers: TierConfig,
+    /// At most this many other entities in one view (the nearest).
+    pub max_view_entities: usize,
+}
+
+impl Rules {
+    pub fn new(world_seed: u64, tick_rate_hz: u32) -> Rules {
+        let hz = tick_rate_hz.max(1);
+        // Speeds are tuned at 30 Hz; keep them per second at other rates.
+        let per_tick = |at_30: i32| (at_30 * 30 / i32::try_from(hz).unwrap_or(30)).max(1);
+        Rules {
+            tick_rate_hz: hz,
+            world_seed,
+            floor_cache_capacity: 64,
+            resume_window_ticks: 60 * hz,
+            autosave_ticks: 30 * hz,
+            keepalive_ticks: hz,
+            player_speed: per_tick(PLAYER_SPEED),
+            monster_speed: per_tick(PLAYER_SPEED * 2 / 3),
+            player_max_hp: 100,
+            player_damage: 10,
+            monster_base_hp: 20,
+            monster_damage: 5,
+            melee_range: UNITS_PER_TILE * 3 / 2,
+            aggro_range: 8 * UNITS_PER_TILE,
+            leash_range: 14 * UNITS_PER_TILE,
+            attack_cooldown_ticks: hz / 2,
+            monster_respawn_ticks: 10 * hz,
+            combat_linger_ticks: 2 * hz,
+            correction_tolerance: 8,
+            input_credit_max: 4,
+            input_queue_max: 16,
+            tiers: TierConfig::default(),
+            max_view_entities: 64,
+        }
+    }
+}
+
+/// The tick counter: the core's only notion of time.
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct Clock {
+    pub tick: u32,
+}
+
+/// Events of this tick, filled by `GameCore::step` before the schedule runs.
+#[derive(Resource, Default)]
+pub struct Inbox(pub Vec<ClientEvent>);
+
+/// Outputs of this tick, taken by `GameCore::step` after the schedule ran.
+#[derive(Resource, Default)]
+pub struct Outbox(pub TickOutput);
+
+#[derive(Resource, Default)]
+pub struct Stats(pub CoreStats);
+
+/// Lookups from the outside world's keys to player entities.
+#[derive(Resource, Default)]
+pub struct Sessions {
+    pub by_conn: HashMap<ConnId, Entity>,
+    pub by_token: HashMap<ResumeToken, Entity>,
+    pub by_account: HashMap<String, Entity>,
+}
+
+/// Entity ids in snapshots; never reused within a run.
+#[derive(Resource, Default)]
+pub struct NetIds {
+    next: u32,
+}
+
+impl NetIds {
+    pub fn allocate(&mut self) -> NetId {
+        self.next = self.next.wrapping_add(1).max(1);
+        NetId(self.next)
+    }
+}
+
+/// A floor with someone on it: its monsters exist and its grid is rebuilt each tick.
+pub struct LiveFloor {
+    pub data: Arc<FloorData>,
+    pub grid: Grid<Seen>,
+    /// Players present at the last grid rebuild.
+    pub players: u32,
+}
+
+#[derive(Resource)]
+pub struct Floors {
+    pub cache: FloorCache,
+    pub live: HashMap<u32, LiveFloor>,
+}
+
+impl Floors {
+    /// Floor data for `n`: the live floor's, else through the cache.
+    pub fn data(&mut self, n: u32) -> Arc<FloorData> {
+        match self.live.get(&n) {
+            Some(live) => Arc::clone(&live.data),
+            None => self.cache.get(n),
+        }
+    }
+}
+
+/// An entity as recorded in a floor's grid this tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub entity: Entity,
+    pub state: EntityState,
+}
+
+/// Snapshot id of an entity.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NetId(pub u32);
+
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position(pub Pos);
+
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OnFloor(pub u32);
+
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Health {
+    pub hp: u16,
+    pub max: u16,
+}
+
+/// On a floor and taking part in the game (admitted, connected, alive or not).
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Present;
+
+/// Ticks until the next attack is allowed.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct Cooldown(pub u32);
+
+/// Fought (hit or was hit) until this tick; such entities are sent at the near rate.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct InCombat {
+    pub until: u32,
+}
+
+/// A connected or held player.
+#[derive(Component, Debug)]
+pub struct Player {
+    pub identity: Identity,
+    pub conn: Option<ConnId>,
+    pub resume_token: ResumeToken,
+    /// Tick at which the connection dropped, while held for a resume.
+    pub detached_since: Option<u32>,
+    pub progress: PlayerState,
+    pub phase: Phase,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// FloorEnter sent; waiting for a matching FloorProof. `keep_position` is set on a
+    /// resume to the floor the player was on.
+    Entering { floor: u32, keep_position: bool },
+    Playing,
+}
+
+/// Input bookkeeping of a player.
+#[derive(Component, Debug, Default)]
+pub struct Controls {
+    /// Highest seq received (redundant copies at or below it are ignored).
+    pub newest_received: u32,
+    /// Highest seq applied.
+    pub last_applied: u32,
+    pub queue: VecDeque<MoveInput>,
+    /// Inputs that may still be applied; grows by one per tick up to `input_credit_max`.
+    pub credit: u32,
+    /// The attack button was pressed in an input applied this tick.
+    pub attack: bool,
+}
+
+/// The observer side of a player: what its client was last told about each entity.
+#[derive(Component, Debug, Default)]
+pub struct Viewer {
+    /// Entity id -> (state as last sampled, tick it was sampled).
+    pub view: BTreeMap<u32, (EntityState, u32)>,
+    pub last_own: Option<OwnState>,
+    pub last_sent: Option<u32>,
+}
+
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Monster {
+    pub spawn: Pos,
+    pub level: u8,
+    pub target: Option<Entity>,
+}
+
+/// A dead monster waiting to come back at its spawn point.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Respawning {
+    pub at: u32,
+}

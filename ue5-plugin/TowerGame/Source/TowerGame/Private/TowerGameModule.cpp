@@ -1,0 +1,91 @@
+#include "TowerGameModule.h"
+
+#include "HAL/PlatformProcess.h"
+#include "Interfaces/IPluginManager.h"
+#include "Misc/Paths.h"
+#include "Modules/ModuleManager.h"
+#include "tower.h"
+
+DEFINE_LOG_CATEGORY(LogTower);
+
+bool FTowerGameModule::bLibraryReady = false;
+FString FTowerGameModule::LibraryError = TEXT("TowerGame module not started");
+
+namespace
+{
+	// Where scripts/stage-ue5-plugin.sh puts the library (see TowerFFI.Build.cs).
+	FString TowerLibraryPath()
+	{
+		const TSharedPtr<IPlugin> Plugin = IPluginManager::Get().FindPlugin(TEXT("TowerGame"));
+		const FString BaseDir = Plugin.IsValid() ? Plugin->GetBaseDir() : FString();
+		const FString Dir = FPaths::Combine(BaseDir, TEXT("Binaries"), TEXT("ThirdParty"), TEXT("TowerFFI"));
+#if PLATFORM_WINDOWS
+		return FPaths::Combine(Dir, TEXT("Win64"), TEXT("tower_ffi.dll"));
+#elif PLATFORM_MAC
+		return FPaths::Combine(Dir, TEXT("Mac"), TEXT("libtower_ffi.dylib"));
+#elif PLATFORM_LINUX
+		return FPaths::Combine(Dir, TEXT("Linux"), TEXT("x86_64-unknown-linux-gnu"), TEXT("libtower_ffi.so"));
+#else
+		return FString();
+#endif
+	}
+}
+
+void FTowerGameModule::StartupModule()
+{
+	bLibraryReady = false;
+	const FString Path = TowerLibraryPath();
+	LibraryHandle = Path.IsEmpty() ? nullptr : FPlatformProcess::GetDllHandle(*Path);
+	if (LibraryHandle == nullptr)
+	{
+		LibraryError = FString::Printf(
+			TEXT("Tower: could not load tower_ffi from '%s'. Run scripts/stage-ue5-plugin.sh (docs/unreal.md)."), *Path);
+		UE_LOG(LogTower, Error, TEXT("%s"), *LibraryError);
+		return;
+	}
+
+	// Ask through GetDllExport rather than the import table: this works even when the
+	// library on disk is so old that other symbols would not resolve.
+	using FAbiVersionFn = uint32_t (*)();
+	const FAbiVersionFn AbiVersion =
+		reinterpret_cast<FAbiVersionFn>(FPlatformProcess::GetDllExport(LibraryHandle, TEXT("tower_abi_version")));
+	const uint32 Library = AbiVersion != nullptr ? AbiVersion() : 0;
+	if (Library != TOWER_ABI_VERSION)
+	{
+		LibraryError = FString::Printf(
+			TEXT("Tower: refusing tower_ffi at '%s': it speaks ABI version %u but this plugin was built against tower.h version %u. ")
+			TEXT("Rebuild the library and the plugin from the same commit (scripts/stage-ue5-plugin.sh)."),
+			*Path, Library, static_cast<uint32>(TOWER_ABI_VERSION));
+		UE_LOG(LogTower, Error, TEXT("%s"), *LibraryError);
+		FPlatformProcess::FreeDllHandle(LibraryHandle);
+		LibraryHandle = nullptr;
+		return;
+	}
+
+	bLibraryReady = true;
+	LibraryError.Reset();
+	UE_LOG(LogTower, Log, TEXT("Tower: loaded tower_ffi ABI %u (procgen generator %u) from %s"),
+		Library, tower_generator_version(), *Path);
+}
+
+void FTowerGameModule::ShutdownModule()
+{
+	bLibraryReady = false;
+	if (LibraryHandle != nullptr)
+	{
+		FPlatformProcess::FreeDllHandle(LibraryHandle);
+		LibraryHandle = nullptr;
+	}
+}
+
+bool FTowerGameModule::IsLibraryReady()
+{
+	return bLibraryReady;
+}
+
+FString FTowerGameModule::GetLibraryError()
+{
+	return LibraryError;
+}
+
+IMPLEMENT_MODULE(FTowerGameModule, TowerGame)

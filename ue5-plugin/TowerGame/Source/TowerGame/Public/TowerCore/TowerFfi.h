@@ -1,0 +1,70 @@
+// Engine-free core of the TowerGame plugin: RAII wrappers over the C ABI in tower.h.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "TowerCore/Result.h"
+#include "tower.h"
+
+namespace tower {
+
+using FloorHash = std::array<std::uint8_t, TOWER_HASH_LEN>;
+
+std::string to_hex(const FloorHash& hash);
+// 64 hex digits (either case) -> hash; nullopt for anything else.
+std::optional<FloorHash> parse_hex(std::string_view text);
+
+// TOWER_STATUS_OK when the loaded library speaks the ABI of the header we compiled against;
+// an error that names both versions otherwise.
+Status check_abi();
+
+// A tile grid, row-major: tiles[y * width + x] is a TowerTile byte. Plain data, so the mesh
+// builder can be tested without the library.
+struct TileGrid {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> tiles;
+
+    // TOWER_TILE_WALL outside the grid (or past a short `tiles`), so borders need no
+    // special case.
+    std::uint8_t at(int x, int y) const;
+};
+
+// Owns one TowerFloorHandle; frees it exactly once. Move-only.
+class Floor {
+public:
+    static Result<Floor> generate(std::uint64_t seed, std::uint32_t floor);
+    static Result<Floor> generate_sized(std::uint64_t seed, std::uint32_t floor,
+                                        std::uint16_t width, std::uint16_t height);
+    // Takes ownership of a handle the C ABI issued (e.g. the client's current floor).
+    static Floor adopt(TowerFloorHandle handle) { return Floor(handle); }
+    // Regenerates (seed, floor) and compares hashes.
+    static Status verify(std::uint64_t seed, std::uint32_t floor, const FloorHash& hash);
+
+    Floor(Floor&& other) noexcept;
+    Floor& operator=(Floor&& other) noexcept;
+    Floor(const Floor&) = delete;
+    Floor& operator=(const Floor&) = delete;
+    ~Floor();
+
+    TowerFloorHandle handle() const { return handle_; }
+    Result<TowerFloorInfo> info() const;
+    Result<std::vector<std::uint8_t>> tiles() const;
+    Result<std::vector<TowerSpawn>> spawns() const;
+    Result<std::vector<std::uint8_t>> encode() const;
+    Result<FloorHash> hash() const;
+    Result<TileGrid> grid() const;
+
+private:
+    explicit Floor(TowerFloorHandle handle) : handle_(handle) {}
+    void reset();
+
+    TowerFloorHandle handle_{0};
+};
+
+}  // namespace tower

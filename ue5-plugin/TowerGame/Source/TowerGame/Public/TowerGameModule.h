@@ -1,0 +1,27 @@
+// TowerGame runtime module: loads tower_ffi from the plugin's Binaries and refuses to use it
+// when its ABI version differs from the tower.h this plugin was compiled against.
+#pragma once
+
+#include "CoreMinimal.h"
+#include "Modules/ModuleInterface.h"
+
+DECLARE_LOG_CATEGORY_EXTERN(LogTower, Log, All);
+
+class TOWERGAME_API FTowerGameModule : public IModuleInterface
+{
+public:
+	virtual void StartupModule() override;
+	virtual void ShutdownModule() override;
+
+	// True once the library is loaded and speaks our ABI. Every glue class checks this
+	// before its first tower_* call: with delay loading, calling into a library that
+	// failed to load would crash instead of failing.
+	static bool IsLibraryReady();
+	// Why the library is not ready (empty when it is).
+	static FString GetLibraryError();
+
+private:
+	void* LibraryHandle = nullptr;
+	static bool bLibraryReady;
+	static FString LibraryError;
+};
