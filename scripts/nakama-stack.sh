@@ -12,12 +12,13 @@
 # `start` writes DIR/stack.env (KEY=VALUE lines: ports, URLs and keys) and prints it.
 # Keys come from the environment (TOWER_SERVER_KEY, TOWER_HTTP_KEY, TOWER_SESSION_KEY,
 # TOWER_REFRESH_KEY, TOWER_TICKET_KEY, TOWER_CONSOLE_PASSWORD); the defaults are dev-only.
-# Other knobs: TOWER_NAKAMA_BIN, TOWER_SERVER_TTL_SEC (registry liveness, default 15),
+# Other knobs: TOWER_NAKAMA_BIN, TOWER_NAKAMA_MODULES, TOWER_SERVER_TTL_SEC (registry liveness, default 15),
 # TOWER_TICKET_TTL_SEC (default 30, at most 60).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NAKAMA_VERSION=v3.40.0
+MODULES=${TOWER_NAKAMA_MODULES:-$ROOT/nakama/modules}
 NAKAMA_BIN=${TOWER_NAKAMA_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/tower/nakama-$NAKAMA_VERSION/nakama}
 
 die() { echo "nakama-stack: $*" >&2; exit 1; }
@@ -56,10 +57,11 @@ sys.exit("no free port pair found")
 PY
 }
 
-wait_http() { # url seconds
+wait_http() { # url seconds pid: fails at the deadline or as soon as pid exits
   local deadline=$((SECONDS + $2))
   until curl -fsS -o /dev/null "$1" 2>/dev/null; do
     [ $SECONDS -lt $deadline ] || return 1
+    kill -0 "$3" 2>/dev/null || return 1
     sleep 0.2
   done
 }
@@ -74,7 +76,12 @@ start_postgres() {
   local bin; bin=$(pg_bin)
   if [ ! -f "$DIR/pg/PG_VERSION" ]; then
     mkdir -p "$DIR/pg"
-    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$DIR/pg"; chmod a+rx "$DIR"; fi
+    if [ "$(id -u)" -eq 0 ]; then
+      chown postgres: "$DIR/pg"
+      chmod a+rx "$DIR"
+      runuser -u postgres -- test -x "$DIR" \
+        || die "the postgres user cannot reach $DIR: use a directory whose parents are world-searchable"
+    fi
     as_pg "$bin/initdb" -D "$DIR/pg" -U postgres --auth=trust -E UTF8 --no-sync >"$DIR/initdb.log" 2>&1 \
       || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
   fi
@@ -109,13 +116,14 @@ start_nakama() {
     --console.username admin --console.password "$CONSOLE_PASSWORD" \
     --console.signing_key "$SESSION_KEY-console" \
     --session.encryption_key "$SESSION_KEY" --session.refresh_encryption_key "$REFRESH_KEY" \
-    --runtime.path "$ROOT/nakama/modules" --runtime.http_key "$HTTP_KEY" \
+    --runtime.path "$MODULES" --runtime.http_key "$HTTP_KEY" \
     --runtime.env "tower_ticket_key=$TICKET_KEY" \
     --runtime.env "tower_server_ttl_sec=$SERVER_TTL_SEC" \
     --runtime.env "tower_ticket_ttl_sec=$TICKET_TTL_SEC" \
     </dev/null >"$DIR/nakama.out" 2>&1 &
-  echo $! >"$DIR/nakama.pid"
-  if ! wait_http "http://127.0.0.1:$NAKAMA_PORT/healthcheck" 60; then
+  local pid=$!
+  echo $pid >"$DIR/nakama.pid"
+  if ! wait_http "http://127.0.0.1:$NAKAMA_PORT/healthcheck" 60 "$pid"; then
     tail -n 30 "$DIR/nakama.out" "$DIR/nakama.log" >&2 2>/dev/null || true
     stop_nakama
     die "Nakama did not become healthy on port $NAKAMA_PORT"

@@ -1,1 +1,44 @@
-//! Tower's Rust client: connect, handshake, floor proof, inputs, snapshots, interpolation and prediction.
+//! Tower's Rust client: connect, handshake, floor proof, inputs, snapshots, interpolation
+//! and prediction. The C ABI (tower-ffi) wraps this crate, so its API has no tokio types.
+//!
+//! # Public API (stable; the server's tests and tower-ffi code against it)
+//! ```text
+//! Client::connect(ClientConfig) -> Result<Client, ClientError>   returns at once, connects in the background
+//! ClientPool::new(threads)?.connect(cfg)                          many clients on one runtime (bots)
+//! client.poll_event() -> Option<Event>                            Connected, Welcome, FloorEntered,
+//!                                                                 FloorAdmitted, Roster, Error, Disconnected
+//! client.send_input(PlayerInput { move_x, move_y, attack })      held input, sent every tick
+//! client.predicted_position() -> Option<Pos>                      own player, movement units (256/tile)
+//! client.interpolated_entities(Instant) -> Vec<EntityView>        all entities in view, positions in tiles
+//! client.player_id(), client.current_floor(), client.stats(), client.is_closed(), client.disconnect()
+//!
+//! ClientConfig::new(addr, Trust::Fingerprint(CertFingerprint::parse(hex)?) | Trust::CaFile(path),
+//!                   Credentials::Dev { name } | Credentials::Ticket { ticket, session_token })
+//!   .core.resume_token = Some(token)         reclaim a dropped session
+//!   .core.floors = FloorSource::cached(n)    share regenerated floors between clients
+//!   .core.diagnostics = Diagnostics { .. }   TEST ONLY: wrong floor proof, other protocol version,
+//!                                            raw bytes instead of the Hello
+//! ```
+//! [`ClientCore`] is the sans-IO protocol state machine underneath (bytes and time in,
+//! bytes, events and a wake-up time out); [`Client`] is a thin quinn/tokio shell around it.
+
+mod core;
+mod interp;
+mod predict;
+mod shell;
+mod tls;
+
+pub use crate::core::{
+    ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, Event, FloorSource, PlayerInput,
+    RosterEntry,
+};
+pub use interp::{EntityView, INTERP_CAPACITY, InterpBuffer};
+pub use predict::{MAX_PENDING, Predictor};
+pub use shell::{Client, ClientConfig, ClientError, ClientPool};
+pub use tls::{CertFingerprint, FingerprintParseError, TlsConfigError, Trust, quic_client_config};
+pub use tower_movement::Pos;
+pub use tower_protocol::pb::ErrorCode;
+pub use tower_protocol::{EntityFlags, EntityKind};
+
+#[cfg(test)]
+mod core_tests;

@@ -38,6 +38,9 @@
 // Length in bytes of a floor hash (SHA3-256).
 #define TOWER_HASH_LEN 32
 
+// `TowerInput::buttons` bit: attack (melee).
+#define TOWER_BUTTON_ATTACK 1
+
 // Result of every fallible `tower_*` function. `TOWER_STATUS_OK` is zero; on any other
 // value `tower_last_error()` describes what went wrong on this thread.
 enum TowerStatus
@@ -63,6 +66,12 @@ enum TowerStatus
   // A bug inside the library panicked; the panic was caught at the boundary. The handle
   // involved stays valid and can be freed.
   TOWER_STATUS_PANIC = 7,
+  // The client has no such state yet (no Welcome, not admitted to a floor).
+  TOWER_STATUS_NOT_READY = 8,
+  // The connection is over; only polling events and freeing are useful.
+  TOWER_STATUS_CLOSED = 9,
+  // The operating system refused a resource (thread, UDP socket).
+  TOWER_STATUS_IO = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -113,6 +122,129 @@ typedef uint8_t TowerSpawnKind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Kinds of `TowerEvent`.
+enum TowerEventKind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No event was pending.
+  TOWER_EVENT_KIND_NONE = 0,
+  // QUIC and TLS are up; the Hello is on its way.
+  TOWER_EVENT_KIND_CONNECTED = 1,
+  // The server accepted us: `player_id`, `tick_rate_hz`, `resumed`, `message` = display name.
+  TOWER_EVENT_KIND_WELCOME = 2,
+  // The server sent a floor (`floor`, `seed`, `hash`, `generator_version`); the library
+  // regenerated it, sent its own hash as proof, and sets `hash_matches`. Read it with
+  // `tower_client_floor`.
+  TOWER_EVENT_KIND_FLOOR_ENTERED = 3,
+  // The server checked the proof and placed us at (`spawn_x`, `spawn_y`) tiles on `floor`.
+  TOWER_EVENT_KIND_FLOOR_ADMITTED = 4,
+  // The roster of the floor changed (`count` players).
+  TOWER_EVENT_KIND_ROSTER = 5,
+  // The server reported an error: `error_code` (protocol ErrorCode) and `message`.
+  TOWER_EVENT_KIND_SERVER_ERROR = 6,
+  // The connection is over (`message` = reason). The last event of a connection.
+  TOWER_EVENT_KIND_DISCONNECTED = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum TowerEventKind TowerEventKind;
+#else
+typedef uint32_t TowerEventKind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Entity kinds of `TowerEntity::kind`.
+enum TowerEntityKind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint8_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  TOWER_ENTITY_KIND_PLAYER = 0,
+  TOWER_ENTITY_KIND_MONSTER = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum TowerEntityKind TowerEntityKind;
+#else
+typedef uint8_t TowerEntityKind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// What `tower_client_connect` needs. Strings are NUL-terminated UTF-8, copied during the
+// call. Give `dev_name` (servers in dev auth mode) or `ticket` + `session_token` (Nakama),
+// not both.
+typedef struct TowerConnectOptions {
+  // "IP:port", e.g. "127.0.0.1:4433" or "[::1]:4433"; "localhost:port" means
+  // 127.0.0.1. Host names are not resolved (that would block the caller).
+  const char *server_address;
+  // SHA-256 of the server certificate (DER), 64 hex digits (':' separators allowed).
+  const char *cert_fingerprint;
+  // Development login name, or NULL.
+  const char *dev_name;
+  // Nakama match ticket, or NULL.
+  const char *ticket;
+  // Nakama session token (with `ticket`), or NULL.
+  const char *session_token;
+} TowerConnectOptions;
+
+// A connection to a Tower server. `id == 0` is the null handle. Free it exactly once with
+// `tower_client_free`; a second free returns `TOWER_STATUS_BAD_HANDLE` and does nothing.
+typedef struct TowerClientHandle {
+  uint64_t id;
+} TowerClientHandle;
+
+// One event from `tower_client_poll_event`. Fields not listed for a kind are zero.
+typedef struct TowerEvent {
+  // A `TowerEventKind` value.
+  uint32_t kind;
+  uint32_t player_id;
+  uint32_t tick_rate_hz;
+  uint32_t floor;
+  uint64_t seed;
+  uint32_t generator_version;
+  // Number of roster entries (ROSTER).
+  uint32_t count;
+  // The server's floor hash (FLOOR_ENTERED).
+  uint8_t hash[32];
+  // 1 when the library's regenerated floor has the server's hash and generator version.
+  uint8_t hash_matches;
+  // 1 when the server resumed an earlier session (WELCOME).
+  uint8_t resumed;
+  // Spawn position in tiles (FLOOR_ADMITTED).
+  float spawn_x;
+  float spawn_y;
+  // Protocol ErrorCode (SERVER_ERROR).
+  int32_t error_code;
+  // NUL-terminated UTF-8, truncated to fit.
+  char message[256];
+} TowerEvent;
+
+// Input held from now on; the library applies it every client tick (prediction) and
+// sends it to the server. Axes are world X/Y in [-1, 1] (clamped; length > 1 is scaled
+// down by the movement code).
+typedef struct TowerInput {
+  float move_x;
+  float move_y;
+  // Bit set of `TOWER_BUTTON_*`.
+  uint32_t buttons;
+} TowerInput;
+
+// One entity as it should be drawn at the requested time. Positions in tiles.
+typedef struct TowerEntity {
+  uint32_t id;
+  float x;
+  float y;
+  uint16_t health;
+  // Guild tag id (0: none).
+  uint16_t guild;
+  // A `TowerEntityKind` value.
+  uint8_t kind;
+  // Protocol entity flags (attacking 1, dead 2, hurt 4, in combat 8).
+  uint8_t flags;
+} TowerEntity;
+
 // An owned, immutable generated floor. `id == 0` is the null handle. Free each handle
 // exactly once with `tower_floor_free`; freeing again returns `TOWER_STATUS_BAD_HANDLE`
 // and is otherwise harmless. A handle may be read from several threads at once.
@@ -159,6 +291,88 @@ extern "C" {
 // The ABI version the library was built with; compare with `TOWER_ABI_VERSION` from the
 // header the host was compiled against. Never fails.
 uint32_t tower_abi_version(void);
+
+// Starts connecting and writes a new handle to `*out` at once (NULL handle on failure).
+// Progress and failures of the connection itself arrive as events.
+//
+// # Safety
+// `options` is NULL or points to a valid `TowerConnectOptions` whose strings are NULL or
+// NUL-terminated; `out` is NULL or valid for one write.
+TowerStatus tower_client_connect(const struct TowerConnectOptions *options,
+                                 struct TowerClientHandle *out);
+
+// Takes the next event into `*out`; `kind` is `TOWER_EVENT_KIND_NONE` when none is
+// pending. Call it until NONE every frame.
+//
+// # Safety
+// `out` is NULL or valid for one write.
+TowerStatus tower_client_poll_event(struct TowerClientHandle handle, struct TowerEvent *out);
+
+// Sets the input held from now on. `TOWER_STATUS_CLOSED` once the connection is over.
+//
+// # Safety
+// `input` is NULL or points to a valid `TowerInput`.
+TowerStatus tower_client_send_input(struct TowerClientHandle handle,
+                                    const struct TowerInput *input);
+
+// Seconds since the handle was made, on the library's monotonic clock: the time base of
+// `tower_client_entities`.
+//
+// # Safety
+// `out` is NULL or valid for one write.
+TowerStatus tower_client_time(struct TowerClientHandle handle, double *out);
+
+// Every entity in view, interpolated (about 100 ms behind the server, extrapolated a
+// bounded amount when snapshots stop) for `render_time`: seconds on the
+// `tower_client_time` clock, normally its current value. Same length protocol as
+// `tower_floor_tiles`.
+//
+// # Safety
+// `buf` is NULL or valid for `buf_len` writes; `out_len` is NULL or valid for one write.
+TowerStatus tower_client_entities(struct TowerClientHandle handle,
+                                  double render_time,
+                                  struct TowerEntity *buf,
+                                  size_t buf_len,
+                                  size_t *out_len);
+
+// The own player's predicted position in tiles (prediction with the shared movement code,
+// reconciled with every snapshot). `TOWER_STATUS_NOT_READY` until admitted to a floor.
+//
+// # Safety
+// `out_x` and `out_y` are NULL or valid for one write each.
+TowerStatus tower_client_predicted_position(struct TowerClientHandle handle,
+                                            float *out_x,
+                                            float *out_y);
+
+// The own entity id (from the Welcome). `TOWER_STATUS_NOT_READY` before it.
+//
+// # Safety
+// `out` is NULL or valid for one write.
+TowerStatus tower_client_player_id(struct TowerClientHandle handle, uint32_t *out);
+
+// A new floor handle for the floor the player is on (the one the library regenerated and
+// proved). The caller owns it: free it with `tower_floor_free`. `TOWER_STATUS_NOT_READY`
+// before the first FLOOR_ENTERED.
+//
+// # Safety
+// `out` is NULL or valid for one write.
+TowerStatus tower_client_floor(struct TowerClientHandle handle, struct TowerFloorHandle *out);
+
+// Writes 1 to `*out` once the connection is over (after DISCONNECTED), else 0.
+//
+// # Safety
+// `out` is NULL or valid for one write.
+TowerStatus tower_client_is_closed(struct TowerClientHandle handle, uint8_t *out);
+
+// Leaves the server politely; a DISCONNECTED event follows. Safe to call more than once.
+// The handle stays valid (for the remaining events) until `tower_client_free`.
+TowerStatus tower_client_disconnect(struct TowerClientHandle handle);
+
+// Frees the handle (disconnecting first if needed). If the connection is still open this
+// waits up to 300 ms for the Leave message to go out; call `tower_client_disconnect` and
+// wait for DISCONNECTED first to avoid that. A second free returns
+// `TOWER_STATUS_BAD_HANDLE` and does nothing else.
+TowerStatus tower_client_free(struct TowerClientHandle handle);
 
 // A human-readable description of the last failed call on the calling thread, or "" if
 // none failed yet. Never NULL. The string is owned by the library and stays valid until

@@ -27,6 +27,12 @@ pub enum TowerStatus {
     /// A bug inside the library panicked; the panic was caught at the boundary. The handle
     /// involved stays valid and can be freed.
     Panic = 7,
+    /// The client has no such state yet (no Welcome, not admitted to a floor).
+    NotReady = 8,
+    /// The connection is over; only polling events and freeing are useful.
+    Closed = 9,
+    /// The operating system refused a resource (thread, UDP socket).
+    Io = 10,
 }
 
 /// Why a call failed: becomes a [`TowerStatus`] plus the thread-local message.
@@ -46,7 +52,9 @@ pub(crate) enum FfiError {
     InvalidArgument(String),
     #[error("a floor hash is {expected} bytes, got {got}", expected = crate::TOWER_HASH_LEN)]
     BadHashLength { got: usize },
-    #[error("floor hash mismatch for seed {seed} floor {floor}: expected {expected}, computed {computed}")]
+    #[error(
+        "floor hash mismatch for seed {seed} floor {floor}: expected {expected}, computed {computed}"
+    )]
     HashMismatch {
         seed: u64,
         floor: u32,
@@ -55,6 +63,12 @@ pub(crate) enum FfiError {
     },
     #[error("panic inside tower_ffi: {0}")]
     Panic(String),
+    #[error("not ready: {0}")]
+    NotReady(&'static str),
+    #[error("the connection is closed")]
+    Closed,
+    #[error("{0}")]
+    Io(String),
 }
 
 impl FfiError {
@@ -67,6 +81,9 @@ impl FfiError {
             FfiError::BadHashLength { .. } => TowerStatus::BadHashLength,
             FfiError::HashMismatch { .. } => TowerStatus::HashMismatch,
             FfiError::Panic(_) => TowerStatus::Panic,
+            FfiError::NotReady(_) => TowerStatus::NotReady,
+            FfiError::Closed => TowerStatus::Closed,
+            FfiError::Io(_) => TowerStatus::Io,
         }
     }
 }
@@ -104,7 +121,10 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), FfiError>) -> TowerStatus 
 ///
 /// # Safety
 /// `ptr` is NULL or valid for writes of one `T`.
-pub(crate) unsafe fn out_ref<'a, T>(ptr: *mut T, name: &'static str) -> Result<&'a mut T, FfiError> {
+pub(crate) unsafe fn out_ref<'a, T>(
+    ptr: *mut T,
+    name: &'static str,
+) -> Result<&'a mut T, FfiError> {
     // SAFETY: the caller guarantees `ptr` is NULL or valid for writes.
     unsafe { ptr.as_mut() }.ok_or(FfiError::Null(name))
 }
@@ -197,6 +217,9 @@ pub extern "C" fn tower_status_name(status: i32) -> *const c_char {
         5 => c"TOWER_STATUS_BAD_HASH_LENGTH",
         6 => c"TOWER_STATUS_HASH_MISMATCH",
         7 => c"TOWER_STATUS_PANIC",
+        8 => c"TOWER_STATUS_NOT_READY",
+        9 => c"TOWER_STATUS_CLOSED",
+        10 => c"TOWER_STATUS_IO",
         _ => c"TOWER_STATUS_UNKNOWN",
     };
     name.as_ptr()

@@ -6,10 +6,18 @@
 //! header `include/tower.h` is generated from these sources by cbindgen (`cbindgen.toml`)
 //! and checked by `tests/header.rs`.
 
+mod client;
 mod error;
 mod floor;
 mod registry;
 
+pub use client::{
+    TOWER_BUTTON_ATTACK, TowerClientHandle, TowerConnectOptions, TowerEntity, TowerEntityKind,
+    TowerEvent, TowerEventKind, TowerInput, tower_client_connect, tower_client_disconnect,
+    tower_client_entities, tower_client_floor, tower_client_free, tower_client_is_closed,
+    tower_client_player_id, tower_client_poll_event, tower_client_predicted_position,
+    tower_client_send_input, tower_client_time,
+};
 pub use error::{TowerStatus, tower_last_error, tower_status_name};
 pub use floor::{
     TowerFloorHandle, TowerFloorInfo, TowerSpawn, TowerSpawnKind, TowerTile, tower_floor_encode,

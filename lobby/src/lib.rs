@@ -1,1 +1,25 @@
-//! Player-side Nakama client: device auth, realtime socket, matchmaker, and the game-server ticket it hands out.
+//! Player-side Nakama client for Tower: device auth and account calls over Nakama's HTTP API,
+//! guilds (Nakama groups), leaderboard and own-state reads, and the realtime socket that joins
+//! the matchmaker and receives the game-server ticket. Used by the bots and the tests; the
+//! Unreal client uses Heroic Labs' own SDK for the same calls.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tower_lobby::LobbyError> {
+//! let lobby = tower_lobby::Lobby::new("http://127.0.0.1:7350", "tower-dev-server-key")?;
+//! let session = lobby.authenticate_device("device-0000000001", Some("ann")).await?;
+//! let mut socket = session.connect_realtime().await?;
+//! let assignment = socket.find_match(2, 2, std::time::Duration::from_secs(30)).await?;
+//! // connect to assignment.address:assignment.port over QUIC, present assignment.ticket
+//! // and session.token()
+//! # let _ = assignment; Ok(()) }
+//! ```
+
+mod error;
+mod http;
+mod realtime;
+pub mod stack;
+
+pub use error::LobbyError;
+pub use http::{Guild, GuildMember, LeaderboardRecord, Lobby, Session};
+pub use realtime::{MatchAssignment, NOTIFY_NO_SERVER, NOTIFY_TICKET, Realtime};
+pub use stack::{NakamaStack, StackError};

@@ -28,11 +28,7 @@ pub trait Walkable {
 
 impl Walkable for procgen::Floor {
     fn is_walkable(&self, tx: i32, ty: i32) -> bool {
-        let (Ok(x), Ok(y)) = (usize::try_from(tx), usize::try_from(ty)) else {
-            return false;
-        };
-        let (w, h) = (usize::from(self.width), usize::from(self.height));
-        x < w && y < h && self.tiles.get(y * w + x).is_some_and(|t| t.is_walkable())
+        procgen::Floor::is_walkable(self, tx, ty)
     }
 }
 
@@ -99,8 +95,8 @@ impl MoveInput {
 /// Speed and size of a moving body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MoveParams {
-    /// Units per tick at full input; must be < `SUBTILE - 2 * radius`... any value works,
-    /// but moves are resolved one tile boundary at a time, so keep it below one tile.
+    /// Units per tick at full input. Collision resolves one tile boundary per axis and
+    /// tick, so this must stay below one tile ([`MoveParams::player`] ensures it).
     pub speed_per_tick: i32,
     pub radius: i32,
 }

@@ -97,6 +97,32 @@ mod tests {
         assert_eq!(framed, [10, 0x0a, 8, 0x08, 1, 0x12, 4, 0x0a, 2, b'a', b'b']);
     }
 
+    /// The sizes docs/protocol.md quotes, measured.
+    #[test]
+    fn typical_message_sizes() {
+        use crate::pb::{FloorAdmitted, FloorProof, Leave, Welcome};
+        let hello = Hello {
+            protocol_version: 1,
+            credentials: Some(hello::Credentials::Dev(DevLogin { name: "bot123".into() })),
+            resume_token: vec![],
+        };
+        assert_eq!(encode_client(client_control::Msg::Hello(hello)).unwrap().len(), 15);
+        let welcome = Welcome {
+            player_id: 1234,
+            tick_rate_hz: 30,
+            resume_token: vec![0xaa; 16],
+            server_tick: 100_000,
+            display_name: "bot123".into(),
+            resumed: false,
+        };
+        assert_eq!(encode_server(server_control::Msg::Welcome(welcome)).unwrap().len(), 39);
+        let proof = FloorProof { floor: 12, hash: vec![7; 32], generator_version: 1 };
+        assert_eq!(encode_client(client_control::Msg::FloorProof(proof)).unwrap().len(), 41);
+        let admitted = FloorAdmitted { floor: 12, spawn_x: 8320, spawn_y: 4224, server_tick: 100_000 };
+        assert_eq!(encode_server(server_control::Msg::FloorAdmitted(admitted)).unwrap().len(), 17);
+        assert_eq!(encode_client(client_control::Msg::Leave(Leave {})).unwrap().len(), 3);
+    }
+
     #[test]
     fn errors() {
         assert_eq!(decode_client(&[]), Err(ControlError::UnknownMessage));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the native Nakama stack used by the tests and by scripts/nakama-stack.sh:
-#  - PostgreSQL from Debian's packages, when no server binaries are present;
+#  - PostgreSQL and the stage's tools from Debian's packages, when missing;
 #  - Nakama v3.40.0 built from its Go module (the image heroiclabs/nakama:3.40.0 cannot be
 #    pulled here). `go install ...@v3.40.0` needs the proxy's version list, which may be
 #    refused, so the exact module version is downloaded and built in a scratch copy.
@@ -11,21 +11,26 @@ NAKAMA_VERSION=v3.40.0
 NAKAMA_HOME=${TOWER_NAKAMA_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/tower/nakama-$NAKAMA_VERSION}
 NAKAMA_BIN=$NAKAMA_HOME/nakama
 
-have_postgres() {
-  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
-}
-
-if ! have_postgres; then
-  echo "installing PostgreSQL (Debian packages)"
+# Debian packages: PostgreSQL (the stack's database), curl and python3 (the stack script),
+# lua5.1 (luac syntax check) and docker-compose (validates docker-compose.yml; no engine).
+missing=()
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v curl >/dev/null || missing+=(curl)
+command -v python3 >/dev/null || missing+=(python3)
+command -v luac5.1 >/dev/null || missing+=(lua5.1)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then
-    echo "error: PostgreSQL is missing and installing it needs root (apt-get install postgresql)" >&2
+    echo "error: installing ${missing[*]} needs root (apt-get install)" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  # The Debian package starts a cluster of its own; the stack script runs a private one.
-  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-  for unit in $(ls /etc/init.d/postgresql* 2>/dev/null); do "$unit" stop >/dev/null 2>&1 || true; done
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The Debian package may start a cluster of its own; the stack script runs a private one.
+  for unit in /etc/init.d/postgresql*; do [ -x "$unit" ] && "$unit" stop >/dev/null 2>&1 || true; done
 fi
 if ! id postgres >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
   useradd --system --no-create-home --shell /usr/sbin/nologin postgres

@@ -34,6 +34,16 @@ run_suite() {
   TOWER_SERVER_BIN="$server" ctest --test-dir "$build" --output-on-failure --timeout 120
 }
 
+echo "--- stage-ue5-plugin.sh stages library (with SONAME) and header into a plugin copy"
+stage_dir="$(mktemp -d)"
+trap 'rm -rf "$stage_dir"' EXIT
+cp -r ue5-plugin/TowerGame "$stage_dir/"
+scripts/stage-ue5-plugin.sh --debug --plugin-dir "$stage_dir/TowerGame"
+staged_so="$stage_dir/TowerGame/Binaries/ThirdParty/TowerFFI/Linux/x86_64-unknown-linux-gnu/libtower_ffi.so"
+cmp ffi/include/tower.h "$stage_dir/TowerGame/Source/ThirdParty/TowerFFI/include/tower.h"
+readelf -d "$staged_so" | grep -q 'Library soname: \[libtower_ffi.so\]' ||
+  { echo "staged library has no SONAME libtower_ffi.so"; exit 1; }
+
 run_suite plain
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   run_suite asan -DTOWER_SANITIZE=ON

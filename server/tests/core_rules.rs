@@ -3,7 +3,7 @@
 
 use procgen::{Floor, Spawn, SpawnKind, Tile};
 use tower_meta::{Identity, PlayerState};
-use tower_server::core::movement::{Dir, PLAYER_SPEED, Pos};
+use tower_server::core::movement::{Dir, MoveParams, PLAYER_SPEED, Pos};
 use tower_server::core::{
     ClientEvent, ControlOut, ErrorKind, GameCore, MoveInput, Rules, TickOutput, buttons,
 };
@@ -48,10 +48,25 @@ fn parse(rows: &[&str], seed: u64, n: u32, monsters: &[(u16, u16)]) -> Floor {
     }
     let mut spawns: Vec<Spawn> = monsters
         .iter()
-        .map(|&(x, y)| Spawn { x, y, kind: SpawnKind::Monster, level: 1 })
+        .map(|&(x, y)| Spawn {
+            x,
+            y,
+            kind: SpawnKind::Monster,
+            level: 1,
+        })
         .collect();
     spawns.sort();
-    Floor { seed, floor: n, width, height, tiles, spawns, entry, stairs_up, stairs_down: None }
+    Floor {
+        seed,
+        floor: n,
+        width,
+        height,
+        tiles,
+        spawns,
+        entry,
+        stairs_up,
+        stairs_down: None,
+    }
 }
 
 fn quiet(seed: u64, n: u32) -> Floor {
@@ -67,15 +82,28 @@ const TOKEN_A: [u8; 16] = [1; 16];
 const TOKEN_B: [u8; 16] = [2; 16];
 
 fn identity(name: &str) -> Identity {
-    Identity { player_id: format!("dev:{name}"), username: name.into(), guild: None }
+    Identity {
+        player_id: format!("dev:{name}"),
+        username: name.into(),
+        guild: None,
+    }
 }
 
 fn join(conn: u64, name: &str, token: [u8; 16]) -> ClientEvent {
-    ClientEvent::Join { conn, identity: identity(name), state: PlayerState::default(), resume_token: token }
+    ClientEvent::Join {
+        conn,
+        identity: identity(name),
+        state: PlayerState::default(),
+        resume_token: token,
+    }
 }
 
 fn control_for(out: &TickOutput, conn: u64) -> Vec<ControlOut> {
-    out.control.iter().filter(|(c, _)| *c == conn).map(|(_, m)| m.clone()).collect()
+    out.control
+        .iter()
+        .filter(|(c, _)| *c == conn)
+        .map(|(_, m)| m.clone())
+        .collect()
 }
 
 fn floor_enter_of(out: &TickOutput, conn: u64) -> (u32, [u8; 32]) {
@@ -89,7 +117,12 @@ fn floor_enter_of(out: &TickOutput, conn: u64) -> (u32, [u8; 32]) {
 }
 
 fn proof(conn: u64, floor: u32, hash: [u8; 32]) -> ClientEvent {
-    ClientEvent::FloorProof { conn, floor, hash: hash.to_vec(), generator_version: procgen::GENERATOR_VERSION }
+    ClientEvent::FloorProof {
+        conn,
+        floor,
+        hash: hash.to_vec(),
+        generator_version: procgen::GENERATOR_VERSION,
+    }
 }
 
 /// Joins and proves the floor; returns the output of the admitting tick.
@@ -100,11 +133,19 @@ fn enter(core: &mut GameCore, conn: u64, name: &str, token: [u8; 16]) -> TickOut
 }
 
 fn input(conn: u64, seq: u32, x: i8, y: i8, buttons: u8, predicted: Pos) -> ClientEvent {
-    ClientEvent::Inputs { conn, inputs: vec![MoveInput { seq, dir: Dir::new(x, y), buttons, predicted }] }
+    ClientEvent::Inputs {
+        conn,
+        inputs: vec![MoveInput {
+            seq,
+            dir: Dir::new(x, y),
+            buttons,
+            predicted,
+        }],
+    }
 }
 
 fn center(tx: u16, ty: u16) -> Pos {
-    Pos::tile_center(tx, ty)
+    tower_server::core::movement::tile_center(tx, ty)
 }
 
 fn core_with(generator: fn(u64, u32) -> Floor) -> GameCore {
@@ -115,9 +156,15 @@ fn core_with(generator: fn(u64, u32) -> Floor) -> GameCore {
 fn walk(core: &mut GameCore, conn: u64, seq: &mut u32, dir: (i8, i8), ticks: u32) {
     for _ in 0..ticks {
         *seq += 1;
-        let now = core.player_by_conn(conn).unwrap().pos;
-        let f = core.floor(core.player_by_conn(conn).unwrap().floor);
-        let next = tower_server::core::movement::step(&f.floor, now, Dir::new(dir.0, dir.1), PLAYER_SPEED);
+        let me = core.player_by_conn(conn).unwrap();
+        let now = me.pos;
+        let f = core.floor(me.floor);
+        let next = tower_server::core::movement::step(
+            &f.floor,
+            now,
+            Dir::new(dir.0, dir.1),
+            &MoveParams::player(30),
+        );
         core.step(vec![input(conn, *seq, dir.0, dir.1, 0, next)]);
     }
 }
@@ -127,7 +174,9 @@ fn join_then_matching_proof_admits_at_the_entry() {
     let mut core = core_with(quiet);
     let out = core.step(vec![join(1, "ann", TOKEN_A)]);
     let msgs = control_for(&out, 1);
-    assert!(matches!(&msgs[0], ControlOut::Welcome { resumed: false, tick_rate_hz: 30, resume_token, .. } if *resume_token == TOKEN_A));
+    assert!(
+        matches!(&msgs[0], ControlOut::Welcome { resumed: false, tick_rate_hz: 30, resume_token, .. } if *resume_token == TOKEN_A)
+    );
     let expected = core.floor(0);
     assert_eq!(
         msgs[1],
@@ -138,11 +187,18 @@ fn join_then_matching_proof_admits_at_the_entry() {
             hash: expected.hash.0
         }
     );
-    assert!(!core.player_by_conn(1).unwrap().playing, "not placed before the proof");
+    assert!(
+        !core.player_by_conn(1).unwrap().playing,
+        "not placed before the proof"
+    );
     let out = core.step(vec![proof(1, 0, expected.hash.0)]);
     assert_eq!(
         control_for(&out, 1),
-        vec![ControlOut::FloorAdmitted { floor: 0, spawn: center(1, 1), server_tick: 2 }]
+        vec![ControlOut::FloorAdmitted {
+            floor: 0,
+            spawn: center(1, 1),
+            server_tick: 2
+        }]
     );
     let p = core.player_by_conn(1).unwrap();
     assert!(p.playing);
@@ -159,32 +215,65 @@ fn hash_mismatch_is_refused_with_both_hashes_and_the_player_is_not_placed() {
     let (_, hash) = floor_enter_of(&out, 1);
     let mut wrong = hash;
     wrong[0] ^= 0xff;
-    let out = core.step(vec![ClientEvent::FloorProof { conn: 1, floor: 0, hash: wrong.to_vec(), generator_version: 7 }]);
+    let out = core.step(vec![ClientEvent::FloorProof {
+        conn: 1,
+        floor: 0,
+        hash: wrong.to_vec(),
+        generator_version: 7,
+    }]);
     let msgs = control_for(&out, 1);
-    let [ControlOut::Error { kind: ErrorKind::HashMismatch, message }] = msgs.as_slice() else {
+    let [
+        ControlOut::Error {
+            kind: ErrorKind::HashMismatch,
+            message,
+        },
+    ] = msgs.as_slice()
+    else {
         panic!("expected one HASH_MISMATCH error, got {msgs:?}");
     };
     let hex = |h: [u8; 32]| h.iter().map(|b| format!("{b:02x}")).collect::<String>();
     assert!(message.contains(&hex(hash)), "{message}");
     assert!(message.contains(&hex(wrong)), "{message}");
-    assert!(message.contains(&format!("generator v{}", procgen::GENERATOR_VERSION)), "{message}");
+    assert!(
+        message.contains(&format!("generator v{}", procgen::GENERATOR_VERSION)),
+        "{message}"
+    );
     assert!(message.contains("generator v7"), "{message}");
     assert_eq!(out.close, vec![1]);
     assert!(core.player_by_conn(1).is_none());
     let stats = core.stats();
-    assert_eq!((stats.hash_mismatches, stats.players_playing, stats.floors_live), (1, 0, 0));
+    assert_eq!(
+        (
+            stats.hash_mismatches,
+            stats.players_playing,
+            stats.floors_live
+        ),
+        (1, 0, 0)
+    );
 }
 
 #[test]
 fn proofs_out_of_turn_are_unexpected_but_harmless() {
     let mut core = core_with(quiet);
     let out = core.step(vec![proof(5, 0, [0; 32])]);
-    assert!(matches!(control_for(&out, 5)[..], [ControlOut::Error { kind: ErrorKind::UnexpectedMessage, .. }]));
+    assert!(matches!(
+        control_for(&out, 5)[..],
+        [ControlOut::Error {
+            kind: ErrorKind::UnexpectedMessage,
+            ..
+        }]
+    ));
     let out = enter(&mut core, 1, "ann", TOKEN_A);
     assert!(out.close.is_empty());
     let hash = core.floor(0).hash.0;
     let out = core.step(vec![proof(1, 0, hash)]);
-    assert!(matches!(control_for(&out, 1)[..], [ControlOut::Error { kind: ErrorKind::UnexpectedMessage, .. }]));
+    assert!(matches!(
+        control_for(&out, 1)[..],
+        [ControlOut::Error {
+            kind: ErrorKind::UnexpectedMessage,
+            ..
+        }]
+    ));
     let out = core.step(vec![proof(1, 3, hash)]);
     assert!(out.close.is_empty());
     assert!(core.player_by_conn(1).unwrap().playing);
@@ -197,7 +286,13 @@ fn honest_movement_is_applied_exactly_and_never_corrected() {
     let mut seq = 0;
     walk(&mut core, 1, &mut seq, (127, 0), 10);
     let p = core.player_by_conn(1).unwrap();
-    assert_eq!(p.pos, Pos { x: 384 + 10 * PLAYER_SPEED, y: 384 });
+    assert_eq!(
+        p.pos,
+        Pos {
+            x: 384 + 10 * PLAYER_SPEED,
+            y: 384
+        }
+    );
     assert_eq!(p.last_input_seq, 10);
     assert_eq!(core.stats().corrections(), 0);
 }
@@ -207,14 +302,31 @@ fn speed_hack_claims_are_corrected_and_counted() {
     let mut core = core_with(quiet);
     enter(&mut core, 1, "ann", TOKEN_A);
     for seq in 1..=10u32 {
-        // Claims 5 tiles per tick to the right, along an open row.
-        let claim = Pos { x: 384 + i32::try_from(seq).unwrap() * 1280, y: 384 + 4 * 256 };
+        // Claims 2 tiles per tick to the right, along an open row.
+        let claim = Pos {
+            x: 384 + i32::try_from(seq).unwrap() * 512,
+            y: 384 + 4 * 256,
+        };
         core.step(vec![input(1, seq, 0, 127, 0, claim)]);
     }
     let p = core.player_by_conn(1).unwrap();
-    assert_eq!(p.pos, Pos { x: 384, y: 384 + 10 * PLAYER_SPEED }, "authoritative position from the directions");
+    assert_eq!(
+        p.pos,
+        Pos {
+            x: 384,
+            y: 384 + 10 * PLAYER_SPEED
+        },
+        "authoritative position from the directions"
+    );
     let stats = core.stats();
-    assert_eq!((stats.corrections_speed, stats.corrections_wall, stats.corrections_drift), (10, 0, 0));
+    assert_eq!(
+        (
+            stats.corrections_speed,
+            stats.corrections_wall,
+            stats.corrections_drift
+        ),
+        (10, 0, 0)
+    );
 }
 
 #[test]
@@ -223,16 +335,29 @@ fn walking_through_a_wall_is_blocked_and_counted() {
     enter(&mut core, 1, "ann", TOKEN_A);
     for seq in 1..=60u32 {
         // The client pretends the wall column at x=7 is not there.
-        let claim = Pos { x: 384 + i32::try_from(seq).unwrap() * PLAYER_SPEED, y: 384 };
+        let claim = Pos {
+            x: 384 + i32::try_from(seq).unwrap() * PLAYER_SPEED,
+            y: 384,
+        };
         core.step(vec![input(1, seq, 127, 0, 0, claim)]);
     }
     let p = core.player_by_conn(1).unwrap();
-    // 41 steps reach x = 1778 (tile 6); the 42nd would enter the wall tile 7 (x >= 1792).
-    assert_eq!(p.pos, Pos { x: 384 + 41 * PLAYER_SPEED, y: 384 });
+    // The collision box (half-size 77) stops flush against wall tile 7: x = 7*256 - 1 - 77.
+    assert_eq!(
+        p.pos,
+        Pos {
+            x: 7 * 256 - 1 - 77,
+            y: 384
+        }
+    );
     let stats = core.stats();
     // Claims 42..=60 are off: the ones inside the wall (tiles 7) count as wall walks, the rest
     // (beyond the wall, tile 8+) as speed since they are more than a step away.
-    assert_eq!(stats.corrections(), 19);
+    assert_eq!(
+        stats.corrections(),
+        60 - 39,
+        "every claim past the 39th step is off"
+    );
     assert!(stats.corrections_wall >= 7, "{stats:?}");
 }
 
@@ -241,20 +366,35 @@ fn an_input_flood_cannot_buy_speed() {
     let mut core = core_with(quiet);
     enter(&mut core, 1, "ann", TOKEN_A);
     let flood: Vec<MoveInput> = (1..=200u32)
-        .map(|seq| MoveInput { seq, dir: Dir::new(0, 127), buttons: 0, predicted: Pos::default() })
+        .map(|seq| MoveInput {
+            seq,
+            dir: Dir::new(0, 127),
+            buttons: 0,
+            predicted: Pos::default(),
+        })
         .collect();
-    core.step(vec![ClientEvent::Inputs { conn: 1, inputs: flood.clone() }]);
+    core.step(vec![ClientEvent::Inputs {
+        conn: 1,
+        inputs: flood.clone(),
+    }]);
     // Redundant copies of the same inputs change nothing.
-    core.step(vec![ClientEvent::Inputs { conn: 1, inputs: flood }]);
+    core.step(vec![ClientEvent::Inputs {
+        conn: 1,
+        inputs: flood,
+    }]);
+    // The tick of admission left one unit of credit: 2 inputs on the first flood tick, then 1.
     let p = core.player_by_conn(1).unwrap();
-    assert_eq!(p.pos.y, 384 + 2 * PLAYER_SPEED, "one input per tick");
+    assert_eq!(p.pos.y, 384 + 3 * PLAYER_SPEED, "about one input per tick");
     let stats = core.stats();
     assert_eq!(stats.inputs_dropped, 200 - 16, "queue bounded at 16");
     for _ in 0..20 {
         core.step(vec![]);
     }
     // The queue drains at one input per tick, plus whatever credit is left.
-    assert_eq!(core.player_by_conn(1).unwrap().pos.y, 384 + 16 * PLAYER_SPEED);
+    assert_eq!(
+        core.player_by_conn(1).unwrap().pos.y,
+        384 + 16 * PLAYER_SPEED
+    );
 }
 
 #[test]
@@ -266,11 +406,14 @@ fn monsters_chase_and_attack_a_player_in_range() {
     let (chaser, idle) = (monsters[0].id, monsters[1].id);
     assert!(core.place_monster(chaser, center(5, 5)));
     let before = core.player_by_conn(1).unwrap().pos;
-    let start = center(5, 5).distance_sq(before);
+    let start = center(5, 5).dist2(before);
     core.step(vec![]);
     core.step(vec![]);
     let m = core.monsters()[0];
-    assert!(m.pos.distance_sq(before) < start, "the monster moved toward the player");
+    assert!(
+        m.pos.dist2(before) < start,
+        "the monster moved toward the player"
+    );
     let mut first_hit = None;
     for t in 0..200 {
         core.step(vec![]);
@@ -285,7 +428,10 @@ fn monsters_chase_and_attack_a_player_in_range() {
     assert_eq!((100 - hp) % 6, 0);
     assert!(hp <= 100 - 6 * 5, "hp {hp}");
     let far = core.monsters().into_iter().find(|m| m.id == idle).unwrap();
-    assert_eq!(far.pos, far.spawn, "a monster with nobody in range stays home");
+    assert_eq!(
+        far.pos, far.spawn,
+        "a monster with nobody in range stays home"
+    );
 }
 
 #[test]
@@ -298,7 +444,13 @@ fn a_killed_player_respawns_at_the_entry_with_full_health() {
     let mut seq = 0;
     walk(&mut core, 1, &mut seq, (0, 127), 25); // away from the entry, to (1, 4)
     let p = core.player_by_conn(1).unwrap();
-    core.place_monster(chaser, Pos { x: p.pos.x + 256, y: p.pos.y });
+    core.place_monster(
+        chaser,
+        Pos {
+            x: p.pos.x + 256,
+            y: p.pos.y,
+        },
+    );
     for _ in 0..3 {
         core.step(vec![]);
     }
@@ -311,7 +463,7 @@ fn a_killed_player_respawns_at_the_entry_with_full_health() {
 fn players_kill_monsters_score_and_monsters_respawn() {
     let mut rules = Rules::new(99, 30);
     rules.monster_damage = 0;
-    rules.monster_speed = 0;
+    rules.monster_move.speed_per_tick = 0;
     let mut core = GameCore::with_generator(rules, arena);
     enter(&mut core, 1, "ann", TOKEN_A);
     let target = core.monsters()[0].id;
@@ -322,7 +474,11 @@ fn players_kill_monsters_score_and_monsters_respawn() {
         core.step(vec![input(1, seq, 0, 0, buttons::ATTACK, here)]);
     }
     // 30 hp, 10 per hit, one hit per 15 ticks: dead after the third hit.
-    let m = core.monsters().into_iter().find(|m| m.id == target).unwrap();
+    let m = core
+        .monsters()
+        .into_iter()
+        .find(|m| m.id == target)
+        .unwrap();
     assert!(!m.alive);
     let stats = core.stats();
     assert_eq!(stats.kills, 1);
@@ -330,7 +486,11 @@ fn players_kill_monsters_score_and_monsters_respawn() {
     for _ in 0..300 {
         core.step(vec![]);
     }
-    let m = core.monsters().into_iter().find(|m| m.id == target).unwrap();
+    let m = core
+        .monsters()
+        .into_iter()
+        .find(|m| m.id == target)
+        .unwrap();
     assert!(m.alive && m.hp == 30 && m.pos == center(2, 1));
 }
 
@@ -342,22 +502,44 @@ fn stairs_lead_to_the_next_floor_through_a_new_handshake() {
     walk(&mut core, 1, &mut seq, (0, 127), 33);
     assert_eq!(core.player_by_conn(1).unwrap().floor, 0);
     seq += 1;
-    let out = core.step(vec![input(1, seq, 0, 127, 0, Pos { x: 384, y: 384 + 34 * PLAYER_SPEED })]);
+    let out = core.step(vec![input(
+        1,
+        seq,
+        0,
+        127,
+        0,
+        Pos {
+            x: 384,
+            y: 384 + 34 * PLAYER_SPEED,
+        },
+    )]);
     let (floor, hash) = floor_enter_of(&out, 1);
     assert_eq!(floor, 1);
     assert_eq!(hash, core.floor(1).hash.0);
     assert_ne!(hash, core.floor(0).hash.0);
     assert_eq!(out.highest_floors, vec![(identity("ann"), 1)]);
-    assert!(out.saves.iter().any(|(id, s)| id == "dev:ann" && s.current_floor == 1 && s.highest_floor == 1));
+    assert!(
+        out.saves
+            .iter()
+            .any(|(id, s)| id == "dev:ann" && s.current_floor == 1 && s.highest_floor == 1)
+    );
     assert!(!core.player_by_conn(1).unwrap().playing);
     let out = core.step(vec![proof(1, 1, hash)]);
     assert_eq!(
         control_for(&out, 1),
-        vec![ControlOut::FloorAdmitted { floor: 1, spawn: center(1, 1), server_tick: core.tick() }]
+        vec![ControlOut::FloorAdmitted {
+            floor: 1,
+            spawn: center(1, 1),
+            server_tick: core.tick()
+        }]
     );
     core.step(vec![]);
     let stats = core.stats();
-    assert_eq!((stats.floors_live, stats.players_playing), (1, 1), "floor 0 died when its last player left");
+    assert_eq!(
+        (stats.floors_live, stats.players_playing),
+        (1, 1),
+        "floor 0 died when its last player left"
+    );
 }
 
 #[test]
@@ -372,14 +554,22 @@ fn reconnect_within_the_window_gets_the_same_player_floor_and_state() {
     for _ in 0..(59 * 30) {
         core.step(vec![]);
     }
-    let out = core.step(vec![ClientEvent::Resume { conn: 2, token: TOKEN_A }]);
+    let out = core.step(vec![ClientEvent::Resume {
+        conn: 2,
+        token: TOKEN_A,
+    }]);
     let msgs = control_for(&out, 2);
-    assert!(matches!(msgs[0], ControlOut::Welcome { resumed: true, player_id, .. } if player_id == before.id));
+    assert!(
+        matches!(msgs[0], ControlOut::Welcome { resumed: true, player_id, .. } if player_id == before.id)
+    );
     let (floor, hash) = floor_enter_of(&out, 2);
     assert_eq!(floor, before.floor);
     core.step(vec![proof(2, floor, hash)]);
     let after = core.player_by_conn(2).unwrap();
-    assert_eq!((after.id, after.pos, after.hp, after.progress), (before.id, before.pos, before.hp, before.progress));
+    assert_eq!(
+        (after.id, after.pos, after.hp, after.progress),
+        (before.id, before.pos, before.hp, before.progress)
+    );
     assert!(after.playing);
     assert_eq!(core.stats().resumes, 1);
 }
@@ -396,8 +586,17 @@ fn after_the_window_the_slot_is_released_and_the_token_refused() {
     }
     assert!(saved, "the released player's state was saved");
     assert!(core.player_by_account("dev:ann").is_none());
-    let out = core.step(vec![ClientEvent::Resume { conn: 2, token: TOKEN_A }]);
-    assert!(matches!(control_for(&out, 2)[..], [ControlOut::Error { kind: ErrorKind::ResumeExpired, .. }]));
+    let out = core.step(vec![ClientEvent::Resume {
+        conn: 2,
+        token: TOKEN_A,
+    }]);
+    assert!(matches!(
+        control_for(&out, 2)[..],
+        [ControlOut::Error {
+            kind: ErrorKind::ResumeExpired,
+            ..
+        }]
+    ));
     assert_eq!(out.close, vec![2]);
     assert_eq!(core.stats().sessions_expired, 1);
 }
@@ -407,9 +606,18 @@ fn logging_in_again_replaces_the_old_connection() {
     let mut core = core_with(quiet);
     enter(&mut core, 1, "ann", TOKEN_A);
     let out = core.step(vec![join(2, "ann", TOKEN_B)]);
-    assert!(matches!(control_for(&out, 1)[..], [ControlOut::Error { kind: ErrorKind::Replaced, .. }]));
+    assert!(matches!(
+        control_for(&out, 1)[..],
+        [ControlOut::Error {
+            kind: ErrorKind::Replaced,
+            ..
+        }]
+    ));
     assert_eq!(out.close, vec![1]);
-    assert!(matches!(control_for(&out, 2)[0], ControlOut::Welcome { resumed: true, .. }));
+    assert!(matches!(
+        control_for(&out, 2)[0],
+        ControlOut::Welcome { resumed: true, .. }
+    ));
     assert_eq!(core.stats().players_total, 1);
 }
 
@@ -419,10 +627,21 @@ fn leave_saves_and_removes_at_once_and_shutdown_saves_everyone() {
     enter(&mut core, 1, "ann", TOKEN_A);
     enter(&mut core, 2, "bob", TOKEN_B);
     let out = core.step(vec![ClientEvent::Leave { conn: 1 }]);
-    assert_eq!(out.saves.iter().filter(|(id, _)| id == "dev:ann").count(), 1);
+    assert_eq!(
+        out.saves.iter().filter(|(id, _)| id == "dev:ann").count(),
+        1
+    );
     assert!(core.player_by_account("dev:ann").is_none());
     let out = core.shutdown("maintenance");
-    assert_eq!(out.control, vec![(2, ControlOut::Shutdown { reason: "maintenance".into() })]);
+    assert_eq!(
+        out.control,
+        vec![(
+            2,
+            ControlOut::Shutdown {
+                reason: "maintenance".into()
+            }
+        )]
+    );
     assert_eq!(out.saves.len(), 1);
     assert_eq!(out.close, vec![2]);
 }
@@ -436,23 +655,44 @@ fn aoi_and_update_tiers_follow_distance() {
     enter(&mut core, 2, "bob", TOKEN_B);
     let b_id = core.player_by_conn(2).unwrap().id;
     let mut seq = 0;
-    walk(&mut core, 2, &mut seq, (0, 127), 19);
+    walk(&mut core, 2, &mut seq, (0, 127), 25); // clear of the wall column (box half-size 77)
     let mut seen: Vec<(u32, Option<Pos>)> = Vec::new(); // (tick, B as A sees it)
     let mut b_actual: Vec<(u32, Pos)> = Vec::new();
     for _ in 0..300 {
         seq += 1;
         let now = core.player_by_conn(2).unwrap().pos;
-        let out = core.step(vec![input(2, seq, 127, 0, 0, Pos { x: now.x + PLAYER_SPEED, y: now.y })]);
+        let out = core.step(vec![input(
+            2,
+            seq,
+            127,
+            0,
+            0,
+            Pos {
+                x: now.x + PLAYER_SPEED,
+                y: now.y,
+            },
+        )]);
         b_actual.push((core.tick(), core.player_by_conn(2).unwrap().pos));
         for (_, snap) in out.snapshots.iter().filter(|(c, _)| *c == 1) {
-            seen.push((snap.tick, snap.entities.iter().find(|e| e.id == b_id).map(|e| e.pos)));
+            seen.push((
+                snap.tick,
+                snap.entities.iter().find(|e| e.id == b_id).map(|e| e.pos),
+            ));
         }
     }
     let a = core.player_by_conn(1).unwrap().pos;
     let band = |p: Pos| {
-        let d2 = a.distance_sq(p);
+        let d2 = a.dist2(p);
         let t = |tiles: i64| (tiles * 256).pow(2);
-        if d2 <= t(6) { 1 } else if d2 <= t(12) { 3 } else if d2 <= t(20) { 15 } else { 0 }
+        if d2 <= t(6) {
+            1
+        } else if d2 <= t(12) {
+            3
+        } else if d2 <= t(20) {
+            15
+        } else {
+            0
+        }
     };
     // Ticks at which A's view of B changed, with the band B was in at that moment.
     let mut changes: Vec<(u32, u32)> = Vec::new();
@@ -462,7 +702,10 @@ fn aoi_and_update_tiers_follow_distance() {
             let actual = b_actual.iter().find(|(t, _)| t == tick).unwrap().1;
             changes.push((*tick, if view.is_some() { band(actual) } else { 0 }));
             if let Some(v) = view {
-                assert_eq!(*v, actual, "a refreshed entity is sent at its current position");
+                assert_eq!(
+                    *v, actual,
+                    "a refreshed entity is sent at its current position"
+                );
             }
             last = Some(*view);
         }
@@ -474,7 +717,10 @@ fn aoi_and_update_tiers_follow_distance() {
         }
     }
     for period in [1, 3, 15] {
-        assert!(changes.iter().any(|(_, b)| *b == period), "band {period} seen: {changes:?}");
+        assert!(
+            changes.iter().any(|(_, b)| *b == period),
+            "band {period} seen: {changes:?}"
+        );
     }
     assert_eq!(seen.last().unwrap().1, None, "B walked out of A's view");
 }
@@ -498,17 +744,29 @@ fn an_idle_player_gets_only_keepalive_snapshots() {
 fn hundreds_of_ticks_with_real_procgen_floors_stay_consistent() {
     let mut core = GameCore::new(Rules::new(7, 30));
     for conn in 1..=20u64 {
-        let out = core.step(vec![join(conn, &format!("p{conn}"), [u8::try_from(conn).unwrap(); 16])]);
+        let out = core.step(vec![join(
+            conn,
+            &format!("p{conn}"),
+            [u8::try_from(conn).unwrap(); 16],
+        )]);
         let (floor, hash) = floor_enter_of(&out, conn);
         core.step(vec![proof(conn, floor, hash)]);
     }
     for t in 0..600u32 {
         let events = (1..=20u64)
             .map(|conn| {
-                let dir = Dir::new(i8::try_from((t * 7 + u32::try_from(conn).unwrap() * 13) % 255).unwrap_or(0), 64);
+                let dir = Dir::new(
+                    i8::try_from((t * 7 + u32::try_from(conn).unwrap() * 13) % 255).unwrap_or(0),
+                    64,
+                );
                 ClientEvent::Inputs {
                     conn,
-                    inputs: vec![MoveInput { seq: t + 1, dir, buttons: buttons::ATTACK, predicted: Pos::default() }],
+                    inputs: vec![MoveInput {
+                        seq: t + 1,
+                        dir,
+                        buttons: buttons::ATTACK,
+                        predicted: Pos::default(),
+                    }],
                 }
             })
             .collect();
@@ -517,7 +775,10 @@ fn hundreds_of_ticks_with_real_procgen_floors_stay_consistent() {
             let p = core.player_by_conn(conn).unwrap();
             let f = core.floor(p.floor);
             let (tx, ty) = p.pos.tile();
-            assert!(!p.playing || f.floor.is_walkable(tx, ty), "never inside a wall");
+            assert!(
+                !p.playing || f.floor.is_walkable(tx, ty),
+                "never inside a wall"
+            );
         }
     }
     assert_eq!(core.stats().players_total, 20);

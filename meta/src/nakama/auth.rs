@@ -31,7 +31,9 @@ struct GuildAnswer {
 }
 
 fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl TicketAuth {
@@ -40,6 +42,11 @@ impl TicketAuth {
             verifier: Mutex::new(TicketVerifier::new(ticket_key, server_id, REPLAY_CAPACITY)),
             client,
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TicketVerifier> {
+        // The verifier's maps stay consistent across a panic (single inserts), so reuse it.
+        self.verifier.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The player's guild name, if they are in one.
@@ -58,23 +65,35 @@ impl Authenticator for TicketAuth {
     async fn authenticate(&self, credentials: &Credentials) -> Result<Identity, AuthError> {
         let (ticket, session_token) = match credentials {
             Credentials::Dev { .. } => return Err(AuthError::DevDisabled),
-            Credentials::Ticket { ticket, session_token } => (ticket, session_token),
+            Credentials::Ticket {
+                ticket,
+                session_token,
+            } => (ticket, session_token),
         };
-        let claims = {
-            let mut verifier = self.verifier.lock().unwrap_or_else(|p| p.into_inner());
-            verifier.verify(ticket, unix_now())?
-        };
+        let claims = self.lock().check(ticket, unix_now())?;
         let (user_id, username) =
-            self.client.session_account(session_token).await.map_err(|e| match e {
-                RpcError::Refused { code: Code::Unauthenticated, message } => {
-                    AuthError::BadTicket(format!("nakama session is not live: {message}"))
-                }
-                other => AuthError::Unavailable(format!("session check: {other}")),
-            })?;
+            self.client
+                .session_account(session_token)
+                .await
+                .map_err(|e| match e {
+                    RpcError::Refused {
+                        code: Code::Unauthenticated,
+                        message,
+                    } => AuthError::BadTicket(format!("nakama session is not live: {message}")),
+                    other => AuthError::Unavailable(format!("session check: {other}")),
+                })?;
         if user_id != claims.sub {
-            return Err(AuthError::BadTicket("the session belongs to another user than the ticket".into()));
+            return Err(AuthError::BadTicket(
+                "the session belongs to another user than the ticket".into(),
+            ));
         }
         let guild = self.guild_of(&user_id).await?;
-        Ok(Identity { player_id: user_id, username, guild })
+        // Spent only now: a ticket presented with another session is not burnt by it.
+        self.lock().spend(&claims, unix_now())?;
+        Ok(Identity {
+            player_id: user_id,
+            username,
+            guild,
+        })
     }
 }

@@ -37,7 +37,10 @@ impl From<tonic::Status> for RpcError {
             | Code::Aborted
             | Code::ResourceExhausted
             | Code::Internal => RpcError::Unavailable(status.message().to_owned()),
-            code => RpcError::Refused { code, message: status.message().to_owned() },
+            code => RpcError::Refused {
+                code,
+                message: status.message().to_owned(),
+            },
         }
     }
 }
@@ -72,8 +75,17 @@ impl NakamaClient {
     ) -> Result<Resp, RpcError> {
         let payload = serde_json::to_string(request)
             .map_err(|e| RpcError::BadAnswer(format!("cannot encode request: {e}")))?;
-        let rpc = pb::Rpc { id: id.to_owned(), payload, http_key: self.http_key.clone() };
-        let answer = self.grpc.clone().rpc_func(Request::new(rpc)).await?.into_inner();
+        let rpc = pb::Rpc {
+            id: id.to_owned(),
+            payload,
+            http_key: self.http_key.clone(),
+        };
+        let answer = self
+            .grpc
+            .clone()
+            .rpc_func(Request::new(rpc))
+            .await?
+            .into_inner();
         serde_json::from_str(&answer.payload)
             .map_err(|e| RpcError::BadAnswer(format!("{id}: {e}: {:?}", answer.payload)))
     }
@@ -90,7 +102,9 @@ impl NakamaClient {
             })?;
         request.metadata_mut().insert("authorization", bearer);
         let account = self.grpc.clone().get_account(request).await?.into_inner();
-        let user = account.user.ok_or_else(|| RpcError::BadAnswer("account without user".into()))?;
+        let user = account
+            .user
+            .ok_or_else(|| RpcError::BadAnswer("account without user".into()))?;
         Ok((user.id, user.username))
     }
 }

@@ -51,7 +51,11 @@ pub async fn nakama_backends(
     tracing::info!(server_id = %cfg.server_id, url = %cfg.grpc_url, "registered with nakama");
     let heartbeats = registry::spawn_heartbeats(client.clone(), cfg, players);
     let backends = Backends {
-        auth: Arc::new(TicketAuth::new(client.clone(), cfg.ticket_key.as_bytes(), &cfg.server_id)),
+        auth: Arc::new(TicketAuth::new(
+            client.clone(),
+            cfg.ticket_key.as_bytes(),
+            &cfg.server_id,
+        )),
         store: Arc::new(NakamaStore::new(client.clone())),
         leaderboard: Arc::new(NakamaLeaderboard::new(client)),
     };

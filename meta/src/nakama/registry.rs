@@ -82,13 +82,17 @@ pub async fn heartbeat(client: &NakamaClient, entry: &ServerEntry) -> Result<(),
 
 /// Removes this server from the registry (graceful shutdown).
 pub async fn deregister(client: &NakamaClient, server_id: &str) -> Result<(), RpcError> {
-    let _: Ack = client.rpc("tower_server_deregister", &IdOnly { id: server_id }).await?;
+    let _: Ack = client
+        .rpc("tower_server_deregister", &IdOnly { id: server_id })
+        .await?;
     Ok(())
 }
 
 /// Every registered server with its liveness as Nakama judges it.
 pub async fn list_servers(client: &NakamaClient) -> Result<Vec<RegisteredServer>, RpcError> {
-    let list: ServerList = client.rpc("tower_server_list", &serde_json::json!({})).await?;
+    let list: ServerList = client
+        .rpc("tower_server_list", &serde_json::json!({}))
+        .await?;
     Ok(list.servers)
 }
 

@@ -11,8 +11,13 @@ impl From<RpcError> for StoreError {
     fn from(e: RpcError) -> StoreError {
         match e {
             RpcError::Unavailable(m) => StoreError::Unavailable(m),
-            RpcError::Refused { code: Code::FailedPrecondition, .. } => StoreError::Conflict,
-            RpcError::Refused { code, message } => StoreError::Corrupt(format!("{code:?}: {message}")),
+            RpcError::Refused {
+                code: Code::FailedPrecondition,
+                ..
+            } => StoreError::Conflict,
+            RpcError::Refused { code, message } => {
+                StoreError::Corrupt(format!("{code:?}: {message}"))
+            }
             RpcError::BadAnswer(m) => StoreError::Corrupt(m),
         }
     }
@@ -59,14 +64,21 @@ struct SaveAnswer {
 #[async_trait]
 impl StateStore for NakamaStore {
     async fn load(&self, player_id: &str) -> Result<Option<(PlayerState, Version)>, StoreError> {
-        let answer: LoadAnswer =
-            self.client.rpc("tower_state_load", &LoadRequest { user_id: player_id }).await?;
+        let answer: LoadAnswer = self
+            .client
+            .rpc("tower_state_load", &LoadRequest { user_id: player_id })
+            .await?;
         if !answer.found {
             return Ok(None);
         }
-        let value = answer.state.ok_or_else(|| StoreError::Corrupt("found without state".into()))?;
-        let state = serde_json::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let version = answer.version.ok_or_else(|| StoreError::Corrupt("found without version".into()))?;
+        let value = answer
+            .state
+            .ok_or_else(|| StoreError::Corrupt("found without state".into()))?;
+        let state =
+            serde_json::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let version = answer
+            .version
+            .ok_or_else(|| StoreError::Corrupt("found without version".into()))?;
         Ok(Some((state, Some(version))))
     }
 
@@ -76,7 +88,11 @@ impl StateStore for NakamaStore {
         state: &PlayerState,
         expected: &Version,
     ) -> Result<Version, StoreError> {
-        let request = SaveRequest { user_id: player_id, state, version: expected };
+        let request = SaveRequest {
+            user_id: player_id,
+            state,
+            version: expected,
+        };
         let answer: SaveAnswer = self.client.rpc("tower_state_save", &request).await?;
         Ok(Some(answer.version))
     }
@@ -106,10 +122,20 @@ struct SubmitAnswer {}
 
 #[async_trait]
 impl Leaderboard for NakamaLeaderboard {
-    async fn submit_highest_floor(&self, identity: &Identity, floor: u32) -> Result<(), StoreError> {
-        let request =
-            SubmitRequest { user_id: &identity.player_id, username: &identity.username, floor };
-        let _: SubmitAnswer = self.client.rpc("tower_leaderboard_submit", &request).await?;
+    async fn submit_highest_floor(
+        &self,
+        identity: &Identity,
+        floor: u32,
+    ) -> Result<(), StoreError> {
+        let request = SubmitRequest {
+            user_id: &identity.player_id,
+            username: &identity.username,
+            floor,
+        };
+        let _: SubmitAnswer = self
+            .client
+            .rpc("tower_leaderboard_submit", &request)
+            .await?;
         Ok(())
     }
 }

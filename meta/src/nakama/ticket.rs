@@ -33,8 +33,12 @@ pub struct TicketClaims {
 
 /// Signs a ticket (what the Nakama module does; used by tests and tools).
 pub fn sign_ticket(key: &[u8], claims: &TicketClaims) -> Result<String, AuthError> {
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(key))
-        .map_err(|e| AuthError::BadTicket(format!("cannot sign: {e}")))
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        claims,
+        &EncodingKey::from_secret(key),
+    )
+    .map_err(|e| AuthError::BadTicket(format!("cannot sign: {e}")))
 }
 
 /// Ids of accepted tickets until they expire. Bounded: when `capacity` unexpired tickets are
@@ -47,7 +51,11 @@ struct ReplayGuard {
 
 impl ReplayGuard {
     fn new(capacity: usize) -> ReplayGuard {
-        ReplayGuard { capacity: capacity.max(1), by_id: HashMap::new(), by_expiry: BTreeSet::new() }
+        ReplayGuard {
+            capacity: capacity.max(1),
+            by_id: HashMap::new(),
+            by_expiry: BTreeSet::new(),
+        }
     }
 
     fn forget_expired(&mut self, now: u64) {
@@ -66,7 +74,9 @@ impl ReplayGuard {
             return Err(AuthError::Replayed);
         }
         if self.by_id.len() >= self.capacity {
-            return Err(AuthError::Unavailable("too many recent tickets; retry shortly".into()));
+            return Err(AuthError::Unavailable(
+                "too many recent tickets; retry shortly".into(),
+            ));
         }
         self.by_id.insert(id.to_owned(), exp);
         self.by_expiry.insert((exp, id.to_owned()));
@@ -103,13 +113,24 @@ impl TicketVerifier {
         }
     }
 
-    /// Checks signature, lifetime, expiry, server and replay, in that order; on success the
-    /// ticket is spent.
+    /// Checks signature, lifetime, expiry, server and replay, in that order, and spends the
+    /// ticket: [`TicketVerifier::check`] then [`TicketVerifier::spend`].
     pub fn verify(&mut self, token: &str, now: u64) -> Result<TicketClaims, AuthError> {
+        let claims = self.check(token, now)?;
+        self.spend(&claims, now)?;
+        Ok(claims)
+    }
+
+    /// Every check of [`TicketVerifier::verify`] without spending the ticket, so that the
+    /// caller can make further checks (is the session live?) before spending it: a ticket
+    /// presented with somebody else's session is refused without being burnt.
+    pub fn check(&mut self, token: &str, now: u64) -> Result<TicketClaims, AuthError> {
         let claims = jsonwebtoken::decode::<TicketClaims>(token, &self.key, &self.validation)
             .map_err(|e| {
                 AuthError::BadTicket(match e.kind() {
-                    ErrorKind::InvalidSignature => "bad signature (not signed with this tower's key)".into(),
+                    ErrorKind::InvalidSignature => {
+                        "bad signature (not signed with this tower's key)".into()
+                    }
                     ErrorKind::InvalidAlgorithm => "wrong algorithm (HS256 expected)".into(),
                     _ => format!("malformed: {e}"),
                 })
@@ -127,7 +148,10 @@ impl TicketVerifier {
             return Err(AuthError::BadTicket("issued in the future".into()));
         }
         if claims.exp + CLOCK_SKEW_SECS <= now {
-            return Err(AuthError::BadTicket(format!("expired {} s ago", now - claims.exp)));
+            return Err(AuthError::BadTicket(format!(
+                "expired {} s ago",
+                now - claims.exp
+            )));
         }
         if claims.srv != self.server_id {
             return Err(AuthError::BadTicket(format!(
@@ -135,8 +159,17 @@ impl TicketVerifier {
                 claims.srv, self.server_id
             )));
         }
-        self.used.remember(&claims.jti, claims.exp + CLOCK_SKEW_SECS, now)?;
+        self.used.forget_expired(now);
+        if self.used.by_id.contains_key(&claims.jti) {
+            return Err(AuthError::Replayed);
+        }
         Ok(claims)
+    }
+
+    /// Marks a checked ticket as used; `Replayed` if it was spent meanwhile.
+    pub fn spend(&mut self, claims: &TicketClaims, now: u64) -> Result<(), AuthError> {
+        self.used
+            .remember(&claims.jti, claims.exp + CLOCK_SKEW_SECS, now)
     }
 
     /// Ticket ids remembered right now (bounded by the replay capacity).
@@ -184,6 +217,21 @@ mod tests {
     }
 
     #[test]
+    fn check_does_not_spend_and_a_double_spend_is_refused() {
+        let mut v = TicketVerifier::new(KEY, "s1", 100);
+        let t = token(&claims("a"));
+        let first = v.check(&t, NOW).expect("valid");
+        let second = v.check(&t, NOW).expect("still valid: not spent");
+        assert_eq!(v.spend(&first, NOW), Ok(()));
+        assert_eq!(
+            v.spend(&second, NOW),
+            Err(AuthError::Replayed),
+            "two racing presentations: one wins"
+        );
+        assert_eq!(v.check(&t, NOW), Err(AuthError::Replayed));
+    }
+
+    #[test]
     fn forged_tickets_are_refused() {
         let mut v = TicketVerifier::new(KEY, "s1", 100);
         let forged = sign_ticket(b"other-key", &claims("a")).expect("sign");
@@ -192,7 +240,11 @@ mod tests {
         bad(v.verify("", NOW), "malformed");
         // Payload swapped under a valid signature.
         let good = token(&claims("a"));
-        let other = token(&TicketClaims { srv: "s1".into(), usr: "eve".into(), ..claims("b") });
+        let other = token(&TicketClaims {
+            srv: "s1".into(),
+            usr: "eve".into(),
+            ..claims("b")
+        });
         let parts: Vec<&str> = good.split('.').collect();
         let other_parts: Vec<&str> = other.split('.').collect();
         let spliced = format!("{}.{}.{}", parts[0], other_parts[1], parts[2]);
@@ -208,11 +260,21 @@ mod tests {
         let mut v = TicketVerifier::new(KEY, "s1", 100);
         let t = token(&claims("a"));
         bad(v.verify(&t, NOW + 30 + CLOCK_SKEW_SECS), "expired");
-        let long = TicketClaims { exp: NOW + MAX_TICKET_LIFETIME_SECS + 1, ..claims("b") };
+        let long = TicketClaims {
+            exp: NOW + MAX_TICKET_LIFETIME_SECS + 1,
+            ..claims("b")
+        };
         bad(v.verify(&token(&long), NOW), "lifetime");
-        let backwards = TicketClaims { exp: NOW, ..claims("c") };
+        let backwards = TicketClaims {
+            exp: NOW,
+            ..claims("c")
+        };
         bad(v.verify(&token(&backwards), NOW), "lifetime");
-        let future = TicketClaims { iat: NOW + 100, exp: NOW + 130, ..claims("d") };
+        let future = TicketClaims {
+            iat: NOW + 100,
+            exp: NOW + 130,
+            ..claims("d")
+        };
         bad(v.verify(&token(&future), NOW), "future");
         // Inside the skew window it is still fine.
         assert!(v.verify(&t, NOW + 30 + CLOCK_SKEW_SECS - 1).is_ok());
@@ -221,7 +283,10 @@ mod tests {
     #[test]
     fn a_ticket_for_another_server_is_refused() {
         let mut v = TicketVerifier::new(KEY, "s2", 100);
-        bad(v.verify(&token(&claims("a")), NOW), "for game server \"s1\"");
+        bad(
+            v.verify(&token(&claims("a")), NOW),
+            "for game server \"s1\"",
+        );
     }
 
     #[test]
@@ -229,10 +294,17 @@ mod tests {
         let mut v = TicketVerifier::new(KEY, "s1", 2);
         assert!(v.verify(&token(&claims("a")), NOW).is_ok());
         assert!(v.verify(&token(&claims("b")), NOW).is_ok());
-        assert!(matches!(v.verify(&token(&claims("c")), NOW), Err(AuthError::Unavailable(_))));
+        assert!(matches!(
+            v.verify(&token(&claims("c")), NOW),
+            Err(AuthError::Unavailable(_))
+        ));
         // Once a and b expired they are forgotten, and a new ticket fits.
         let later = NOW + 40;
-        let c = TicketClaims { iat: later, exp: later + 30, ..claims("c") };
+        let c = TicketClaims {
+            iat: later,
+            exp: later + 30,
+            ..claims("c")
+        };
         assert!(v.verify(&token(&c), later).is_ok());
         assert_eq!(v.remembered(), 1);
     }

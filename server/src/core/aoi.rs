@@ -21,7 +21,11 @@ impl<T: Copy> Grid<T> {
         let cols = (i32::from(width_tiles) + CELL_TILES - 1) / CELL_TILES;
         let rows = (i32::from(height_tiles) + CELL_TILES - 1) / CELL_TILES;
         let count = usize::try_from((cols * rows).max(1)).unwrap_or(1);
-        Grid { cols: cols.max(1), rows: rows.max(1), cells: vec![Vec::new(); count] }
+        Grid {
+            cols: cols.max(1),
+            rows: rows.max(1),
+            cells: vec![Vec::new(); count],
+        }
     }
 
     pub fn clear(&mut self) {
@@ -30,7 +34,10 @@ impl<T: Copy> Grid<T> {
 
     fn cell_of(&self, pos: Pos) -> (i32, i32) {
         let cell = CELL_TILES * UNITS_PER_TILE;
-        ((pos.x / cell).clamp(0, self.cols - 1), (pos.y / cell).clamp(0, self.rows - 1))
+        (
+            (pos.x / cell).clamp(0, self.cols - 1),
+            (pos.y / cell).clamp(0, self.rows - 1),
+        )
     }
 
     fn index(&self, cx: i32, cy: i32) -> usize {
@@ -54,7 +61,7 @@ impl<T: Copy> Grid<T> {
         (y0..=y1)
             .flat_map(move |y| (x0..=x1).map(move |x| (x, y)))
             .flat_map(move |(x, y)| self.cells[self.index(x, y)].iter().copied())
-            .filter(move |(_, p)| center.distance_sq(*p) <= r2)
+            .filter(move |(_, p)| center.dist2(*p) <= r2)
     }
 }
 
@@ -126,7 +133,10 @@ mod tests {
     use super::*;
 
     fn p(tx: i32, ty: i32) -> Pos {
-        Pos { x: tx * UNITS_PER_TILE, y: ty * UNITS_PER_TILE }
+        Pos {
+            x: tx * UNITS_PER_TILE,
+            y: ty * UNITS_PER_TILE,
+        }
     }
 
     #[test]
@@ -136,7 +146,10 @@ mod tests {
         g.insert(2, p(15, 10));
         g.insert(3, p(40, 40));
         g.insert(4, p(10, 31));
-        let mut got: Vec<u32> = g.within(p(10, 10), 20 * UNITS_PER_TILE).map(|(i, _)| i).collect();
+        let mut got: Vec<u32> = g
+            .within(p(10, 10), 20 * UNITS_PER_TILE)
+            .map(|(i, _)| i)
+            .collect();
         got.sort_unstable();
         assert_eq!(got, vec![1, 2]);
         g.clear();

@@ -30,12 +30,25 @@ pub struct MoveInput {
 pub enum ClientEvent {
     /// Authenticated and loaded by the shell; `resume_token` is fresh randomness for this
     /// session.
-    Join { conn: ConnId, identity: Identity, state: PlayerState, resume_token: ResumeToken },
+    Join {
+        conn: ConnId,
+        identity: Identity,
+        state: PlayerState,
+        resume_token: ResumeToken,
+    },
     /// A Hello that carried a resume token instead of a fresh login.
     Resume { conn: ConnId, token: ResumeToken },
-    FloorProof { conn: ConnId, floor: u32, hash: Vec<u8>, generator_version: u32 },
+    FloorProof {
+        conn: ConnId,
+        floor: u32,
+        hash: Vec<u8>,
+        generator_version: u32,
+    },
     /// The inputs of one datagram (the newest first or last: the core orders them by seq).
-    Inputs { conn: ConnId, inputs: Vec<MoveInput> },
+    Inputs {
+        conn: ConnId,
+        inputs: Vec<MoveInput>,
+    },
     /// Orderly goodbye: the player is saved and removed at once.
     Leave { conn: ConnId },
     /// The connection was lost: the player is held for the resume window.
@@ -76,10 +89,24 @@ pub enum ControlOut {
         display_name: String,
         resumed: bool,
     },
-    FloorEnter { seed: u64, floor: u32, generator_version: u32, hash: [u8; 32] },
-    FloorAdmitted { floor: u32, spawn: Pos, server_tick: u32 },
-    Error { kind: ErrorKind, message: String },
-    Shutdown { reason: String },
+    FloorEnter {
+        seed: u64,
+        floor: u32,
+        generator_version: u32,
+        hash: [u8; 32],
+    },
+    FloorAdmitted {
+        floor: u32,
+        spawn: Pos,
+        server_tick: u32,
+    },
+    Error {
+        kind: ErrorKind,
+        message: String,
+    },
+    Shutdown {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

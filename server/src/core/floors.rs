@@ -65,13 +65,22 @@ impl FloorCache {
             return Arc::clone(data);
         }
         if self.entries.len() >= self.capacity
-            && let Some(oldest) = self.entries.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| *k)
+            && let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| *k)
         {
             self.entries.remove(&oldest);
         }
         let seed = derive_floor_seed(self.world_seed, n);
         let floor = (self.generator)(seed, n);
-        let data = Arc::new(FloorData { number: n, seed, hash: floor.hash(), floor });
+        let data = Arc::new(FloorData {
+            number: n,
+            seed,
+            hash: floor.hash(),
+            floor,
+        });
         self.generated += 1;
         self.entries.insert(n, (Arc::clone(&data), now));
         data

@@ -102,9 +102,17 @@ impl GameCore {
         let mut out = TickOutput::default();
         let mut q = self.world.query::<(&Player, &Health)>();
         for (player, health) in q.iter(&self.world) {
-            out.saves.push((player.identity.player_id.clone(), sessions::progress_of(player, health)));
+            out.saves.push((
+                player.identity.player_id.clone(),
+                sessions::progress_of(player, health),
+            ));
             if let Some(conn) = player.conn {
-                out.control.push((conn, ControlOut::Shutdown { reason: reason.to_owned() }));
+                out.control.push((
+                    conn,
+                    ControlOut::Shutdown {
+                        reason: reason.to_owned(),
+                    },
+                ));
                 out.close.push(conn);
             }
         }
@@ -141,14 +149,24 @@ impl GameCore {
     }
 
     pub fn player_by_account(&mut self, player_id: &str) -> Option<PlayerView> {
-        let e = *self.world.resource::<Sessions>().by_account.get(player_id)?;
+        let e = *self
+            .world
+            .resource::<Sessions>()
+            .by_account
+            .get(player_id)?;
         self.player_entity(e)
     }
 
     fn player_entity(&mut self, e: Entity) -> Option<PlayerView> {
-        let mut q = self
-            .world
-            .query::<(&Player, &NetId, &OnFloor, &Position, &Health, &Controls, Has<Present>)>();
+        let mut q = self.world.query::<(
+            &Player,
+            &NetId,
+            &OnFloor,
+            &Position,
+            &Health,
+            &Controls,
+            Has<Present>,
+        )>();
         let (player, id, floor, pos, health, controls, present) = q.get(&self.world, e).ok()?;
         Some(PlayerView {
             id: id.0,
@@ -164,9 +182,14 @@ impl GameCore {
 
     /// Every monster (alive or waiting to respawn), sorted by id.
     pub fn monsters(&mut self) -> Vec<MonsterView> {
-        let mut q = self
-            .world
-            .query::<(&Monster, &NetId, &OnFloor, &Position, &Health, Has<Respawning>)>();
+        let mut q = self.world.query::<(
+            &Monster,
+            &NetId,
+            &OnFloor,
+            &Position,
+            &Health,
+            Has<Respawning>,
+        )>();
         let mut v: Vec<MonsterView> = q
             .iter(&self.world)
             .map(|(m, id, f, p, h, respawning)| MonsterView {

@@ -2,9 +2,11 @@
 //! change them live in `systems`.
 
 use crate::core::aoi::{Grid, TierConfig};
-use crate::core::api::{ClientEvent, ConnId, CoreStats, EntityState, MoveInput, OwnState, ResumeToken, TickOutput};
+use crate::core::api::{
+    ClientEvent, ConnId, CoreStats, EntityState, MoveInput, OwnState, ResumeToken, TickOutput,
+};
 use crate::core::floors::{FloorCache, FloorData};
-use crate::core::movement::{PLAYER_SPEED, Pos, UNITS_PER_TILE};
+use crate::core::movement::{MoveParams, Pos, UNITS_PER_TILE};
 use bevy_ecs::prelude::*;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -21,8 +23,9 @@ pub struct Rules {
     pub autosave_ticks: u32,
     /// A snapshot goes out at least this often even when nothing changed.
     pub keepalive_ticks: u32,
-    pub player_speed: i32,
-    pub monster_speed: i32,
+    /// Player speed and collision box (the client predicts with the same parameters).
+    pub player_move: MoveParams,
+    pub monster_move: MoveParams,
     pub player_max_hp: u16,
     pub player_damage: u16,
     pub monster_base_hp: u16,
@@ -48,8 +51,7 @@ pub struct Rules {
 impl Rules {
     pub fn new(world_seed: u64, tick_rate_hz: u32) -> Rules {
         let hz = tick_rate_hz.max(1);
-        // Speeds are tuned at 30 Hz; keep them per second at other rates.
-        let per_tick = |at_30: i32| (at_30 * 30 / i32::try_from(hz).unwrap_or(30)).max(1);
+        let player_move = MoveParams::player(hz);
         Rules {
             tick_rate_hz: hz,
             world_seed,
@@ -57,8 +59,11 @@ impl Rules {
             resume_window_ticks: 60 * hz,
             autosave_ticks: 30 * hz,
             keepalive_ticks: hz,
-            player_speed: per_tick(PLAYER_SPEED),
-            monster_speed: per_tick(PLAYER_SPEED * 2 / 3),
+            player_move,
+            monster_move: MoveParams {
+                speed_per_tick: (player_move.speed_per_tick * 2 / 3).max(1),
+                ..player_move
+            },
             player_max_hp: 100,
             player_damage: 10,
             monster_base_hp: 20,
@@ -193,7 +198,10 @@ pub struct Player {
 pub enum Phase {
     /// FloorEnter sent; waiting for a matching FloorProof. `keep_position` is set on a
     /// resume to the floor the player was on.
-    Entering { floor: u32, keep_position: bool },
+    Entering {
+        floor: u32,
+        keep_position: bool,
+    },
     Playing,
 }
 

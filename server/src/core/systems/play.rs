@@ -1,8 +1,8 @@
 //! The game rules: inputs and movement validation, monsters, combat, death and stairs.
 
-use crate::core::api::{ClientEvent, EntityKind, buttons};
 use crate::core::aoi::Grid;
-use crate::core::movement::{self, Pos};
+use crate::core::api::{ClientEvent, EntityKind, buttons};
+use crate::core::movement;
 use crate::core::state::*;
 use crate::core::systems::sessions::{floor_enter, progress_of};
 use bevy_ecs::prelude::*;
@@ -35,10 +35,16 @@ pub fn floor_lifecycle(
         }
         let data = floors.cache.get(n);
         for spawn in data.floor.spawns_of(procgen::SpawnKind::Monster) {
-            let max = rules.monster_base_hp.saturating_add(10 * u16::from(spawn.level));
-            let at = Pos::tile_center(spawn.x, spawn.y);
+            let max = rules
+                .monster_base_hp
+                .saturating_add(10 * u16::from(spawn.level));
+            let at = movement::tile_center(spawn.x, spawn.y);
             commands.spawn((
-                Monster { spawn: at, level: spawn.level, target: None },
+                Monster {
+                    spawn: at,
+                    level: spawn.level,
+                    target: None,
+                },
                 ids.allocate(),
                 Position(at),
                 OnFloor(n),
@@ -48,9 +54,21 @@ pub fn floor_lifecycle(
             ));
         }
         let grid = Grid::new(data.floor.width, data.floor.height);
-        floors.live.insert(n, LiveFloor { data, grid, players: 0 });
+        floors.live.insert(
+            n,
+            LiveFloor {
+                data,
+                grid,
+                players: 0,
+            },
+        );
     }
-    let dead: Vec<u32> = floors.live.keys().copied().filter(|n| !occupied.contains_key(n)).collect();
+    let dead: Vec<u32> = floors
+        .live
+        .keys()
+        .copied()
+        .filter(|n| !occupied.contains_key(n))
+        .collect();
     for n in dead {
         floors.live.remove(&n);
         for (e, f) in &monsters {
@@ -71,15 +89,24 @@ pub fn receive_inputs(
     mut players: Query<(&Player, &mut Controls)>,
 ) {
     for event in &inbox.0 {
-        let ClientEvent::Inputs { conn, inputs } = event else { continue };
-        let Some((player, mut controls)) = sessions.by_conn.get(conn).and_then(|e| players.get_mut(*e).ok())
+        let ClientEvent::Inputs { conn, inputs } = event else {
+            continue;
+        };
+        let Some((player, mut controls)) = sessions
+            .by_conn
+            .get(conn)
+            .and_then(|e| players.get_mut(*e).ok())
         else {
             continue;
         };
         if player.phase != Phase::Playing {
             continue;
         }
-        let mut fresh: Vec<_> = inputs.iter().filter(|i| i.seq > controls.newest_received).copied().collect();
+        let mut fresh: Vec<_> = inputs
+            .iter()
+            .filter(|i| i.seq > controls.newest_received)
+            .copied()
+            .collect();
         fresh.sort_by_key(|i| i.seq);
         fresh.dedup_by_key(|i| i.seq);
         for input in fresh {
@@ -105,24 +132,28 @@ pub fn apply_inputs(
     mut players: Query<(&mut Controls, &mut Position, &OnFloor), (With<Player>, With<Present>)>,
 ) {
     let tol2 = i64::from(rules.correction_tolerance).pow(2);
-    let fast2 = i64::from(rules.player_speed * 3 / 2).pow(2);
+    let fast2 = i64::from(rules.player_move.speed_per_tick * 3 / 2).pow(2);
     for (mut controls, mut pos, on_floor) in &mut players {
         controls.credit = (controls.credit + 1).min(rules.input_credit_max);
         controls.attack = false;
-        let Some(live) = floors.live.get(&on_floor.0) else { continue };
+        let Some(live) = floors.live.get(&on_floor.0) else {
+            continue;
+        };
         let floor = &live.data.floor;
         while controls.credit > 0 {
-            let Some(input) = controls.queue.pop_front() else { break };
+            let Some(input) = controls.queue.pop_front() else {
+                break;
+            };
             controls.credit -= 1;
             let before = pos.0;
-            pos.0 = movement::step(floor, before, input.dir, rules.player_speed);
+            pos.0 = movement::step(floor, before, input.dir, &rules.player_move);
             controls.last_applied = input.seq;
             controls.attack |= input.buttons & buttons::ATTACK != 0;
-            if input.predicted.distance_sq(pos.0) > tol2 {
+            if input.predicted.dist2(pos.0) > tol2 {
                 let (tx, ty) = input.predicted.tile();
                 if !floor.is_walkable(tx, ty) {
                     stats.0.corrections_wall += 1;
-                } else if input.predicted.distance_sq(before) > fast2 {
+                } else if input.predicted.dist2(before) > fast2 {
                     stats.0.corrections_speed += 1;
                 } else {
                     stats.0.corrections_drift += 1;
@@ -142,17 +173,19 @@ pub fn monster_ai(
     let leash2 = i64::from(rules.leash_range).pow(2);
     let close = rules.melee_range * 3 / 4;
     for (mut monster, mut pos, on_floor) in &mut monsters {
-        let Some(live) = floors.live.get(&on_floor.0) else { continue };
+        let Some(live) = floors.live.get(&on_floor.0) else {
+            continue;
+        };
         let target = live
             .grid
             .within(pos.0, rules.aggro_range)
             .filter(|(seen, _)| seen.state.kind == EntityKind::Player && seen.state.hp > 0)
-            .min_by_key(|(seen, p)| (pos.0.distance_sq(*p), seen.state.id));
-        let home_far = pos.0.distance_sq(monster.spawn) > leash2;
+            .min_by_key(|(seen, p)| (pos.0.dist2(*p), seen.state.id));
+        let home_far = pos.0.dist2(monster.spawn) > leash2;
         let goal = match target {
             Some((seen, p)) if !home_far => {
                 monster.target = Some(seen.entity);
-                (pos.0.distance_sq(p) > i64::from(close).pow(2)).then_some(p)
+                (pos.0.dist2(p) > i64::from(close).pow(2)).then_some(p)
             }
             _ => {
                 monster.target = None;
@@ -161,10 +194,14 @@ pub fn monster_ai(
         };
         if let Some(goal) = goal {
             let dir = movement::dir_toward(pos.0, goal);
-            let next = movement::step(&live.data.floor, pos.0, dir, rules.monster_speed);
+            let next = movement::step(&live.data.floor, pos.0, dir, &rules.monster_move);
             // Do not overshoot the goal (the spawn point, when walking home).
-            let overshoot = next.distance_sq(goal) > pos.0.distance_sq(goal);
-            pos.0 = if overshoot || next.distance_sq(goal) < 4 { goal } else { next };
+            let overshoot = next.dist2(goal) > pos.0.dist2(goal);
+            pos.0 = if overshoot || next.dist2(goal) < 4 {
+                goal
+            } else {
+                next
+            };
         }
     }
 }
@@ -178,8 +215,14 @@ type FighterPlayer<'a> = (
     &'a Controls,
     &'a mut InCombat,
 );
-type FighterMonster<'a> =
-    (&'a Monster, &'a Position, &'a OnFloor, &'a mut Health, &'a mut Cooldown, &'a mut InCombat);
+type FighterMonster<'a> = (
+    &'a Monster,
+    &'a Position,
+    &'a OnFloor,
+    &'a mut Health,
+    &'a mut Cooldown,
+    &'a mut InCombat,
+);
 
 /// Melee: monsters hit their target in reach; players who pressed attack hit the nearest
 /// monster in reach. Killing a monster scores `10 × (level + 1)`.
@@ -202,10 +245,14 @@ pub fn combat(
         else {
             continue;
         };
-        if pfloor != mfloor || php.hp == 0 || ppos.0.distance_sq(mpos.0) > reach2 {
+        if pfloor != mfloor || php.hp == 0 || ppos.0.dist2(mpos.0) > reach2 {
             continue;
         }
-        php.hp = php.hp.saturating_sub(rules.monster_damage.saturating_add(u16::from(monster.level)));
+        php.hp = php.hp.saturating_sub(
+            rules
+                .monster_damage
+                .saturating_add(u16::from(monster.level)),
+        );
         mcool.0 = rules.attack_cooldown_ticks;
         mcombat.until = linger;
         pcombat.until = linger;
@@ -214,15 +261,19 @@ pub fn combat(
         if !controls.attack || pcool.0 > 0 || php.hp == 0 {
             continue;
         }
-        let Some(live) = floors.live.get(&pfloor.0) else { continue };
+        let Some(live) = floors.live.get(&pfloor.0) else {
+            continue;
+        };
         let victim = live
             .grid
             .within(ppos.0, rules.melee_range)
             .filter(|(seen, _)| seen.state.kind == EntityKind::Monster)
-            .min_by_key(|(seen, p)| (ppos.0.distance_sq(*p), seen.state.id));
+            .min_by_key(|(seen, p)| (ppos.0.dist2(*p), seen.state.id));
         pcool.0 = rules.attack_cooldown_ticks;
         let Some((seen, _)) = victim else { continue };
-        let Ok((monster, _, _, mut mhp, _, mut mcombat)) = monsters.get_mut(seen.entity) else { continue };
+        let Ok((monster, _, _, mut mhp, _, mut mcombat)) = monsters.get_mut(seen.entity) else {
+            continue;
+        };
         if mhp.hp == 0 {
             continue;
         }
@@ -238,7 +289,6 @@ pub fn combat(
 
 /// Dead players respawn at once at the floor's entry with full health; dead monsters come
 /// back at their spawn point after `monster_respawn_ticks`.
-#[allow(clippy::type_complexity)]
 pub fn deaths(
     mut commands: Commands,
     rules: Res<Rules>,
@@ -247,7 +297,13 @@ pub fn deaths(
     mut stats: ResMut<Stats>,
     mut players: Query<(&mut Position, &mut Health, &OnFloor), (With<Player>, With<Present>)>,
     mut monsters: Query<
-        (Entity, &mut Monster, &mut Position, &mut Health, Option<&Respawning>),
+        (
+            Entity,
+            &mut Monster,
+            &mut Position,
+            &mut Health,
+            Option<&Respawning>,
+        ),
         Without<Player>,
     >,
 ) {
@@ -255,9 +311,11 @@ pub fn deaths(
         if hp.hp > 0 {
             continue;
         }
-        let Some(live) = floors.live.get(&on_floor.0) else { continue };
+        let Some(live) = floors.live.get(&on_floor.0) else {
+            continue;
+        };
         let (ex, ey) = live.data.floor.entry;
-        pos.0 = Pos::tile_center(ex, ey);
+        pos.0 = movement::tile_center(ex, ey);
         hp.hp = hp.max;
         stats.0.deaths += 1;
     }
@@ -265,7 +323,9 @@ pub fn deaths(
         match respawning {
             None if hp.hp == 0 => {
                 monster.target = None;
-                commands.entity(e).insert(Respawning { at: clock.tick + rules.monster_respawn_ticks });
+                commands.entity(e).insert(Respawning {
+                    at: clock.tick + rules.monster_respawn_ticks,
+                });
             }
             Some(r) if r.at <= clock.tick => {
                 pos.0 = monster.spawn;
@@ -287,7 +347,9 @@ pub fn stairs(
 ) {
     let mut entering = Vec::new();
     for (e, mut player, pos, on_floor, health) in &mut players {
-        let Some(live) = floors.live.get(&on_floor.0) else { continue };
+        let Some(live) = floors.live.get(&on_floor.0) else {
+            continue;
+        };
         let (sx, sy) = live.data.floor.stairs_up;
         if pos.0.tile() != (i32::from(sx), i32::from(sy)) {
             continue;
@@ -298,8 +360,14 @@ pub fn stairs(
             player.progress.highest_floor = next;
             out.0.highest_floors.push((player.identity.clone(), next));
         }
-        player.phase = Phase::Entering { floor: next, keep_position: false };
-        out.0.saves.push((player.identity.player_id.clone(), progress_of(&player, health)));
+        player.phase = Phase::Entering {
+            floor: next,
+            keep_position: false,
+        };
+        out.0.saves.push((
+            player.identity.player_id.clone(),
+            progress_of(&player, health),
+        ));
         commands.entity(e).remove::<Present>();
         if let Some(conn) = player.conn {
             entering.push((conn, next));

@@ -2,14 +2,17 @@
 
 use crate::core::api::{ClientEvent, ControlOut, ErrorKind};
 use crate::core::floors::FloorData;
-use crate::core::movement::Pos;
+use crate::core::movement;
 use crate::core::state::*;
 use bevy_ecs::prelude::*;
 use tower_meta::PlayerState;
 
 /// The persistent state of a player as it stands now.
 pub fn progress_of(player: &Player, health: &Health) -> PlayerState {
-    PlayerState { health: u32::from(health.hp), ..player.progress.clone() }
+    PlayerState {
+        health: u32::from(health.hp),
+        ..player.progress.clone()
+    }
 }
 
 pub fn floor_enter(data: &FloorData) -> ControlOut {
@@ -41,7 +44,10 @@ fn release(
     player: &Player,
     health: &Health,
 ) {
-    out.0.saves.push((player.identity.player_id.clone(), progress_of(player, health)));
+    out.0.saves.push((
+        player.identity.player_id.clone(),
+        progress_of(player, health),
+    ));
     if let Some(conn) = player.conn {
         sessions.by_conn.remove(&conn);
     }
@@ -75,12 +81,27 @@ fn reattach(
     player.detached_since = None;
     let floor = player.progress.current_floor;
     let keep_position = matches!(player.phase, Phase::Playing)
-        || matches!(player.phase, Phase::Entering { keep_position: true, .. });
-    player.phase = Phase::Entering { floor, keep_position };
+        || matches!(
+            player.phase,
+            Phase::Entering {
+                keep_position: true,
+                ..
+            }
+        );
+    player.phase = Phase::Entering {
+        floor,
+        keep_position,
+    };
     *viewer = Viewer::default();
 }
 
-type PlayerItem<'a> = (Entity, &'a mut Player, &'a NetId, &'a Health, &'a mut Viewer);
+type PlayerItem<'a> = (
+    Entity,
+    &'a mut Player,
+    &'a NetId,
+    &'a Health,
+    &'a mut Viewer,
+);
 
 #[allow(clippy::too_many_arguments)]
 pub fn sessions(
@@ -97,7 +118,12 @@ pub fn sessions(
 ) {
     for event in &inbox.0 {
         match event {
-            ClientEvent::Join { conn, identity, state, resume_token } => {
+            ClientEvent::Join {
+                conn,
+                identity,
+                state,
+                resume_token,
+            } => {
                 if let Some(&existing) = sessions.by_account.get(&identity.player_id)
                     && let Ok((e, mut player, id, _, mut viewer)) = players.get_mut(existing)
                 {
@@ -109,7 +135,9 @@ pub fn sessions(
                     sessions.by_conn.insert(*conn, e);
                     commands.entity(e).remove::<Present>();
                     let data = floors.data(player.progress.current_floor);
-                    out.0.control.push((*conn, welcome(&player, *id, &rules, &clock, true)));
+                    out.0
+                        .control
+                        .push((*conn, welcome(&player, *id, &rules, &clock, true)));
                     out.0.control.push((*conn, floor_enter(&data)));
                     continue;
                 }
@@ -125,12 +153,17 @@ pub fn sessions(
                     resume_token: *resume_token,
                     detached_since: None,
                     progress: state.clone(),
-                    phase: Phase::Entering { floor: state.current_floor, keep_position: false },
+                    phase: Phase::Entering {
+                        floor: state.current_floor,
+                        keep_position: false,
+                    },
                 };
                 let id = ids.allocate();
-                out.0.control.push((*conn, welcome(&player, id, &rules, &clock, false)));
+                out.0
+                    .control
+                    .push((*conn, welcome(&player, id, &rules, &clock, false)));
                 out.0.control.push((*conn, floor_enter(&data)));
-                let entry = Pos::tile_center(data.floor.entry.0, data.floor.entry.1);
+                let entry = movement::tile_center(data.floor.entry.0, data.floor.entry.1);
                 let e = commands
                     .spawn((
                         player,
@@ -157,7 +190,9 @@ pub fn sessions(
                         commands.entity(e).remove::<Present>();
                         stats.0.resumes += 1;
                         let data = floors.data(player.progress.current_floor);
-                        out.0.control.push((*conn, welcome(&player, *id, &rules, &clock, true)));
+                        out.0
+                            .control
+                            .push((*conn, welcome(&player, *id, &rules, &clock, true)));
                         out.0.control.push((*conn, floor_enter(&data)));
                     }
                     None => {
@@ -199,7 +234,7 @@ pub fn sessions(
             && clock.tick.wrapping_sub(since) >= rules.resume_window_ticks
         {
             stats.0.sessions_expired += 1;
-            release(&mut commands, &mut sessions, &mut out, e, &player, health);
+            release(&mut commands, &mut sessions, &mut out, e, player, health);
         }
     }
 }
@@ -227,22 +262,42 @@ pub fn floor_proofs(
     mut players: Query<ProofItem>,
 ) {
     for event in &inbox.0 {
-        let ClientEvent::FloorProof { conn, floor, hash, generator_version } = event else {
+        let ClientEvent::FloorProof {
+            conn,
+            floor,
+            hash,
+            generator_version,
+        } = event
+        else {
             continue;
         };
-        let Some(found) = sessions.by_conn.get(conn).and_then(|e| players.get_mut(*e).ok()) else {
-            out.0.control.push((*conn, unexpected("floor proof before welcome")));
+        let Some(found) = sessions
+            .by_conn
+            .get(conn)
+            .and_then(|e| players.get_mut(*e).ok())
+        else {
+            out.0
+                .control
+                .push((*conn, unexpected("floor proof before welcome")));
             continue;
         };
         let (e, mut player, health, mut pos, mut on_floor, mut controls, mut viewer) = found;
-        let Phase::Entering { floor: expected_floor, keep_position } = player.phase else {
-            out.0.control.push((*conn, unexpected("no floor proof was asked for")));
+        let Phase::Entering {
+            floor: expected_floor,
+            keep_position,
+        } = player.phase
+        else {
+            out.0
+                .control
+                .push((*conn, unexpected("no floor proof was asked for")));
             continue;
         };
         if *floor != expected_floor {
             out.0.control.push((
                 *conn,
-                unexpected(&format!("floor proof for floor {floor}, expected floor {expected_floor}")),
+                unexpected(&format!(
+                    "floor proof for floor {floor}, expected floor {expected_floor}"
+                )),
             ));
             continue;
         }
@@ -255,14 +310,20 @@ pub fn floor_proofs(
                 procgen::GENERATOR_VERSION,
                 hex_of(hash),
             );
-            out.0.control.push((*conn, ControlOut::Error { kind: ErrorKind::HashMismatch, message }));
+            out.0.control.push((
+                *conn,
+                ControlOut::Error {
+                    kind: ErrorKind::HashMismatch,
+                    message,
+                },
+            ));
             out.0.close.push(*conn);
             release(&mut commands, &mut sessions, &mut out, e, &player, health);
             continue;
         }
         let same_floor = on_floor.0 == expected_floor;
         if !(keep_position && same_floor) {
-            pos.0 = Pos::tile_center(data.floor.entry.0, data.floor.entry.1);
+            pos.0 = movement::tile_center(data.floor.entry.0, data.floor.entry.1);
         }
         on_floor.0 = expected_floor;
         player.progress.current_floor = expected_floor;
@@ -273,13 +334,20 @@ pub fn floor_proofs(
         commands.entity(e).insert(Present);
         out.0.control.push((
             *conn,
-            ControlOut::FloorAdmitted { floor: expected_floor, spawn: pos.0, server_tick: clock.tick },
+            ControlOut::FloorAdmitted {
+                floor: expected_floor,
+                spawn: pos.0,
+                server_tick: clock.tick,
+            },
         ));
     }
 }
 
 fn unexpected(what: &str) -> ControlOut {
-    ControlOut::Error { kind: ErrorKind::UnexpectedMessage, message: what.to_owned() }
+    ControlOut::Error {
+        kind: ErrorKind::UnexpectedMessage,
+        message: what.to_owned(),
+    }
 }
 
 fn hex_of(bytes: &[u8]) -> String {
@@ -301,7 +369,10 @@ pub fn autosave(
     let every = rules.autosave_ticks.max(1);
     for (player, id, health) in &players {
         if player.conn.is_some() && clock.tick.wrapping_add(id.0) % every == 0 {
-            out.0.saves.push((player.identity.player_id.clone(), progress_of(player, health)));
+            out.0.saves.push((
+                player.identity.player_id.clone(),
+                progress_of(player, health),
+            ));
         }
     }
 }

@@ -1,0 +1,699 @@
+//! The client protocol state machine, sans-IO: it is fed stream bytes, datagrams and the
+//! current time, and hands back bytes to write, datagrams to send, events and the time it
+//! wants to be woken. No sockets, no clock, no threads; tests drive it by stepping.
+
+use crate::interp::{EntityView, InterpBuffer};
+use crate::predict::Predictor;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use tower_movement::{MoveInput, MoveParams, Pos};
+use tower_protocol::pb::{self, client_control, server_control};
+use tower_protocol::{
+    Buttons, DatagramKind, FrameDecoder, InputDatagram, MAX_INPUTS_PER_DATAGRAM, PROTOCOL_VERSION,
+    Reassembler, SnapshotHistory,
+};
+
+/// How the client proves who it is (`Hello.credentials`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// Only accepted by a server in development auth mode.
+    Dev { name: String },
+    /// A Nakama match ticket plus the Nakama session token.
+    Ticket {
+        ticket: String,
+        session_token: String,
+    },
+}
+
+/// TEST / DIAGNOSTIC ONLY: ways to make the client misbehave on purpose, so server tests
+/// can provoke their error paths with a real client. A game never sets these.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// Send this protocol version instead of [`PROTOCOL_VERSION`].
+    pub protocol_version: Option<u32>,
+    /// Answer every FloorEnter with a corrupted hash.
+    pub wrong_floor_proof: bool,
+    /// Write these raw bytes on the control stream instead of the Hello frame
+    /// (e.g. malformed or oversized frames).
+    pub raw_hello: Option<Vec<u8>>,
+}
+
+/// Where floors come from: by default `procgen::generate`. Clients in one process (bots)
+/// share a cache so a floor is generated once, not once per bot.
+#[derive(Clone)]
+pub struct FloorSource(Arc<dyn Fn(u64, u32) -> Arc<procgen::Floor> + Send + Sync>);
+
+impl FloorSource {
+    pub fn generate() -> Self {
+        FloorSource(Arc::new(|seed, floor| {
+            Arc::new(procgen::generate(seed, floor))
+        }))
+    }
+
+    /// Generates through a shared cache of at most `capacity` floors. Concurrent requests
+    /// for the same floor wait for one generation instead of each generating it.
+    pub fn cached(capacity: usize) -> Self {
+        type Cell = Arc<OnceLock<Arc<procgen::Floor>>>;
+        type Cache = (HashMap<(u64, u32), Cell>, VecDeque<(u64, u32)>);
+        let cache: Arc<Mutex<Cache>> = Arc::default();
+        let capacity = capacity.max(1);
+        FloorSource(Arc::new(move |seed, floor| {
+            let key = (seed, floor);
+            let cell = {
+                let mut guard = cache.lock().unwrap_or_else(|p| p.into_inner());
+                let (map, order) = &mut *guard;
+                let cell = map
+                    .entry(key)
+                    .or_insert_with(|| {
+                        order.push_back(key);
+                        Cell::default()
+                    })
+                    .clone();
+                while order.len() > capacity {
+                    if let Some(old) = order.pop_front() {
+                        map.remove(&old);
+                    }
+                }
+                cell
+            };
+            cell.get_or_init(|| Arc::new(procgen::generate(seed, floor)))
+                .clone()
+        }))
+    }
+
+    pub fn get(&self, seed: u64, floor: u32) -> Arc<procgen::Floor> {
+        (self.0)(seed, floor)
+    }
+}
+
+impl Default for FloorSource {
+    fn default() -> Self {
+        Self::generate()
+    }
+}
+
+impl fmt::Debug for FloorSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FloorSource")
+    }
+}
+
+/// Protocol-level settings of a connection.
+#[derive(Clone, Debug)]
+pub struct CoreConfig {
+    pub credentials: Credentials,
+    /// Resume token from an earlier Welcome, to reclaim a dropped session.
+    pub resume_token: Option<Vec<u8>>,
+    /// How far behind the newest snapshot remote entities are drawn.
+    pub interp_delay: Duration,
+    /// How far past the newest snapshot entities may be extrapolated.
+    pub max_extrapolation: Duration,
+    pub floors: FloorSource,
+    pub diagnostics: Diagnostics,
+}
+
+impl CoreConfig {
+    pub fn new(credentials: Credentials) -> Self {
+        CoreConfig {
+            credentials,
+            resume_token: None,
+            interp_delay: Duration::from_millis(100),
+            max_extrapolation: Duration::from_millis(150),
+            floors: FloorSource::default(),
+            diagnostics: Diagnostics::default(),
+        }
+    }
+}
+
+/// Input held by the player; sampled once per client tick.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlayerInput {
+    /// Direction, -127..=127 per axis; clamped to unit length by the movement code.
+    pub move_x: i8,
+    pub move_y: i8,
+    pub attack: bool,
+}
+
+/// One player on the roster of the current floor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RosterEntry {
+    pub entity_id: u32,
+    pub name: String,
+    pub guild: String,
+}
+
+/// What happened, in order. Poll with `poll_event`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// QUIC + TLS are up; the Hello is on its way.
+    Connected,
+    Welcome {
+        player_id: u32,
+        tick_rate_hz: u32,
+        display_name: String,
+        resume_token: Vec<u8>,
+        resumed: bool,
+    },
+    /// The server sent a floor; the client regenerated it and answered with its hash.
+    /// `matches` tells whether the local hash and generator version equal the server's.
+    FloorEntered {
+        floor: u32,
+        seed: u64,
+        hash: [u8; 32],
+        generator_version: u32,
+        matches: bool,
+    },
+    /// The server checked the proof and placed the player at `spawn` (movement units).
+    FloorAdmitted {
+        floor: u32,
+        spawn: Pos,
+    },
+    Roster(Vec<RosterEntry>),
+    /// An error the server reported; `code` is a `tower_protocol::pb::ErrorCode` value.
+    Error {
+        code: i32,
+        message: String,
+    },
+    /// The connection is over (last event).
+    Disconnected {
+        reason: String,
+    },
+}
+
+/// Counters of one connection.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientStats {
+    /// Application bytes received: datagram payloads plus control-stream bytes.
+    pub bytes_received: u64,
+    pub bytes_sent: u64,
+    pub datagrams_received: u64,
+    pub datagrams_sent: u64,
+    /// Snapshots decoded (after reassembly).
+    pub snapshots: u64,
+    pub snapshot_errors: u64,
+    pub fragments_abandoned: u64,
+    pub inputs_sent: u64,
+    pub floors_verified: u64,
+    /// Server-reported HASH_MISMATCH errors.
+    pub hash_mismatches: u64,
+    /// FloorEnters whose hash this client could not reproduce.
+    pub local_hash_mismatches: u64,
+    pub corrections: u64,
+    /// UDP level, from quinn's ConnectionStats (filled by the network shell).
+    pub udp_rx_bytes: u64,
+    pub udp_rx_datagrams: u64,
+    pub udp_tx_bytes: u64,
+    pub rtt: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    AwaitingWelcome,
+    Welcomed,
+    Closing,
+    Closed,
+}
+
+#[derive(Debug)]
+struct FloorState {
+    number: u32,
+    floor: Arc<procgen::Floor>,
+    admitted: bool,
+}
+
+/// The sans-IO client.
+#[derive(Debug)]
+pub struct ClientCore {
+    cfg: CoreConfig,
+    phase: Phase,
+    epoch: Instant,
+    decoder: FrameDecoder,
+    stream_out: Vec<u8>,
+    datagrams_out: VecDeque<Vec<u8>>,
+    events: VecDeque<Event>,
+    player_id: Option<u32>,
+    tick: Duration,
+    floor: Option<FloorState>,
+    history: SnapshotHistory,
+    reassembler: Reassembler,
+    newest_snapshot: Option<u32>,
+    interp: InterpBuffer,
+    /// Estimated local time (seconds since `epoch`) of server tick 0.
+    clock: Option<f64>,
+    predictor: Predictor,
+    input: PlayerInput,
+    next_tick: Option<Instant>,
+    stats: ClientStats,
+    close_reason: Option<String>,
+}
+
+/// Most client ticks run in one `handle_timeout` call after a stall; the rest are skipped.
+const MAX_CATCH_UP_TICKS: u32 = 4;
+
+impl ClientCore {
+    /// A new connection attempt started at `now`; queues the Hello, which the shell writes
+    /// as soon as the control stream is open.
+    pub fn new(cfg: CoreConfig, now: Instant) -> Self {
+        let mut core = ClientCore {
+            phase: Phase::AwaitingWelcome,
+            epoch: now,
+            decoder: FrameDecoder::new(),
+            stream_out: Vec::new(),
+            datagrams_out: VecDeque::new(),
+            events: VecDeque::new(),
+            player_id: None,
+            tick: Duration::from_secs(1) / tower_movement::DEFAULT_TICK_HZ,
+            floor: None,
+            history: SnapshotHistory::default(),
+            reassembler: Reassembler::new(),
+            newest_snapshot: None,
+            interp: InterpBuffer::default(),
+            clock: None,
+            predictor: Predictor::new(MoveParams::default()),
+            input: PlayerInput::default(),
+            next_tick: None,
+            stats: ClientStats::default(),
+            close_reason: None,
+            cfg,
+        };
+        core.queue_hello();
+        core
+    }
+
+    fn queue_hello(&mut self) {
+        if let Some(raw) = self.cfg.diagnostics.raw_hello.clone() {
+            self.stream_out.extend_from_slice(&raw);
+            return;
+        }
+        let credentials = match &self.cfg.credentials {
+            Credentials::Dev { name } => {
+                pb::hello::Credentials::Dev(pb::DevLogin { name: name.clone() })
+            }
+            Credentials::Ticket {
+                ticket,
+                session_token,
+            } => pb::hello::Credentials::Ticket(pb::TicketLogin {
+                ticket: ticket.clone(),
+                session_token: session_token.clone(),
+            }),
+        };
+        let hello = pb::Hello {
+            protocol_version: self
+                .cfg
+                .diagnostics
+                .protocol_version
+                .unwrap_or(PROTOCOL_VERSION),
+            credentials: Some(credentials),
+            resume_token: self.cfg.resume_token.clone().unwrap_or_default(),
+        };
+        self.send_control(client_control::Msg::Hello(hello));
+    }
+
+    fn send_control(&mut self, msg: client_control::Msg) {
+        match tower_protocol::encode_client(msg) {
+            Ok(bytes) => self.stream_out.extend_from_slice(&bytes),
+            // only a >16 KiB Hello (e.g. a huge name) gets here
+            Err(e) => self.close(format!("cannot encode control message: {e}")),
+        }
+    }
+
+    fn close(&mut self, reason: String) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.phase = Phase::Closed;
+        self.next_tick = None;
+        self.close_reason = Some(reason.clone());
+        self.events.push_back(Event::Disconnected { reason });
+    }
+
+    // ---- inputs from the shell ---------------------------------------------------------
+
+    /// QUIC and TLS are up.
+    pub fn handle_connected(&mut self) {
+        self.events.push_back(Event::Connected);
+    }
+
+    /// Bytes read from the control stream.
+    pub fn handle_stream_data(&mut self, bytes: &[u8], now: Instant) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.stats.bytes_received += bytes.len() as u64;
+        self.decoder.push(bytes);
+        loop {
+            match self.decoder.next_frame() {
+                Ok(Some(frame)) => match tower_protocol::decode_server(&frame) {
+                    Ok(msg) => self.handle_control(msg, now),
+                    Err(e) => {
+                        return self.close(format!("malformed control message from server: {e}"));
+                    }
+                },
+                Ok(None) => return,
+                Err(e) => return self.close(format!("control stream framing error: {e}")),
+            }
+            if self.phase == Phase::Closed {
+                return;
+            }
+        }
+    }
+
+    /// The server finished the control stream.
+    pub fn handle_stream_finished(&mut self) {
+        let reason = match self.decoder.finish() {
+            Ok(()) => "server closed the control stream".to_string(),
+            Err(e) => format!("server closed the control stream mid-frame: {e}"),
+        };
+        self.close(reason);
+    }
+
+    /// The connection is gone (transport error, timeout, close by the peer).
+    pub fn handle_connection_lost(&mut self, reason: String) {
+        self.close(reason);
+    }
+
+    fn handle_control(&mut self, msg: server_control::Msg, now: Instant) {
+        use server_control::Msg;
+        match msg {
+            Msg::Welcome(w) => {
+                if self.phase != Phase::AwaitingWelcome {
+                    return self.close("protocol error: second Welcome".into());
+                }
+                self.phase = Phase::Welcomed;
+                self.player_id = Some(w.player_id);
+                let hz = w.tick_rate_hz.clamp(1, 1000);
+                self.tick = Duration::from_secs(1) / hz;
+                self.predictor = Predictor::new(MoveParams::player(hz));
+                self.events.push_back(Event::Welcome {
+                    player_id: w.player_id,
+                    tick_rate_hz: w.tick_rate_hz,
+                    display_name: w.display_name,
+                    resume_token: w.resume_token,
+                    resumed: w.resumed,
+                });
+            }
+            Msg::Shutdown(s) => self.close(format!("server shutdown: {}", s.reason)),
+            Msg::Error(e) => {
+                if e.code == pb::ErrorCode::HashMismatch as i32 {
+                    self.stats.hash_mismatches += 1;
+                }
+                self.events.push_back(Event::Error {
+                    code: e.code,
+                    message: e.message,
+                });
+            }
+            _ if self.phase == Phase::AwaitingWelcome => {
+                self.close("protocol error: message before Welcome".into())
+            }
+            Msg::FloorEnter(fe) => self.handle_floor_enter(fe),
+            Msg::FloorAdmitted(fa) => {
+                let spawn = Pos::new(fa.spawn_x, fa.spawn_y);
+                let Some(fs) = self.floor.as_mut().filter(|f| f.number == fa.floor) else {
+                    return self.close(format!(
+                        "protocol error: admitted to floor {} never entered",
+                        fa.floor
+                    ));
+                };
+                fs.admitted = true;
+                self.stats.floors_verified += 1;
+                self.predictor.reset(spawn);
+                self.interp.clear();
+                self.next_tick = Some(now);
+                self.events.push_back(Event::FloorAdmitted {
+                    floor: fa.floor,
+                    spawn,
+                });
+            }
+            Msg::Roster(r) => self.events.push_back(Event::Roster(
+                r.entries
+                    .into_iter()
+                    .map(|e| RosterEntry {
+                        entity_id: e.entity_id,
+                        name: e.name,
+                        guild: e.guild,
+                    })
+                    .collect(),
+            )),
+        }
+    }
+
+    fn handle_floor_enter(&mut self, fe: pb::FloorEnter) {
+        let expected = match tower_protocol::control::hash_from_bytes(&fe.hash) {
+            Ok(h) => h,
+            Err(e) => return self.close(format!("malformed FloorEnter: {e}")),
+        };
+        let floor = self.cfg.floors.get(fe.seed, fe.floor);
+        let mut computed = floor.hash().0;
+        let matches = computed == expected && fe.generator_version == procgen::GENERATOR_VERSION;
+        if !matches {
+            self.stats.local_hash_mismatches += 1;
+            tracing::warn!(
+                floor = fe.floor,
+                server_version = fe.generator_version,
+                local_version = procgen::GENERATOR_VERSION,
+                "cannot reproduce the server's floor hash"
+            );
+        }
+        if self.cfg.diagnostics.wrong_floor_proof {
+            computed.iter_mut().for_each(|b| *b = !*b);
+        }
+        self.floor = Some(FloorState {
+            number: fe.floor,
+            floor,
+            admitted: false,
+        });
+        self.next_tick = None;
+        self.send_control(client_control::Msg::FloorProof(pb::FloorProof {
+            floor: fe.floor,
+            hash: computed.to_vec(),
+            generator_version: procgen::GENERATOR_VERSION,
+        }));
+        self.events.push_back(Event::FloorEntered {
+            floor: fe.floor,
+            seed: fe.seed,
+            hash: expected,
+            generator_version: fe.generator_version,
+            matches,
+        });
+    }
+
+    /// One QUIC datagram from the server. Bad datagrams are counted and dropped; they never
+    /// close the connection (datagrams are unauthenticated noise until proven otherwise).
+    pub fn handle_datagram(&mut self, datagram: &[u8], now: Instant) {
+        self.stats.datagrams_received += 1;
+        self.stats.bytes_received += datagram.len() as u64;
+        if self.phase != Phase::Welcomed {
+            return;
+        }
+        let payload = match DatagramKind::split(datagram) {
+            Ok((DatagramKind::Snapshot, _)) => datagram[1..].to_vec(),
+            Ok((DatagramKind::SnapshotFragment, _)) => match self.reassembler.push(datagram) {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    self.stats.fragments_abandoned = self.reassembler.abandoned();
+                    return;
+                }
+                Err(e) => {
+                    tracing::debug!("bad snapshot fragment: {e}");
+                    self.stats.snapshot_errors += 1;
+                    return;
+                }
+            },
+            Ok((DatagramKind::Input, _)) | Err(_) => {
+                self.stats.snapshot_errors += 1;
+                return;
+            }
+        };
+        self.stats.fragments_abandoned = self.reassembler.abandoned();
+        match self.history.decode_and_record(&payload) {
+            Ok(snap) => {
+                self.stats.snapshots += 1;
+                let seq = snap.header.seq;
+                let newer = self.newest_snapshot.is_none_or(|n| seq > n);
+                if newer {
+                    self.newest_snapshot = Some(seq);
+                    self.observe_clock(seq, now);
+                }
+                let me = self.player_id.and_then(|id| snap.entities.get(id));
+                if let (true, Some(fs), Some(me)) = (newer, self.floor.as_ref(), me)
+                    && fs.admitted
+                {
+                    let server_pos = Pos::new(me.x, me.y);
+                    self.predictor
+                        .reconcile(&*fs.floor, snap.header.last_input_seq, server_pos);
+                    self.stats.corrections = self.predictor.corrections();
+                }
+                self.interp.push(seq, snap.entities);
+            }
+            Err(e) => {
+                tracing::debug!("undecodable snapshot: {e}");
+                self.stats.snapshot_errors += 1;
+            }
+        }
+    }
+
+    fn observe_clock(&mut self, seq: u32, now: Instant) {
+        let sample = self.secs(now) - f64::from(seq) * self.tick.as_secs_f64();
+        self.clock = Some(match self.clock {
+            // the earliest arrival is the least delayed one; drift up slowly after jitter
+            Some(c) if sample > c => c + (sample - c) * 0.02,
+            _ => sample,
+        });
+    }
+
+    fn secs(&self, t: Instant) -> f64 {
+        t.saturating_duration_since(self.epoch).as_secs_f64()
+    }
+
+    /// Sets the input held from now on (sampled at every client tick).
+    pub fn set_input(&mut self, input: PlayerInput) {
+        self.input = input;
+    }
+
+    /// Asks to leave: queues Leave; the shell finishes the stream and closes.
+    pub fn disconnect(&mut self) {
+        if matches!(self.phase, Phase::Closing | Phase::Closed) {
+            return;
+        }
+        self.send_control(client_control::Msg::Leave(pb::Leave {}));
+        self.phase = Phase::Closing;
+        self.next_tick = None;
+    }
+
+    /// When [`ClientCore::handle_timeout`] should be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.next_tick
+    }
+
+    /// Runs the client ticks that are due: predict with the held input, send inputs.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut ran = 0;
+        while let Some(due) = self.next_tick.filter(|t| *t <= now) {
+            if ran == MAX_CATCH_UP_TICKS {
+                self.next_tick = Some(now + self.tick);
+                break;
+            }
+            self.client_tick();
+            self.next_tick = Some(due + self.tick);
+            ran += 1;
+        }
+    }
+
+    fn client_tick(&mut self) {
+        let Some(fs) = self.floor.as_ref().filter(|f| f.admitted) else {
+            return;
+        };
+        let buttons = Buttons(if self.input.attack {
+            Buttons::ATTACK
+        } else {
+            0
+        });
+        let mv = MoveInput::new(self.input.move_x, self.input.move_y);
+        if self.predictor.apply(&*fs.floor, mv, buttons).is_none() {
+            return;
+        }
+        let Some((newest_seq, inputs)) = self.predictor.recent(MAX_INPUTS_PER_DATAGRAM) else {
+            return;
+        };
+        let datagram = InputDatagram {
+            ack: self.newest_snapshot,
+            newest_seq,
+            inputs,
+        };
+        match datagram.encode() {
+            Ok(bytes) => {
+                self.stats.inputs_sent += 1;
+                self.datagrams_out.push_back(bytes);
+            }
+            Err(e) => tracing::error!("cannot encode input datagram: {e}"),
+        }
+    }
+
+    // ---- outputs to the shell ----------------------------------------------------------
+
+    /// Bytes to write on the control stream.
+    pub fn poll_stream_transmit(&mut self) -> Option<Vec<u8>> {
+        if self.stream_out.is_empty() {
+            return None;
+        }
+        self.stats.bytes_sent += self.stream_out.len() as u64;
+        Some(std::mem::take(&mut self.stream_out))
+    }
+
+    pub fn poll_datagram(&mut self) -> Option<Vec<u8>> {
+        let d = self.datagrams_out.pop_front()?;
+        self.stats.datagrams_sent += 1;
+        self.stats.bytes_sent += d.len() as u64;
+        Some(d)
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// True once the client asked to leave: finish the stream after the last transmit.
+    pub fn is_closing(&self) -> bool {
+        self.phase == Phase::Closing
+    }
+
+    /// True once the connection is over for the protocol (error, shutdown, lost).
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    pub fn close_reason(&self) -> Option<&str> {
+        self.close_reason.as_deref()
+    }
+
+    // ---- queries -----------------------------------------------------------------------
+
+    /// Entities to draw at local time `now`, `interp_delay` behind the server.
+    pub fn interpolated_entities(&self, now: Instant) -> Vec<EntityView> {
+        let Some(clock) = self.clock else {
+            return Vec::new();
+        };
+        let tick = self.tick.as_secs_f64();
+        let render = (self.secs(now) - clock - self.cfg.interp_delay.as_secs_f64()) / tick;
+        self.interp
+            .sample(render, self.cfg.max_extrapolation.as_secs_f64() / tick)
+    }
+
+    /// The own player's predicted position (movement units), once admitted to a floor.
+    pub fn predicted_position(&self) -> Option<Pos> {
+        self.floor.as_ref().filter(|f| f.admitted)?;
+        self.predictor.position()
+    }
+
+    pub fn player_id(&self) -> Option<u32> {
+        self.player_id
+    }
+
+    /// The floor the player is on (admitted or waiting for admission).
+    pub fn floor(&self) -> Option<(u32, Arc<procgen::Floor>)> {
+        self.floor.as_ref().map(|f| (f.number, f.floor.clone()))
+    }
+
+    pub fn tick_interval(&self) -> Duration {
+        self.tick
+    }
+
+    pub fn stats(&self) -> ClientStats {
+        self.stats.clone()
+    }
+
+    /// For the shell: transport-level counters from quinn.
+    pub fn set_transport_stats(
+        &mut self,
+        udp_rx_bytes: u64,
+        udp_rx_datagrams: u64,
+        udp_tx_bytes: u64,
+        rtt: Duration,
+    ) {
+        self.stats.udp_rx_bytes = udp_rx_bytes;
+        self.stats.udp_rx_datagrams = udp_rx_datagrams;
+        self.stats.udp_tx_bytes = udp_tx_bytes;
+        self.stats.rtt = Some(rtt);
+    }
+}

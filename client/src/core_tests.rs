@@ -1,0 +1,424 @@
+//! ClientCore stepped against hand-built server messages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::core::*;
+use std::time::{Duration, Instant};
+use tower_movement::{PLAYER_SPEED_PER_TICK, Pos};
+use tower_protocol::pb::{self, client_control, server_control};
+use tower_protocol::{
+    EntityFlags, EntityKind, EntitySet, EntityState, FrameDecoder, InputDatagram, SnapshotHistory,
+    packetize,
+};
+
+const SEED: u64 = 42;
+
+fn frames(bytes: &[u8]) -> Vec<client_control::Msg> {
+    let mut d = FrameDecoder::new();
+    d.push(bytes);
+    let mut out = Vec::new();
+    while let Some(f) = d.next_frame().expect("valid framing") {
+        out.push(tower_protocol::decode_client(&f).expect("valid message"));
+    }
+    out
+}
+
+fn server(msg: server_control::Msg) -> Vec<u8> {
+    tower_protocol::encode_server(msg).expect("encodable")
+}
+
+fn welcome() -> Vec<u8> {
+    server(server_control::Msg::Welcome(pb::Welcome {
+        player_id: 7,
+        tick_rate_hz: 30,
+        resume_token: vec![1; 16],
+        server_tick: 100,
+        display_name: "ann".into(),
+        resumed: false,
+    }))
+}
+
+fn floor_enter(hash: [u8; 32]) -> Vec<u8> {
+    server(server_control::Msg::FloorEnter(pb::FloorEnter {
+        seed: SEED,
+        floor: 1,
+        generator_version: procgen::GENERATOR_VERSION,
+        hash: hash.to_vec(),
+    }))
+}
+
+fn events(core: &mut ClientCore) -> Vec<Event> {
+    std::iter::from_fn(|| core.poll_event()).collect()
+}
+
+fn player(x: i32, y: i32) -> EntityState {
+    EntityState {
+        id: 7,
+        kind: EntityKind::Player,
+        x,
+        y,
+        health: 100,
+        flags: EntityFlags::default(),
+        guild: 0,
+    }
+}
+
+/// Runs the handshake up to admission; returns the core, the time and the spawn point.
+fn admitted(diagnostics: Diagnostics) -> (ClientCore, Instant, Pos) {
+    let t0 = Instant::now();
+    let mut cfg = CoreConfig::new(Credentials::Dev { name: "ann".into() });
+    cfg.diagnostics = diagnostics;
+    cfg.floors = FloorSource::cached(4);
+    let mut core = ClientCore::new(cfg, t0);
+    core.handle_connected();
+    let hello = frames(&core.poll_stream_transmit().expect("hello queued"));
+    assert!(
+        matches!(&hello[..], [client_control::Msg::Hello(h)] if h.protocol_version == tower_protocol::PROTOCOL_VERSION)
+    );
+    core.handle_stream_data(&welcome(), t0);
+    let floor = procgen::generate(SEED, 1);
+    core.handle_stream_data(&floor_enter(floor.hash().0), t0);
+    let proof = frames(&core.poll_stream_transmit().expect("proof queued"));
+    let spawn = Pos::tile_center(i32::from(floor.entry.0), i32::from(floor.entry.1));
+    match &proof[..] {
+        [client_control::Msg::FloorProof(p)] => {
+            assert_eq!(p.floor, 1);
+            assert_eq!(p.generator_version, procgen::GENERATOR_VERSION);
+        }
+        other => panic!("expected a FloorProof, got {other:?}"),
+    }
+    core.handle_stream_data(
+        &server(server_control::Msg::FloorAdmitted(pb::FloorAdmitted {
+            floor: 1,
+            spawn_x: spawn.x,
+            spawn_y: spawn.y,
+            server_tick: 100,
+        })),
+        t0,
+    );
+    (core, t0, spawn)
+}
+
+#[test]
+fn handshake_floor_proof_and_admission() {
+    let (mut core, _, spawn) = admitted(Diagnostics::default());
+    let ev = events(&mut core);
+    assert_eq!(ev[0], Event::Connected);
+    assert!(matches!(
+        ev[1],
+        Event::Welcome {
+            player_id: 7,
+            tick_rate_hz: 30,
+            ..
+        }
+    ));
+    assert!(matches!(
+        ev[2],
+        Event::FloorEntered {
+            floor: 1,
+            seed: SEED,
+            matches: true,
+            ..
+        }
+    ));
+    assert_eq!(ev[3], Event::FloorAdmitted { floor: 1, spawn });
+    assert_eq!(core.predicted_position(), Some(spawn));
+    assert_eq!(core.stats().floors_verified, 1);
+    assert_eq!(core.player_id(), Some(7));
+}
+
+#[test]
+fn proof_carries_the_computed_hash_or_a_wrong_one_on_request() {
+    for wrong in [false, true] {
+        let mut cfg = CoreConfig::new(Credentials::Dev { name: "x".into() });
+        cfg.diagnostics.wrong_floor_proof = wrong;
+        let mut core = ClientCore::new(cfg, Instant::now());
+        core.poll_stream_transmit();
+        core.handle_stream_data(&welcome(), Instant::now());
+        let hash = procgen::floor_hash(SEED, 1).0;
+        core.handle_stream_data(&floor_enter(hash), Instant::now());
+        let proof = frames(&core.poll_stream_transmit().expect("proof"));
+        let [client_control::Msg::FloorProof(p)] = &proof[..] else {
+            panic!("no proof")
+        };
+        assert_eq!(p.hash == hash, !wrong);
+    }
+}
+
+#[test]
+fn hash_mismatch_reported_by_server_is_counted() {
+    let mut core = ClientCore::new(
+        CoreConfig::new(Credentials::Dev { name: "x".into() }),
+        Instant::now(),
+    );
+    core.handle_stream_data(&welcome(), Instant::now());
+    core.handle_stream_data(&floor_enter([0; 32]), Instant::now()); // a hash nobody can reproduce
+    let err = server(server_control::Msg::Error(pb::Error {
+        code: pb::ErrorCode::HashMismatch as i32,
+        message: "floor hash mismatch".into(),
+    }));
+    core.handle_stream_data(&err, Instant::now());
+    let ev = events(&mut core);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::FloorEntered { matches: false, .. }))
+    );
+    assert!(ev.iter().any(
+        |e| matches!(e, Event::Error { code, .. } if *code == pb::ErrorCode::HashMismatch as i32)
+    ));
+    let s = core.stats();
+    assert_eq!(
+        (
+            s.hash_mismatches,
+            s.local_hash_mismatches,
+            s.floors_verified
+        ),
+        (1, 1, 0)
+    );
+    assert!(core.predicted_position().is_none(), "not placed");
+}
+
+#[test]
+fn inputs_prediction_and_reconciliation() {
+    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let mut server_hist = SnapshotHistory::default();
+    core.set_input(PlayerInput {
+        move_x: 0,
+        move_y: 0,
+        attack: true,
+    });
+    core.handle_timeout(t0);
+    let d = InputDatagram::decode(&core.poll_datagram().expect("input sent")).unwrap();
+    assert_eq!((d.ack, d.newest_seq, d.inputs.len()), (None, 1, 1));
+    assert!(d.inputs[0].buttons.attack());
+    assert_eq!(
+        (d.inputs[0].predicted_x, d.inputs[0].predicted_y),
+        (spawn.x, spawn.y)
+    );
+    // three more ticks; the datagram repeats older inputs
+    let tick = core.tick_interval();
+    core.set_input(PlayerInput {
+        move_x: 0,
+        move_y: 0,
+        attack: false,
+    });
+    core.handle_timeout(t0 + tick * 3);
+    let sent: Vec<_> = std::iter::from_fn(|| core.poll_datagram()).collect();
+    assert_eq!(sent.len(), 3);
+    let d = InputDatagram::decode(&sent[2]).unwrap();
+    assert_eq!((d.newest_seq, d.inputs.len()), (4, 4));
+    // the server applied input 4 and agrees
+    let payload = server_hist
+        .encode_and_record(200, 4, EntitySet::from_vec(vec![player(spawn.x, spawn.y)]))
+        .unwrap();
+    core.handle_datagram(&packetize(200, &payload, 1200).unwrap()[0], t0 + tick * 4);
+    assert_eq!(core.stats().snapshots, 1);
+    assert_eq!(core.stats().corrections, 0);
+    assert_eq!(core.predicted_position(), Some(spawn));
+    // the next input acks snapshot 200
+    core.handle_timeout(t0 + tick * 4);
+    let d = InputDatagram::decode(&core.poll_datagram().unwrap()).unwrap();
+    assert_eq!(d.ack, Some(200));
+    server_hist.ack(200);
+    // the server says input 5 ended elsewhere: the client takes it (a correction)
+    let moved = Pos::new(spawn.x, spawn.y + 1);
+    let payload = server_hist
+        .encode_and_record(201, 5, EntitySet::from_vec(vec![player(moved.x, moved.y)]))
+        .unwrap();
+    core.handle_datagram(&packetize(201, &payload, 1200).unwrap()[0], t0 + tick * 5);
+    assert_eq!(core.predicted_position(), Some(moved));
+    assert_eq!(core.stats().corrections, 1);
+}
+
+#[test]
+fn prediction_moves_at_player_speed_on_the_real_floor() {
+    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let (_, floor) = core.floor().unwrap();
+    // pick a free direction from the entry
+    let dirs = [(127i8, 0i8), (-127, 0), (0, 127), (0, -127)];
+    let (dx, dy) = dirs
+        .into_iter()
+        .find(|(dx, dy)| {
+            let next =
+                tower_movement::step(&*floor, spawn, tower_movement::MoveInput::new(*dx, *dy));
+            next != spawn
+        })
+        .expect("entry has a free neighbour");
+    core.set_input(PlayerInput {
+        move_x: dx,
+        move_y: dy,
+        attack: false,
+    });
+    core.handle_timeout(t0);
+    let p = core.predicted_position().unwrap();
+    assert_eq!(p.dist2(spawn), i64::from(PLAYER_SPEED_PER_TICK).pow(2));
+}
+
+#[test]
+fn fragmented_snapshots_and_interpolation() {
+    let (mut core, t0, _) = admitted(Diagnostics::default());
+    let tick = core.tick_interval();
+    let mut hist = SnapshotHistory::default();
+    let monsters = |x: i32| -> EntitySet {
+        (100..400)
+            .map(|id| EntityState {
+                id,
+                kind: EntityKind::Monster,
+                x: x + id as i32,
+                y: 1000,
+                health: 10,
+                flags: EntityFlags::default(),
+                guild: 0,
+            })
+            .collect()
+    };
+    for (i, seq) in (300..305u32).enumerate() {
+        let payload = hist
+            .encode_and_record(seq, 0, monsters(i as i32 * 256))
+            .unwrap();
+        let datagrams = packetize(seq, &payload, 200).unwrap();
+        assert!(datagrams.len() > 1, "big full snapshots are fragmented");
+        for d in datagrams.iter().rev() {
+            core.handle_datagram(d, t0 + tick * (seq - 300));
+        }
+    }
+    assert_eq!(core.stats().snapshots, 5);
+    assert_eq!(core.stats().snapshot_errors, 0);
+    // 100 ms (3 ticks) behind the newest: snapshot 301; half a tick later: half way
+    let now = t0 + tick * 4;
+    let view = core.interpolated_entities(now);
+    assert_eq!(view.len(), 300);
+    let first = view.iter().find(|e| e.id == 100).unwrap();
+    assert!(
+        (first.x - (256.0 + 100.0) / 256.0).abs() < 0.05,
+        "x = {}",
+        first.x
+    );
+    let later = core.interpolated_entities(now + tick / 2);
+    let first_later = later.iter().find(|e| e.id == 100).unwrap();
+    assert!((first_later.x - first.x - 0.5).abs() < 0.05);
+}
+
+#[test]
+fn bad_datagrams_are_counted_not_fatal() {
+    let t0 = Instant::now();
+    let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "x".into() }), t0);
+    core.handle_datagram(&[2, 1, 0, 0, 0], t0); // before Welcome: ignored
+    assert_eq!(core.stats().snapshots, 0);
+    core.handle_stream_data(&welcome(), t0);
+    for junk in [
+        &[][..],
+        &[9, 9][..],
+        &[1, 0, 0, 0][..],
+        &[2, 0xff][..],
+        &[3, 1, 0, 1, 5][..],
+        &[2, 5, 1, 0, 0][..],
+    ] {
+        core.handle_datagram(junk, t0);
+    }
+    assert_eq!(core.stats().snapshot_errors, 6);
+    assert!(!core.is_closed());
+}
+
+#[test]
+fn protocol_violations_close_with_a_reason() {
+    let t0 = Instant::now();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (vec![0xff, 0xff, 0xff, 0xff, 0x7f], "framing"),
+        (vec![2, 0xff, 0xff], "malformed"),
+        (floor_enter([0; 32]), "before Welcome"),
+        ([welcome(), welcome()].concat(), "second Welcome"),
+        (
+            server(server_control::Msg::Shutdown(pb::ServerShutdown {
+                reason: "bye".into(),
+            })),
+            "shutdown",
+        ),
+    ];
+    for (bytes, needle) in cases {
+        let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "x".into() }), t0);
+        core.handle_stream_data(&bytes, t0);
+        assert!(core.is_closed(), "{needle}");
+        let ev = events(&mut core);
+        match ev.last() {
+            Some(Event::Disconnected { reason }) => {
+                assert!(reason.contains(needle), "{reason} lacks {needle}")
+            }
+            other => panic!("expected Disconnected, got {other:?}"),
+        }
+    }
+    // stream ends mid-frame
+    let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "x".into() }), t0);
+    core.handle_stream_data(&welcome()[..3], t0);
+    core.handle_stream_finished();
+    assert!(core.close_reason().unwrap().contains("mid-frame"));
+}
+
+#[test]
+fn error_before_welcome_is_an_event() {
+    let t0 = Instant::now();
+    let mut cfg = CoreConfig::new(Credentials::Dev { name: "x".into() });
+    cfg.diagnostics.protocol_version = Some(99);
+    let mut core = ClientCore::new(cfg, t0);
+    let hello = frames(&core.poll_stream_transmit().unwrap());
+    assert!(matches!(&hello[..], [client_control::Msg::Hello(h)] if h.protocol_version == 99));
+    core.handle_stream_data(
+        &server(server_control::Msg::Error(pb::Error {
+            code: pb::ErrorCode::BadProtocolVersion as i32,
+            message: "want 1".into(),
+        })),
+        t0,
+    );
+    assert!(matches!(
+        core.poll_event(),
+        Some(Event::Error { code: 1, .. })
+    ));
+}
+
+#[test]
+fn stream_bytes_in_single_byte_reads() {
+    let t0 = Instant::now();
+    let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "x".into() }), t0);
+    for b in welcome() {
+        core.handle_stream_data(&[b], t0);
+    }
+    assert!(matches!(core.poll_event(), Some(Event::Welcome { .. })));
+}
+
+#[test]
+fn raw_hello_ticket_resume_and_leave() {
+    let t0 = Instant::now();
+    let mut cfg = CoreConfig::new(Credentials::Dev { name: "x".into() });
+    cfg.diagnostics.raw_hello = Some(vec![1, 2, 3]);
+    let mut core = ClientCore::new(cfg, t0);
+    assert_eq!(core.poll_stream_transmit(), Some(vec![1, 2, 3]));
+
+    let mut cfg = CoreConfig::new(Credentials::Ticket {
+        ticket: "t".into(),
+        session_token: "s".into(),
+    });
+    cfg.resume_token = Some(vec![5; 16]);
+    let mut core = ClientCore::new(cfg, t0);
+    let hello = frames(&core.poll_stream_transmit().unwrap());
+    let [client_control::Msg::Hello(h)] = &hello[..] else {
+        panic!()
+    };
+    assert_eq!(h.resume_token, vec![5; 16]);
+    assert!(matches!(
+        h.credentials,
+        Some(pb::hello::Credentials::Ticket(_))
+    ));
+    core.disconnect();
+    assert!(core.is_closing());
+    assert!(matches!(
+        &frames(&core.poll_stream_transmit().unwrap())[..],
+        [client_control::Msg::Leave(_)]
+    ));
+}
+
+#[test]
+fn catch_up_is_bounded() {
+    let (mut core, t0, _) = admitted(Diagnostics::default());
+    core.handle_timeout(t0 + Duration::from_secs(10));
+    assert_eq!(std::iter::from_fn(|| core.poll_datagram()).count(), 4);
+    assert!(core.poll_timeout().unwrap() > t0 + Duration::from_secs(10));
+}

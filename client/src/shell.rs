@@ -1,0 +1,335 @@
+//! The network shell: quinn + tokio around [`ClientCore`]. Each connection is one tokio task
+//! that moves bytes between quinn and the core; the [`Client`] handle only locks the core.
+
+use crate::core::{ClientCore, ClientStats, CoreConfig, Credentials, Event, PlayerInput};
+use crate::interp::EntityView;
+use crate::tls::{TlsConfigError, Trust, quic_client_config};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use tokio::sync::Notify;
+use tower_movement::Pos;
+
+/// Everything needed to connect.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub server_addr: SocketAddr,
+    /// TLS server name (SNI; checked only with [`Trust::CaFile`]).
+    pub server_name: String,
+    pub trust: Trust,
+    pub connect_timeout: Duration,
+    /// Credentials, resume token, interpolation and test-only diagnostics.
+    pub core: CoreConfig,
+}
+
+impl ClientConfig {
+    pub fn new(server_addr: SocketAddr, trust: Trust, credentials: Credentials) -> Self {
+        ClientConfig {
+            server_addr,
+            server_name: "localhost".into(),
+            trust,
+            connect_timeout: Duration::from_secs(10),
+            core: CoreConfig::new(credentials),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Tls(#[from] TlsConfigError),
+    #[error("cannot start the client runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot open a UDP socket: {0}")]
+    Bind(std::io::Error),
+}
+
+/// Connections per UDP socket (quinn endpoint) in a pool.
+const CONNECTIONS_PER_ENDPOINT: usize = 128;
+
+struct PoolInner {
+    runtime: Option<tokio::runtime::Runtime>,
+    endpoints: Mutex<Vec<(bool, quinn::Endpoint, usize)>>,
+}
+
+impl Drop for PoolInner {
+    fn drop(&mut self) {
+        // never blocks, so a pool may be dropped inside another async runtime
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A runtime (and a few UDP sockets) shared by many clients: a bot swarm runs thousands of
+/// connections on one pool. [`Client::connect`] makes a private pool of one thread.
+#[derive(Clone)]
+pub struct ClientPool {
+    inner: Arc<PoolInner>,
+}
+
+impl ClientPool {
+    pub fn new(worker_threads: usize) -> Result<Self, ClientError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(worker_threads.max(1))
+            .thread_name("tower-client")
+            .enable_all()
+            .build()
+            .map_err(ClientError::Runtime)?;
+        Ok(ClientPool {
+            inner: Arc::new(PoolInner {
+                runtime: Some(runtime),
+                endpoints: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        #[allow(clippy::expect_used)] // only None inside Drop
+        self.inner
+            .runtime
+            .as_ref()
+            .expect("runtime lives as long as the pool")
+    }
+
+    fn endpoint_for(&self, addr: &SocketAddr) -> Result<quinn::Endpoint, ClientError> {
+        let v6 = addr.is_ipv6();
+        let mut endpoints = self
+            .inner
+            .endpoints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((_, ep, n)) = endpoints
+            .iter_mut()
+            .find(|(is6, _, n)| *is6 == v6 && *n < CONNECTIONS_PER_ENDPOINT)
+        {
+            *n += 1;
+            return Ok(ep.clone());
+        }
+        let bind: SocketAddr = if v6 { "[::]:0" } else { "0.0.0.0:0" }
+            .parse()
+            .map_err(|_| {
+                ClientError::Bind(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "bad bind address",
+                ))
+            })?;
+        let _guard = self.runtime().enter();
+        let ep = quinn::Endpoint::client(bind).map_err(ClientError::Bind)?;
+        endpoints.push((v6, ep.clone(), 1));
+        Ok(ep)
+    }
+
+    /// Starts connecting in the background and returns at once.
+    pub fn connect(&self, cfg: ClientConfig) -> Result<Client, ClientError> {
+        let quic = quic_client_config(&cfg.trust)?;
+        let endpoint = self.endpoint_for(&cfg.server_addr)?;
+        let shared = Arc::new(Shared {
+            core: Mutex::new(ClientCore::new(cfg.core.clone(), Instant::now())),
+            wake: Notify::new(),
+        });
+        self.runtime()
+            .spawn(drive(shared.clone(), endpoint, quic, cfg));
+        Ok(Client {
+            shared,
+            pool: self.clone(),
+        })
+    }
+}
+
+struct Shared {
+    core: Mutex<ClientCore>,
+    wake: Notify,
+}
+
+impl Shared {
+    fn core(&self) -> MutexGuard<'_, ClientCore> {
+        self.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A connection to a Tower server. All methods return at once; the connection runs in the
+/// background. Dropping it leaves the server politely.
+pub struct Client {
+    shared: Arc<Shared>,
+    pool: ClientPool,
+}
+
+impl Client {
+    /// Connects with a private one-thread runtime.
+    pub fn connect(cfg: ClientConfig) -> Result<Client, ClientError> {
+        ClientPool::new(1)?.connect(cfg)
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&self) -> Option<Event> {
+        self.shared.core().poll_event()
+    }
+
+    /// Sets the input held from now on; it is applied and sent every client tick.
+    pub fn send_input(&self, input: PlayerInput) {
+        self.shared.core().set_input(input);
+    }
+
+    /// Entities to draw at `render_time` (normally now), interpolated ~100 ms behind.
+    pub fn interpolated_entities(&self, render_time: Instant) -> Vec<EntityView> {
+        self.shared.core().interpolated_entities(render_time)
+    }
+
+    /// The own player's predicted position in movement units (256 per tile).
+    pub fn predicted_position(&self) -> Option<Pos> {
+        self.shared.core().predicted_position()
+    }
+
+    pub fn player_id(&self) -> Option<u32> {
+        self.shared.core().player_id()
+    }
+
+    /// The current floor number and its regenerated layout.
+    pub fn current_floor(&self) -> Option<(u32, Arc<procgen::Floor>)> {
+        self.shared.core().floor()
+    }
+
+    pub fn stats(&self) -> ClientStats {
+        self.shared.core().stats()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.shared.core().is_closed()
+    }
+
+    /// Sends Leave and closes; `Event::Disconnected` follows.
+    pub fn disconnect(&self) {
+        self.shared.core().disconnect();
+        self.shared.wake.notify_one();
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.disconnect();
+        // A private pool dies with this client: give the Leave a moment to go out.
+        if Arc::strong_count(&self.pool.inner) == 1 {
+            let deadline = Instant::now() + Duration::from_millis(300);
+            while !self.is_closed() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+async fn drive(
+    shared: Arc<Shared>,
+    endpoint: quinn::Endpoint,
+    quic: quinn::ClientConfig,
+    cfg: ClientConfig,
+) {
+    let connecting = match endpoint.connect_with(quic, cfg.server_addr, &cfg.server_name) {
+        Ok(c) => c,
+        Err(e) => {
+            return shared
+                .core()
+                .handle_connection_lost(format!("cannot connect: {e}"));
+        }
+    };
+    let conn = match tokio::time::timeout(cfg.connect_timeout, connecting).await {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => {
+            return shared
+                .core()
+                .handle_connection_lost(format!("connection failed: {e}"));
+        }
+        Err(_) => {
+            return shared
+                .core()
+                .handle_connection_lost("connection timed out".into());
+        }
+    };
+    shared.core().handle_connected();
+    let (mut send, mut recv) = match conn.open_bi().await {
+        Ok(s) => s,
+        Err(e) => {
+            return shared
+                .core()
+                .handle_connection_lost(format!("cannot open control stream: {e}"));
+        }
+    };
+    let mut refresh_stats = true;
+    loop {
+        let (stream_bytes, datagrams, closing, closed, timeout) = {
+            let mut core = shared.core();
+            if refresh_stats {
+                let s = conn.stats();
+                core.set_transport_stats(
+                    s.udp_rx.bytes,
+                    s.udp_rx.datagrams,
+                    s.udp_tx.bytes,
+                    s.path.rtt,
+                );
+            }
+            let datagrams: Vec<Vec<u8>> = std::iter::from_fn(|| core.poll_datagram()).collect();
+            (
+                core.poll_stream_transmit(),
+                datagrams,
+                core.is_closing(),
+                core.is_closed(),
+                core.poll_timeout(),
+            )
+        };
+        refresh_stats = false;
+        if let Some(bytes) = stream_bytes
+            && let Err(e) = send.write_all(&bytes).await
+        {
+            shared
+                .core()
+                .handle_connection_lost(format!("control stream write failed: {e}"));
+            break;
+        }
+        for d in datagrams {
+            if let Err(e) = conn.send_datagram(bytes::Bytes::from(d)) {
+                tracing::debug!("datagram not sent: {e}");
+            }
+        }
+        if closed {
+            let reason = shared.core().close_reason().unwrap_or("closed").to_string();
+            conn.close(0u32.into(), reason.as_bytes());
+            break;
+        }
+        if closing {
+            let _ = send.finish();
+            let _ = tokio::time::timeout(Duration::from_millis(250), conn.closed()).await;
+            conn.close(0u32.into(), b"leave");
+            shared.core().handle_connection_lost("left".into());
+            break;
+        }
+        let sleep = async {
+            match timeout {
+                Some(t) => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            chunk = recv.read_chunk(64 * 1024, true) => {
+                let mut core = shared.core();
+                match chunk {
+                    Ok(Some(c)) => core.handle_stream_data(&c.bytes, Instant::now()),
+                    Ok(None) => core.handle_stream_finished(),
+                    Err(e) => core.handle_connection_lost(format!("control stream: {e}")),
+                }
+            }
+            d = conn.read_datagram() => {
+                let mut core = shared.core();
+                match d {
+                    Ok(d) => core.handle_datagram(&d, Instant::now()),
+                    Err(e) => core.handle_connection_lost(format!("connection lost: {e}")),
+                }
+            }
+            () = sleep => {
+                shared.core().handle_timeout(Instant::now());
+                refresh_stats = true;
+            }
+            () = shared.wake.notified() => {}
+        }
+    }
+}

@@ -1,0 +1,624 @@
+//! The network half of the ABI: a `tower_client::Client` behind a handle. The client's
+//! runtime (tokio, quinn) lives inside the handle; every function here returns at once, so
+//! a game thread may call them every frame.
+
+use std::ffi::{CStr, c_char};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tower_client::{
+    CertFingerprint, Client, ClientConfig, Credentials, Event, PlayerInput, Pos, Trust,
+};
+use tower_movement::SUBTILE;
+
+use crate::error::{FfiError, TowerStatus, copy_out, guard, out_ref};
+use crate::floor::{TowerFloorHandle, issue};
+use crate::registry::Registry;
+
+struct Session {
+    client: Client,
+    /// Time zero of `tower_client_time` and `tower_client_entities`.
+    epoch: Instant,
+}
+
+static CLIENTS: Registry<Session> = Registry::new("client");
+
+/// A connection to a Tower server. `id == 0` is the null handle. Free it exactly once with
+/// `tower_client_free`; a second free returns `TOWER_STATUS_BAD_HANDLE` and does nothing.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TowerClientHandle {
+    pub id: u64,
+}
+
+/// What `tower_client_connect` needs. Strings are NUL-terminated UTF-8, copied during the
+/// call. Give `dev_name` (servers in dev auth mode) or `ticket` + `session_token` (Nakama),
+/// not both.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TowerConnectOptions {
+    /// "IP:port", e.g. "127.0.0.1:4433" or "[::1]:4433"; "localhost:port" means
+    /// 127.0.0.1. Host names are not resolved (that would block the caller).
+    pub server_address: *const c_char,
+    /// SHA-256 of the server certificate (DER), 64 hex digits (':' separators allowed).
+    pub cert_fingerprint: *const c_char,
+    /// Development login name, or NULL.
+    pub dev_name: *const c_char,
+    /// Nakama match ticket, or NULL.
+    pub ticket: *const c_char,
+    /// Nakama session token (with `ticket`), or NULL.
+    pub session_token: *const c_char,
+}
+
+/// Kinds of `TowerEvent`.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TowerEventKind {
+    /// No event was pending.
+    None = 0,
+    /// QUIC and TLS are up; the Hello is on its way.
+    Connected = 1,
+    /// The server accepted us: `player_id`, `tick_rate_hz`, `resumed`, `message` = display name.
+    Welcome = 2,
+    /// The server sent a floor (`floor`, `seed`, `hash`, `generator_version`); the library
+    /// regenerated it, sent its own hash as proof, and sets `hash_matches`. Read it with
+    /// `tower_client_floor`.
+    FloorEntered = 3,
+    /// The server checked the proof and placed us at (`spawn_x`, `spawn_y`) tiles on `floor`.
+    FloorAdmitted = 4,
+    /// The roster of the floor changed (`count` players).
+    Roster = 5,
+    /// The server reported an error: `error_code` (protocol ErrorCode) and `message`.
+    ServerError = 6,
+    /// The connection is over (`message` = reason). The last event of a connection.
+    Disconnected = 7,
+}
+
+/// One event from `tower_client_poll_event`. Fields not listed for a kind are zero.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TowerEvent {
+    /// A `TowerEventKind` value.
+    pub kind: u32,
+    pub player_id: u32,
+    pub tick_rate_hz: u32,
+    pub floor: u32,
+    pub seed: u64,
+    pub generator_version: u32,
+    /// Number of roster entries (ROSTER).
+    pub count: u32,
+    /// The server's floor hash (FLOOR_ENTERED).
+    pub hash: [u8; 32],
+    /// 1 when the library's regenerated floor has the server's hash and generator version.
+    pub hash_matches: u8,
+    /// 1 when the server resumed an earlier session (WELCOME).
+    pub resumed: u8,
+    /// Spawn position in tiles (FLOOR_ADMITTED).
+    pub spawn_x: f32,
+    pub spawn_y: f32,
+    /// Protocol ErrorCode (SERVER_ERROR).
+    pub error_code: i32,
+    /// NUL-terminated UTF-8, truncated to fit.
+    pub message: [c_char; 256],
+}
+
+impl TowerEvent {
+    fn empty(kind: TowerEventKind) -> Self {
+        TowerEvent {
+            kind: kind as u32,
+            player_id: 0,
+            tick_rate_hz: 0,
+            floor: 0,
+            seed: 0,
+            generator_version: 0,
+            count: 0,
+            hash: [0; 32],
+            hash_matches: 0,
+            resumed: 0,
+            spawn_x: 0.0,
+            spawn_y: 0.0,
+            error_code: 0,
+            message: [0; 256],
+        }
+    }
+
+    fn with_message(mut self, text: &str) -> Self {
+        // Truncate on a character boundary, keeping room for the NUL.
+        let mut end = text.len().min(self.message.len() - 1);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        for (dst, src) in self.message.iter_mut().zip(&text.as_bytes()[..end]) {
+            *dst = *src as c_char;
+        }
+        self
+    }
+}
+
+fn tiles(units: i32) -> f32 {
+    (f64::from(units) / f64::from(SUBTILE)) as f32
+}
+
+fn event_to_c(event: Event) -> TowerEvent {
+    match event {
+        Event::Connected => TowerEvent::empty(TowerEventKind::Connected),
+        Event::Welcome {
+            player_id,
+            tick_rate_hz,
+            display_name,
+            resumed,
+            ..
+        } => TowerEvent {
+            player_id,
+            tick_rate_hz,
+            resumed: u8::from(resumed),
+            ..TowerEvent::empty(TowerEventKind::Welcome)
+        }
+        .with_message(&display_name),
+        Event::FloorEntered {
+            floor,
+            seed,
+            hash,
+            generator_version,
+            matches,
+        } => TowerEvent {
+            floor,
+            seed,
+            hash,
+            generator_version,
+            hash_matches: u8::from(matches),
+            ..TowerEvent::empty(TowerEventKind::FloorEntered)
+        },
+        Event::FloorAdmitted { floor, spawn } => TowerEvent {
+            floor,
+            spawn_x: tiles(spawn.x),
+            spawn_y: tiles(spawn.y),
+            ..TowerEvent::empty(TowerEventKind::FloorAdmitted)
+        },
+        Event::Roster(entries) => TowerEvent {
+            count: u32::try_from(entries.len()).unwrap_or(u32::MAX),
+            ..TowerEvent::empty(TowerEventKind::Roster)
+        },
+        Event::Error { code, message } => TowerEvent {
+            error_code: code,
+            ..TowerEvent::empty(TowerEventKind::ServerError)
+        }
+        .with_message(&message),
+        Event::Disconnected { reason } => {
+            TowerEvent::empty(TowerEventKind::Disconnected).with_message(&reason)
+        }
+    }
+}
+
+/// Input held from now on; the library applies it every client tick (prediction) and
+/// sends it to the server. Axes are world X/Y in [-1, 1] (clamped; length > 1 is scaled
+/// down by the movement code).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TowerInput {
+    pub move_x: f32,
+    pub move_y: f32,
+    /// Bit set of `TOWER_BUTTON_*`.
+    pub buttons: u32,
+}
+
+/// `TowerInput::buttons` bit: attack (melee).
+pub const TOWER_BUTTON_ATTACK: u32 = 1;
+
+/// Entity kinds of `TowerEntity::kind`.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TowerEntityKind {
+    Player = 0,
+    Monster = 1,
+}
+
+/// One entity as it should be drawn at the requested time. Positions in tiles.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TowerEntity {
+    pub id: u32,
+    pub x: f32,
+    pub y: f32,
+    pub health: u16,
+    /// Guild tag id (0: none).
+    pub guild: u16,
+    /// A `TowerEntityKind` value.
+    pub kind: u8,
+    /// Protocol entity flags (attacking 1, dead 2, hurt 4, in combat 8).
+    pub flags: u8,
+}
+
+fn session_of(handle: TowerClientHandle) -> Result<Arc<Session>, FfiError> {
+    CLIENTS.get(handle.id)
+}
+
+/// # Safety
+/// `ptr` is NULL or a NUL-terminated string.
+unsafe fn opt_str<'a>(ptr: *const c_char, name: &'static str) -> Result<Option<&'a str>, FfiError> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    text.to_str()
+        .map(Some)
+        .map_err(|_| FfiError::InvalidArgument(format!("`{name}` is not valid UTF-8")))
+}
+
+fn parse_address(text: &str) -> Result<SocketAddr, FfiError> {
+    if let Some(port) = text.strip_prefix("localhost:") {
+        let port: u16 = port.parse().map_err(|_| {
+            FfiError::InvalidArgument(format!("bad port in server address {text:?}"))
+        })?;
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse().map_err(|_| {
+        FfiError::InvalidArgument(format!(
+            "server address {text:?} is not IP:port (e.g. 127.0.0.1:4433 or [::1]:4433); \
+             host names are not resolved here because that would block"
+        ))
+    })
+}
+
+fn credentials(
+    dev_name: Option<&str>,
+    ticket: Option<&str>,
+    session_token: Option<&str>,
+) -> Result<Credentials, FfiError> {
+    match (dev_name, ticket) {
+        (Some(name), None) if !name.is_empty() => Ok(Credentials::Dev {
+            name: name.to_owned(),
+        }),
+        (None, Some(ticket)) if !ticket.is_empty() => Ok(Credentials::Ticket {
+            ticket: ticket.to_owned(),
+            session_token: session_token.unwrap_or_default().to_owned(),
+        }),
+        (Some(_), Some(_)) => Err(FfiError::InvalidArgument(
+            "give either `dev_name` or `ticket`, not both".into(),
+        )),
+        _ => Err(FfiError::InvalidArgument(
+            "no credentials: set `dev_name` (dev servers) or `ticket` + `session_token` (Nakama)"
+                .into(),
+        )),
+    }
+}
+
+/// Starts connecting and writes a new handle to `*out` at once (NULL handle on failure).
+/// Progress and failures of the connection itself arrive as events.
+///
+/// # Safety
+/// `options` is NULL or points to a valid `TowerConnectOptions` whose strings are NULL or
+/// NUL-terminated; `out` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_connect(
+    options: *const TowerConnectOptions,
+    out: *mut TowerClientHandle,
+) -> TowerStatus {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let out = unsafe { out_ref(out, "out") }?;
+        *out = TowerClientHandle { id: 0 };
+        // SAFETY: forwarded caller contract.
+        let options = unsafe { options.as_ref() }.ok_or(FfiError::Null("options"))?;
+        // SAFETY: forwarded caller contract (each string NULL or NUL-terminated).
+        let (address, fingerprint, dev_name, ticket, token) = unsafe {
+            (
+                opt_str(options.server_address, "server_address")?,
+                opt_str(options.cert_fingerprint, "cert_fingerprint")?,
+                opt_str(options.dev_name, "dev_name")?,
+                opt_str(options.ticket, "ticket")?,
+                opt_str(options.session_token, "session_token")?,
+            )
+        };
+        let address = parse_address(address.ok_or(FfiError::Null("server_address"))?)?;
+        let fingerprint =
+            CertFingerprint::parse(fingerprint.ok_or(FfiError::Null("cert_fingerprint"))?)
+                .map_err(|e| FfiError::InvalidArgument(format!("certificate fingerprint: {e}")))?;
+        let cfg = ClientConfig::new(
+            address,
+            Trust::Fingerprint(fingerprint),
+            credentials(dev_name, ticket, token)?,
+        );
+        let client = Client::connect(cfg).map_err(|e| FfiError::Io(e.to_string()))?;
+        let session = Session {
+            client,
+            epoch: Instant::now(),
+        };
+        *out = TowerClientHandle {
+            id: CLIENTS.insert(Arc::new(session)),
+        };
+        Ok(())
+    })
+}
+
+/// Takes the next event into `*out`; `kind` is `TOWER_EVENT_KIND_NONE` when none is
+/// pending. Call it until NONE every frame.
+///
+/// # Safety
+/// `out` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_poll_event(
+    handle: TowerClientHandle,
+    out: *mut TowerEvent,
+) -> TowerStatus {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let out = unsafe { out_ref(out, "out") }?;
+        let session = session_of(handle)?;
+        *out = session
+            .client
+            .poll_event()
+            .map_or(TowerEvent::empty(TowerEventKind::None), event_to_c);
+        Ok(())
+    })
+}
+
+fn axis(value: f32, name: &str) -> Result<i8, FfiError> {
+    if !value.is_finite() {
+        return Err(FfiError::InvalidArgument(format!(
+            "input `{name}` is not finite"
+        )));
+    }
+    // In range by the clamp; `as` cannot overflow here.
+    Ok((value.clamp(-1.0, 1.0) * 127.0).round() as i8)
+}
+
+/// Sets the input held from now on. `TOWER_STATUS_CLOSED` once the connection is over.
+///
+/// # Safety
+/// `input` is NULL or points to a valid `TowerInput`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_send_input(
+    handle: TowerClientHandle,
+    input: *const TowerInput,
+) -> TowerStatus {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let input = unsafe { input.as_ref() }.ok_or(FfiError::Null("input"))?;
+        let session = session_of(handle)?;
+        if session.client.is_closed() {
+            return Err(FfiError::Closed);
+        }
+        session.client.send_input(PlayerInput {
+            move_x: axis(input.move_x, "move_x")?,
+            move_y: axis(input.move_y, "move_y")?,
+            attack: input.buttons & TOWER_BUTTON_ATTACK != 0,
+        });
+        Ok(())
+    })
+}
+
+/// Seconds since the handle was made, on the library's monotonic clock: the time base of
+/// `tower_client_entities`.
+///
+/// # Safety
+/// `out` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_time(
+    handle: TowerClientHandle,
+    out: *mut f64,
+) -> TowerStatus {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let out = unsafe { out_ref(out, "out") }?;
+        *out = session_of(handle)?.epoch.elapsed().as_secs_f64();
+        Ok(())
+    })
+}
+
+/// Every entity in view, interpolated (about 100 ms behind the server, extrapolated a
+/// bounded amount when snapshots stop) for `render_time`: seconds on the
+/// `tower_client_time` clock, normally its current value. Same length protocol as
+/// `tower_floor_tiles`.
+///
+/// # Safety
+/// `buf` is NULL or valid for `buf_len` writes; `out_len` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_entities(
+    handle: TowerClientHandle,
+    render_time: f64,
+    buf: *mut TowerEntity,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> TowerStatus {
+    guard(|| {
+        let session = session_of(handle)?;
+        let offset = Duration::try_from_secs_f64(render_time).map_err(|_| {
+            FfiError::InvalidArgument(format!("render_time {render_time} is not a time >= 0"))
+        })?;
+        let at = session.epoch.checked_add(offset).ok_or_else(|| {
+            FfiError::InvalidArgument(format!("render_time {render_time} is too far away"))
+        })?;
+        let entities: Vec<TowerEntity> = session
+            .client
+            .interpolated_entities(at)
+            .into_iter()
+            .map(|e| TowerEntity {
+                id: e.id,
+                x: e.x,
+                y: e.y,
+                health: e.health,
+                guild: e.guild,
+                kind: e.kind as u8,
+                flags: e.flags.bits(),
+            })
+            .collect();
+        // SAFETY: forwarded caller contract.
+        unsafe { copy_out(&entities, buf, buf_len, out_len, "buf") }
+    })
+}
+
+/// The own player's predicted position in tiles (prediction with the shared movement code,
+/// reconciled with every snapshot). `TOWER_STATUS_NOT_READY` until admitted to a floor.
+///
+/// # Safety
+/// `out_x` and `out_y` are NULL or valid for one write each.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_predicted_position(
+    handle: TowerClientHandle,
+    out_x: *mut f32,
+    out_y: *mut f32,
+) -> TowerStatus {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let (x, y) = unsafe { (out_ref(out_x, "out_x")?, out_ref(out_y, "out_y")?) };
+        let Pos { x: px, y: py } =
+            session_of(handle)?
+                .client
+                .predicted_position()
+                .ok_or(FfiError::NotReady(
+                    "no predicted position before admission to a floor",
+                ))?;
+        *x = tiles(px);
+        *y = tiles(py);
+        Ok(())
+    })
+}
+
+/// The own entity id (from the Welcome). `TOWER_STATUS_NOT_READY` before it.
+///
+/// # Safety
+/// `out` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_player_id(
+    handle: TowerClientHandle,
+    out: *mut u32,
+) -> TowerStatus {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let out = unsafe { out_ref(out, "out") }?;
+        *out = session_of(handle)?
+            .client
+            .player_id()
+            .ok_or(FfiError::NotReady("no player id before the Welcome"))?;
+        Ok(())
+    })
+}
+
+/// A new floor handle for the floor the player is on (the one the library regenerated and
+/// proved). The caller owns it: free it with `tower_floor_free`. `TOWER_STATUS_NOT_READY`
+/// before the first FLOOR_ENTERED.
+///
+/// # Safety
+/// `out` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_floor(
+    handle: TowerClientHandle,
+    out: *mut TowerFloorHandle,
+) -> TowerStatus {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let out = unsafe { out_ref(out, "out") }?;
+        *out = TowerFloorHandle { id: 0 };
+        let (_, floor) = session_of(handle)?
+            .client
+            .current_floor()
+            .ok_or(FfiError::NotReady(
+                "no floor before the first FLOOR_ENTERED",
+            ))?;
+        *out = issue(floor);
+        Ok(())
+    })
+}
+
+/// Writes 1 to `*out` once the connection is over (after DISCONNECTED), else 0.
+///
+/// # Safety
+/// `out` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_is_closed(
+    handle: TowerClientHandle,
+    out: *mut u8,
+) -> TowerStatus {
+    guard(|| {
+        // SAFETY: forwarded caller contract.
+        let out = unsafe { out_ref(out, "out") }?;
+        *out = u8::from(session_of(handle)?.client.is_closed());
+        Ok(())
+    })
+}
+
+/// Leaves the server politely; a DISCONNECTED event follows. Safe to call more than once.
+/// The handle stays valid (for the remaining events) until `tower_client_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn tower_client_disconnect(handle: TowerClientHandle) -> TowerStatus {
+    guard(|| {
+        session_of(handle)?.client.disconnect();
+        Ok(())
+    })
+}
+
+/// Frees the handle (disconnecting first if needed). If the connection is still open this
+/// waits up to 300 ms for the Leave message to go out; call `tower_client_disconnect` and
+/// wait for DISCONNECTED first to avoid that. A second free returns
+/// `TOWER_STATUS_BAD_HANDLE` and does nothing else.
+#[unsafe(no_mangle)]
+pub extern "C" fn tower_client_free(handle: TowerClientHandle) -> TowerStatus {
+    guard(|| CLIENTS.remove(handle.id).map(drop))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr;
+
+    #[test]
+    fn messages_are_truncated_on_a_char_boundary_and_terminated() {
+        let long = "é".repeat(200); // 400 bytes
+        let event = TowerEvent::empty(TowerEventKind::Disconnected).with_message(&long);
+        let bytes: Vec<u8> = event.message.iter().map(|c| *c as u8).collect();
+        let end = bytes.iter().position(|b| *b == 0).expect("NUL-terminated");
+        assert_eq!(end, 254, "127 two-byte characters fit before the NUL");
+        assert!(std::str::from_utf8(&bytes[..end]).is_ok());
+    }
+
+    #[test]
+    fn axes_are_clamped_and_non_finite_rejected() {
+        assert_eq!(axis(2.0, "x").ok(), Some(127));
+        assert_eq!(axis(-1.0, "x").ok(), Some(-127));
+        assert_eq!(axis(0.5, "x").ok(), Some(64));
+        assert!(axis(f32::NAN, "x").is_err());
+        assert!(axis(f32::INFINITY, "x").is_err());
+    }
+
+    #[test]
+    fn addresses_are_literal_or_localhost() {
+        assert_eq!(
+            parse_address("localhost:7").ok(),
+            Some(SocketAddr::from(([127, 0, 0, 1], 7)))
+        );
+        assert!(parse_address("[::1]:4433").is_ok());
+        assert!(parse_address("example.com:4433").is_err());
+        assert!(parse_address("localhost:99999").is_err());
+    }
+
+    #[test]
+    fn credentials_need_exactly_one_kind() {
+        assert!(credentials(Some("ann"), None, None).is_ok());
+        assert!(credentials(None, Some("t"), Some("s")).is_ok());
+        assert!(credentials(Some("ann"), Some("t"), None).is_err());
+        assert!(credentials(None, None, None).is_err());
+        assert!(credentials(Some(""), None, None).is_err());
+    }
+
+    #[test]
+    fn connect_rejects_bad_options_without_a_handle() {
+        let mut h = TowerClientHandle { id: 5 };
+        // SAFETY: NULL options and a valid out pointer.
+        let status = unsafe { tower_client_connect(ptr::null(), &mut h) };
+        assert_eq!(status, TowerStatus::NullPointer);
+        assert_eq!(h.id, 0);
+        let options = TowerConnectOptions {
+            server_address: c"127.0.0.1:4433".as_ptr(),
+            cert_fingerprint: c"abcd".as_ptr(),
+            dev_name: c"ann".as_ptr(),
+            ticket: ptr::null(),
+            session_token: ptr::null(),
+        };
+        // SAFETY: valid options and out pointer.
+        let status = unsafe { tower_client_connect(&options, &mut h) };
+        assert_eq!(status, TowerStatus::InvalidArgument);
+    }
+}

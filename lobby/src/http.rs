@@ -1,0 +1,342 @@
+//! Nakama's HTTP API (`/v2/...`): device authentication with the server key as basic auth,
+//! then bearer-token calls as the player.
+
+use crate::error::LobbyError;
+use crate::realtime::Realtime;
+use reqwest::{Method, RequestBuilder, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// Entry point: a Nakama server and its (public) server key.
+#[derive(Clone, Debug)]
+pub struct Lobby {
+    http: reqwest::Client,
+    base: String,
+    server_key: String,
+}
+
+/// A logged-in player.
+#[derive(Clone, Debug)]
+pub struct Session {
+    lobby: Lobby,
+    token: String,
+    refresh_token: String,
+    user_id: String,
+    username: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Guild {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub edge_count: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuildMember {
+    pub user_id: String,
+    pub username: String,
+    /// Nakama group state: 0 superadmin, 1 admin, 2 member, 3 join request.
+    pub state: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaderboardRecord {
+    pub owner_id: String,
+    pub username: String,
+    pub score: u64,
+}
+
+#[derive(Deserialize)]
+struct SessionAnswer {
+    token: String,
+    #[serde(default)]
+    refresh_token: String,
+}
+
+#[derive(Deserialize)]
+struct AccountAnswer {
+    user: UserAnswer,
+}
+
+#[derive(Deserialize)]
+struct UserAnswer {
+    id: String,
+    #[serde(default)]
+    username: String,
+}
+
+/// Nakama encodes int64 as JSON strings (protojson); accept numbers too.
+fn int_field(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, LobbyError> {
+    let status = response.status();
+    let body = response.text().await?;
+    if !status.is_success() {
+        let message = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or(body);
+        return Err(LobbyError::Status {
+            status: status.as_u16(),
+            message,
+        });
+    }
+    let body = if body.trim().is_empty() {
+        "{}".to_owned()
+    } else {
+        body
+    };
+    serde_json::from_str(&body).map_err(|e| LobbyError::BadAnswer(format!("{e}: {body}")))
+}
+
+impl Lobby {
+    /// `http_url` is Nakama's socket port over HTTP, e.g. `http://127.0.0.1:7350`.
+    pub fn new(http_url: &str, server_key: &str) -> Result<Lobby, LobbyError> {
+        let base = http_url.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(LobbyError::BadArgument(format!(
+                "nakama url must be http(s)://...: {http_url:?}"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| LobbyError::Http(e.to_string()))?;
+        Ok(Lobby {
+            http,
+            base,
+            server_key: server_key.to_owned(),
+        })
+    }
+
+    pub fn http_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Logs in (creating the account on first use) with a device id of 10..=128 bytes.
+    pub async fn authenticate_device(
+        &self,
+        device_id: &str,
+        username: Option<&str>,
+    ) -> Result<Session, LobbyError> {
+        if !(10..=128).contains(&device_id.len()) {
+            return Err(LobbyError::BadArgument(
+                "device id must be 10..=128 bytes".into(),
+            ));
+        }
+        let mut query = vec![("create", "true")];
+        if let Some(name) = username {
+            query.push(("username", name));
+        }
+        let response = self
+            .http
+            .post(format!("{}/v2/account/authenticate/device", self.base))
+            .basic_auth(&self.server_key, Some(""))
+            .query(&query)
+            .json(&json!({ "id": device_id }))
+            .send()
+            .await?;
+        let session: SessionAnswer = answer(response).await?;
+        let mut me = Session {
+            lobby: self.clone(),
+            token: session.token,
+            refresh_token: session.refresh_token,
+            user_id: String::new(),
+            username: String::new(),
+        };
+        let account: AccountAnswer = me.call(Method::GET, "/v2/account", None).await?;
+        me.user_id = account.user.id;
+        me.username = account.user.username;
+        Ok(me)
+    }
+}
+
+impl Session {
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+    pub fn refresh_token(&self) -> &str {
+        &self.refresh_token
+    }
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+    pub fn lobby(&self) -> &Lobby {
+        &self.lobby
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.lobby
+            .http
+            .request(method, format!("{}{}", self.lobby.base, path))
+            .bearer_auth(&self.token)
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T, LobbyError> {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request.send().await?).await
+    }
+
+    /// Calls a runtime RPC as this player (JSON in, JSON out).
+    pub async fn rpc(&self, id: &str, payload: &Value) -> Result<Value, LobbyError> {
+        // Nakama's HTTP gateway takes the RPC payload as a JSON-encoded string.
+        let body = Value::String(payload.to_string());
+        let answer: Value = self
+            .call(Method::POST, &format!("/v2/rpc/{id}"), Some(body))
+            .await?;
+        let raw = answer
+            .get("payload")
+            .and_then(Value::as_str)
+            .unwrap_or("{}");
+        serde_json::from_str(raw).map_err(|e| LobbyError::BadAnswer(format!("{id}: {e}")))
+    }
+
+    /// Opens the realtime socket (`/ws`, JSON envelopes).
+    pub async fn connect_realtime(&self) -> Result<Realtime, LobbyError> {
+        Realtime::connect(&self.lobby.base, &self.token).await
+    }
+
+    /// Ends the session server-side: the game server will refuse it from now on.
+    pub async fn logout(&self) -> Result<(), LobbyError> {
+        let body = json!({ "token": self.token, "refresh_token": self.refresh_token });
+        let _: Value = self
+            .call(Method::POST, "/v2/session/logout", Some(body))
+            .await?;
+        Ok(())
+    }
+
+    /// Creates an open guild (a Nakama group); the creator is its superadmin.
+    pub async fn create_guild(&self, name: &str, description: &str) -> Result<Guild, LobbyError> {
+        let body = json!({ "name": name, "description": description, "open": true });
+        self.call(Method::POST, "/v2/group", Some(body)).await
+    }
+
+    pub async fn join_guild(&self, guild_id: &str) -> Result<(), LobbyError> {
+        let _: Value = self
+            .call(Method::POST, &format!("/v2/group/{guild_id}/join"), None)
+            .await?;
+        Ok(())
+    }
+
+    /// Guilds whose name starts with `name_prefix` (Nakama's `name` filter; `%` wildcard).
+    pub async fn list_guilds(&self, name_prefix: &str) -> Result<Vec<Guild>, LobbyError> {
+        #[derive(Deserialize)]
+        struct List {
+            #[serde(default)]
+            groups: Vec<Guild>,
+        }
+        let request = self.request(Method::GET, "/v2/group").query(&[
+            ("name", format!("{name_prefix}%")),
+            ("limit", "100".to_owned()),
+        ]);
+        let list: List = answer(request.send().await?).await?;
+        Ok(list.groups)
+    }
+
+    pub async fn guild_members(&self, guild_id: &str) -> Result<Vec<GuildMember>, LobbyError> {
+        let list: Value = self
+            .call(Method::GET, &format!("/v2/group/{guild_id}/user"), None)
+            .await?;
+        let users = list
+            .get("group_users")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        users
+            .iter()
+            .map(|gu| {
+                let user = gu
+                    .get("user")
+                    .ok_or_else(|| LobbyError::BadAnswer("member without user".into()))?;
+                Ok(GuildMember {
+                    user_id: user
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    username: user
+                        .get("username")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    state: gu.get("state").and_then(int_field).unwrap_or(0) as u32,
+                })
+            })
+            .collect()
+    }
+
+    /// Top records of a leaderboard (`tower_highest_floor`, `tower_guild_highest_floor`).
+    pub async fn leaderboard(
+        &self,
+        id: &str,
+        limit: u32,
+    ) -> Result<Vec<LeaderboardRecord>, LobbyError> {
+        let request = self
+            .request(Method::GET, &format!("/v2/leaderboard/{id}"))
+            .query(&[("limit", limit.clamp(1, 100).to_string())]);
+        let list: Value = answer(request.send().await?).await?;
+        let records = list
+            .get("records")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Ok(records
+            .iter()
+            .map(|r| LeaderboardRecord {
+                owner_id: r
+                    .get("owner_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                username: r
+                    .get("username")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                score: r.get("score").and_then(int_field).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// The player's own saved game state (written by the game server), with its version.
+    pub async fn saved_state(&self) -> Result<Option<(Value, String)>, LobbyError> {
+        let body = json!({ "object_ids": [
+            { "collection": "tower_state", "key": "state", "user_id": self.user_id }
+        ]});
+        let list: Value = self.call(Method::POST, "/v2/storage", Some(body)).await?;
+        let Some(object) = list
+            .get("objects")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+        else {
+            return Ok(None);
+        };
+        let raw = object.get("value").and_then(Value::as_str).unwrap_or("{}");
+        let value = serde_json::from_str(raw).map_err(|e| LobbyError::BadAnswer(e.to_string()))?;
+        let version = object
+            .get("version")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        Ok(Some((value, version)))
+    }
+}

@@ -1,0 +1,241 @@
+//! The proof, end to end on loopback: the real native Nakama stack, our game server with
+//! Nakama backends (in-process, as `tower-server` wires them), and two players who
+//! authenticate with device auth, form a guild, join Nakama's matchmaker over the realtime
+//! socket, receive their tickets, connect over QUIC pinning the announced certificate, prove
+//! the floor hash, climb a floor and leave. Then Nakama must hold their saved state, their
+//! highest floor on the leaderboard and the guild's record.
+
+#![allow(clippy::unwrap_used)]
+
+use procgen::Floor;
+use std::collections::VecDeque;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+use std::time::{Duration, Instant};
+use tower_client::{
+    CertFingerprint, Client, ClientConfig, Credentials, EntityKind, Event, PlayerInput, Pos, Trust,
+};
+use tower_lobby::{Lobby, MatchAssignment, NakamaStack, Session};
+use tower_meta::{NakamaConfig, nakama_backends};
+
+const GUILD: &str = "E2E Climbers";
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Shortest 4-connected walkable path (tiles), `from` and `to` included.
+fn path(floor: &Floor, from: (u16, u16), to: (u16, u16)) -> Vec<(u16, u16)> {
+    let w = usize::from(floor.width);
+    let idx = |(x, y): (u16, u16)| usize::from(y) * w + usize::from(x);
+    let mut prev = vec![None; floor.tiles.len()];
+    let mut seen = vec![false; floor.tiles.len()];
+    let mut queue = VecDeque::from([from]);
+    seen[idx(from)] = true;
+    while let Some(at) = queue.pop_front() {
+        if at == to {
+            let mut out = vec![at];
+            let mut cur = at;
+            while let Some(p) = prev[idx(cur)] {
+                out.push(p);
+                cur = p;
+            }
+            out.reverse();
+            return out;
+        }
+        let (x, y) = (i32::from(at.0), i32::from(at.1));
+        for (nx, ny) in [(x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)] {
+            if floor.is_walkable(nx, ny) {
+                let n = (nx as u16, ny as u16);
+                if !seen[idx(n)] {
+                    seen[idx(n)] = true;
+                    prev[idx(n)] = Some(at);
+                    queue.push_back(n);
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// One player: connected through Nakama, walking to the stairs up.
+struct Climber {
+    name: &'static str,
+    client: Client,
+    admitted: Vec<u32>,
+    route: Vec<(u16, u16)>,
+    step: usize,
+    proofs_ok: bool,
+    roster_guilds: Vec<(String, String)>,
+    errors: Vec<String>,
+}
+
+impl Climber {
+    fn connect(name: &'static str, session: &Session, m: &MatchAssignment) -> Climber {
+        let addr: SocketAddr = format!("{}:{}", m.address, m.port).parse().unwrap();
+        let pin = CertFingerprint::parse(&m.fingerprint).expect("the match names the certificate to pin");
+        let credentials =
+            Credentials::Ticket { ticket: m.ticket.clone(), session_token: session.token().to_owned() };
+        let client = Client::connect(ClientConfig::new(addr, Trust::Fingerprint(pin), credentials)).unwrap();
+        Climber {
+            name,
+            client,
+            admitted: Vec::new(),
+            route: Vec::new(),
+            step: 0,
+            proofs_ok: true,
+            roster_guilds: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn climbed(&self) -> bool {
+        self.admitted.len() >= 2 && self.admitted.last() > self.admitted.first()
+    }
+
+    /// Handles events and sends this tick's input.
+    fn tick(&mut self) {
+        while let Some(event) = self.client.poll_event() {
+            match event {
+                Event::FloorEntered { matches, .. } => self.proofs_ok &= matches,
+                Event::FloorAdmitted { floor, .. } => {
+                    self.admitted.push(floor);
+                    self.route.clear();
+                }
+                Event::Roster(entries) => {
+                    self.roster_guilds = entries.into_iter().map(|e| (e.name, e.guild)).collect();
+                }
+                Event::Error { code, message } => self.errors.push(format!("{code}: {message}")),
+                Event::Disconnected { .. } => self.errors.push(format!("{event:?}")),
+                _ => {}
+            }
+        }
+        let (Some((_, floor)), Some(me)) = (self.client.current_floor(), self.client.predicted_position()) else {
+            return;
+        };
+        if self.admitted.is_empty() {
+            return;
+        }
+        let (tx, ty) = me.tile();
+        let here = (tx.clamp(0, i32::from(u16::MAX)) as u16, ty.clamp(0, i32::from(u16::MAX)) as u16);
+        if self.route.is_empty() || self.step >= self.route.len() {
+            self.route = path(&floor, here, floor.stairs_up);
+            self.step = 0;
+        }
+        while let Some(&(x, y)) = self.route.get(self.step) {
+            let centre = Pos::tile_center(i32::from(x), i32::from(y));
+            if me.dist2(centre) > 40 * 40 {
+                break;
+            }
+            self.step += 1;
+        }
+        let target = self
+            .route
+            .get(self.step)
+            .map_or(Pos::tile_center(i32::from(floor.stairs_up.0), i32::from(floor.stairs_up.1)), |&(x, y)| {
+                Pos::tile_center(i32::from(x), i32::from(y))
+            });
+        let (dx, dy) = (f64::from(target.x - me.x), f64::from(target.y - me.y));
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let monster_near = self.client.interpolated_entities(Instant::now()).iter().any(|e| {
+            e.kind == EntityKind::Monster && {
+                let (ex, ey) = (e.x - me.x as f32 / 256.0, e.y - me.y as f32 / 256.0);
+                ex * ex + ey * ey < 2.0 * 2.0
+            }
+        });
+        self.client.send_input(PlayerInput {
+            move_x: (dx / len * 127.0).round() as i8,
+            move_y: (dy / len * 127.0).round() as i8,
+            attack: monster_near,
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bots_play_through_nakama() {
+    let stack = NakamaStack::start().expect("the native Nakama stack must start");
+    let lobby = Lobby::new(stack.http_url(), stack.server_key()).unwrap();
+
+    // The game server: its certificate first, so that it announces the fingerprint players pin.
+    let cert_dir = tempfile::tempdir().unwrap();
+    let identity = tower_server::tls::load_or_generate(cert_dir.path()).expect("certificate");
+    let port = free_udp_port();
+    let mut nakama = NakamaConfig::local_dev(stack.grpc_url(), "e2e-1", "127.0.0.1", port);
+    nakama.http_key = stack.http_key().to_owned();
+    nakama.ticket_key = stack.ticket_key().to_owned();
+    nakama.cert_fingerprint = identity.fingerprint.clone();
+    nakama.heartbeat_secs = 1;
+    let config = tower_server::Config {
+        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        metrics_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        cert_dir: cert_dir.path().to_owned(),
+        autosave_secs: 2,
+        nakama: Some(nakama.clone()),
+        ..tower_server::Config::default()
+    };
+    let players = Arc::new(AtomicU32::new(0));
+    let (backends, heartbeats) = nakama_backends(&nakama, players.clone()).await.expect("nakama backends");
+    let server = tower_server::start(config, backends, false, players).await.expect("game server starts");
+
+    // Two players: device auth, a guild created by one and joined by the other.
+    let ann = lobby.authenticate_device("e2e-device-ann-0001", Some("ann")).await.unwrap();
+    let bob = lobby.authenticate_device("e2e-device-bob-0001", Some("bob")).await.unwrap();
+    let guild = ann.create_guild(GUILD, "end-to-end").await.unwrap();
+    bob.join_guild(&guild.id).await.unwrap();
+
+    // Matchmaker over the realtime socket; each gets their own ticket for our server.
+    let find = |s: Session| async move {
+        let mut socket = s.connect_realtime().await.unwrap();
+        let m = socket.find_match(2, 2, Duration::from_secs(30)).await;
+        socket.close().await.ok();
+        m
+    };
+    let (ma, mb) = tokio::join!(find(ann.clone()), find(bob.clone()));
+    let (ma, mb) = (ma.expect("ann is matched"), mb.expect("bob is matched"));
+    for m in [&ma, &mb] {
+        assert_eq!((m.server_id.as_str(), m.port), ("e2e-1", port));
+        assert_eq!(m.fingerprint, identity.fingerprint);
+    }
+
+    // Play: connect, prove floors, climb. Bounded in time.
+    let mut climbers = [Climber::connect("ann", &ann, &ma), Climber::connect("bob", &bob, &mb)];
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline && !climbers.iter().all(Climber::climbed) {
+        for c in &mut climbers {
+            c.tick();
+        }
+        tokio::time::sleep(Duration::from_millis(33)).await;
+    }
+    for c in &climbers {
+        assert!(c.errors.is_empty(), "{}: {:?}", c.name, c.errors);
+        assert!(c.proofs_ok, "{}: floor hash proof mismatch", c.name);
+        assert!(c.climbed(), "{} did not climb a floor: admitted to {:?}", c.name, c.admitted);
+    }
+    // The server knows the guild and shows it in the roster.
+    let seen_guild = climbers.iter().flat_map(|c| c.roster_guilds.iter()).any(|(_, g)| g == GUILD);
+    assert!(seen_guild, "guild in roster: {:?}", climbers.iter().map(|c| &c.roster_guilds).collect::<Vec<_>>());
+    let highest: Vec<u32> = climbers.iter().map(|c| *c.admitted.iter().max().unwrap()).collect();
+    for c in &climbers {
+        c.client.disconnect();
+    }
+
+    // Leaving saves; graceful shutdown flushes every save.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    server.shutdown().await;
+    heartbeats.abort();
+
+    for (session, floor) in [(&ann, highest[0]), (&bob, highest[1])] {
+        let (state, _version) = session.saved_state().await.unwrap().expect("state saved in Nakama");
+        assert_eq!(state["highest_floor"].as_u64(), Some(u64::from(floor)), "{}: {state}", session.username());
+    }
+    let board = ann.leaderboard("tower_highest_floor", 10).await.unwrap();
+    for (name, floor) in [("ann", highest[0]), ("bob", highest[1])] {
+        let record = board.iter().find(|r| r.username == name).unwrap_or_else(|| panic!("{name} on {board:?}"));
+        assert_eq!(record.score, u64::from(floor), "{name}");
+    }
+    let guilds = ann.leaderboard("tower_guild_highest_floor", 10).await.unwrap();
+    assert_eq!(guilds.len(), 1, "{guilds:?}");
+    assert_eq!((guilds[0].username.as_str(), guilds[0].score), (GUILD, u64::from(*highest.iter().max().unwrap())));
+    stack.stop().unwrap();
+}

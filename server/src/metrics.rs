@@ -1,0 +1,259 @@
+//! Prometheus metrics of one server instance (its own registry, so several servers can run
+//! in one process, as the end-to-end tests do) and the tiny `/metrics` HTTP endpoint.
+
+use crate::core::CoreStats;
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Why a datagram was dropped (the `reason` label of `tower_datagrams_dropped_total`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    BeforeHandshake,
+    RateLimited,
+    Malformed,
+    /// A snapshot the connection task could not keep up with.
+    Backlog,
+    SendFailed,
+}
+
+impl DropReason {
+    fn label(self) -> &'static str {
+        match self {
+            DropReason::BeforeHandshake => "before_handshake",
+            DropReason::RateLimited => "rate_limited",
+            DropReason::Malformed => "malformed",
+            DropReason::Backlog => "backlog",
+            DropReason::SendFailed => "send_failed",
+        }
+    }
+}
+
+pub struct Metrics {
+    pub registry: Registry,
+    pub tick_duration: Histogram,
+    pub ticks: IntCounter,
+    pub ticks_skipped: IntCounter,
+    pub players: IntGauge,
+    pub player_slots: IntGauge,
+    pub connections: IntGauge,
+    pub floors_live: IntGauge,
+    pub floors_generated: IntGauge,
+    pub bytes_in: IntCounter,
+    pub bytes_out: IntCounter,
+    pub datagrams_in: IntCounter,
+    pub datagrams_out: IntCounter,
+    dropped: IntCounterVec,
+    pub hash_mismatches: IntCounter,
+    corrections: IntCounterVec,
+    pub inputs_dropped: IntCounter,
+    pub deaths: IntCounter,
+    pub kills: IntCounter,
+    pub resumes: IntCounter,
+    pub sessions_expired: IntCounter,
+    /// Connections closed for a protocol error, by ErrorCode name.
+    pub protocol_errors: IntCounterVec,
+    pub handshake_timeouts: IntCounter,
+}
+
+fn reg<T: prometheus::core::Collector + Clone + 'static>(r: &Registry, c: T) -> T {
+    // Names are static and unique, so registration cannot fail.
+    let _ = r.register(Box::new(c.clone()));
+    c
+}
+
+impl Metrics {
+    pub fn new() -> Result<Arc<Metrics>, prometheus::Error> {
+        let r = Registry::new_custom(Some("tower".into()), None)?;
+        let counter = |name: &str, help: &str| IntCounter::new(name, help).map(|c| reg(&r, c));
+        let gauge = |name: &str, help: &str| IntGauge::new(name, help).map(|c| reg(&r, c));
+        let buckets = vec![
+            0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.000_75, 0.001, 0.001_5, 0.002, 0.003, 0.004,
+            0.005, 0.006, 0.008, 0.010, 0.012, 0.015, 0.020, 0.033, 0.050, 0.100,
+        ];
+        let tick_duration = reg(
+            &r,
+            Histogram::with_opts(
+                HistogramOpts::new("tick_duration_seconds", "Wall time of one simulation tick")
+                    .buckets(buckets),
+            )?,
+        );
+        Ok(Arc::new(Metrics {
+            tick_duration,
+            ticks: counter("ticks_total", "Simulation ticks run")?,
+            ticks_skipped: counter(
+                "ticks_skipped_total",
+                "Ticks dropped because the loop fell too far behind",
+            )?,
+            players: gauge("players", "Players connected and on a floor")?,
+            player_slots: gauge(
+                "player_slots",
+                "Player slots, including those waiting for a proof or a resume",
+            )?,
+            connections: gauge("connections", "Open QUIC connections")?,
+            floors_live: gauge("floors_live", "Floors with players on them")?,
+            floors_generated: gauge(
+                "floors_generated",
+                "Floors generated since start (cache misses)",
+            )?,
+            bytes_in: counter(
+                "bytes_in_total",
+                "Payload bytes received (datagrams and control frames)",
+            )?,
+            bytes_out: counter(
+                "bytes_out_total",
+                "Payload bytes sent (datagrams and control frames)",
+            )?,
+            datagrams_in: counter("datagrams_in_total", "Datagrams received")?,
+            datagrams_out: counter("datagrams_out_total", "Datagrams sent")?,
+            dropped: reg(
+                &r,
+                IntCounterVec::new(
+                    Opts::new("datagrams_dropped_total", "Datagrams dropped, by reason"),
+                    &["reason"],
+                )?,
+            ),
+            hash_mismatches: counter(
+                "hash_mismatches_total",
+                "Floor proofs whose hash did not match",
+            )?,
+            corrections: reg(
+                &r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "corrections_total",
+                        "Client position claims the server corrected, by kind",
+                    ),
+                    &["kind"],
+                )?,
+            ),
+            inputs_dropped: counter(
+                "inputs_dropped_total",
+                "Inputs beyond the per-player budget",
+            )?,
+            deaths: counter("deaths_total", "Player deaths")?,
+            kills: counter("kills_total", "Monsters killed")?,
+            resumes: counter("resumes_total", "Sessions resumed with a token")?,
+            sessions_expired: counter(
+                "sessions_expired_total",
+                "Held sessions released after the resume window",
+            )?,
+            protocol_errors: reg(
+                &r,
+                IntCounterVec::new(
+                    Opts::new("protocol_errors_total", "Errors sent to clients, by code"),
+                    &["code"],
+                )?,
+            ),
+            handshake_timeouts: counter(
+                "handshake_timeouts_total",
+                "Connections that sent no Hello in time",
+            )?,
+            registry: r,
+        }))
+    }
+
+    pub fn dropped(&self, reason: DropReason) {
+        self.dropped.with_label_values(&[reason.label()]).inc();
+    }
+
+    pub fn dropped_count(&self, reason: DropReason) -> u64 {
+        self.dropped.with_label_values(&[reason.label()]).get()
+    }
+
+    /// Moves the core's counters forward by what changed since `before`.
+    pub fn record_core(&self, before: &CoreStats, now: &CoreStats) {
+        let d = |a: u64, b: u64| b.saturating_sub(a);
+        self.players
+            .set(i64::try_from(now.players_playing).unwrap_or(i64::MAX));
+        self.player_slots
+            .set(i64::try_from(now.players_total).unwrap_or(i64::MAX));
+        self.floors_live
+            .set(i64::try_from(now.floors_live).unwrap_or(i64::MAX));
+        self.floors_generated
+            .set(i64::try_from(now.floors_generated).unwrap_or(i64::MAX));
+        self.hash_mismatches
+            .inc_by(d(before.hash_mismatches, now.hash_mismatches));
+        for (kind, a, b) in [
+            ("speed", before.corrections_speed, now.corrections_speed),
+            ("wall", before.corrections_wall, now.corrections_wall),
+            ("drift", before.corrections_drift, now.corrections_drift),
+        ] {
+            self.corrections.with_label_values(&[kind]).inc_by(d(a, b));
+        }
+        self.inputs_dropped
+            .inc_by(d(before.inputs_dropped, now.inputs_dropped));
+        self.deaths.inc_by(d(before.deaths, now.deaths));
+        self.kills.inc_by(d(before.kills, now.kills));
+        self.resumes.inc_by(d(before.resumes, now.resumes));
+        self.sessions_expired
+            .inc_by(d(before.sessions_expired, now.sessions_expired));
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        // Encoding into a Vec cannot fail for well-formed metric families.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+}
+
+/// Serves `GET /metrics` on `listener` until the task is dropped. Anything else gets 404.
+/// One request per connection, 8 KiB of request head at most.
+pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let metrics = Arc::clone(&metrics);
+        tokio::spawn(async move {
+            let mut head = Vec::with_capacity(512);
+            let mut buf = [0u8; 1024];
+            let read = async {
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 8192 {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+            };
+            if tokio::time::timeout(std::time::Duration::from_secs(5), read)
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let ok = head.starts_with(b"GET /metrics ") || head.starts_with(b"GET /metrics?");
+            let (status, body) = if ok {
+                ("200 OK", metrics.render())
+            } else {
+                (
+                    "404 Not Found",
+                    "only GET /metrics is served here\n".to_owned(),
+                )
+            };
+            let response = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: text/plain; version=0.0.4\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        });
+    }
+}
+
+/// Binds the metrics endpoint; returns its address and the serving task.
+pub async fn start(
+    addr: SocketAddr,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((local, tokio::spawn(serve(listener, metrics))))
+}

@@ -1,0 +1,174 @@
+//! Between the core's plain data and the wire types of `tower-protocol`.
+
+use crate::core::movement::{Dir, Pos};
+use crate::core::{ControlOut, EntityKind, ErrorKind, MoveInput, Snapshot};
+use tower_protocol::pb::{self, ErrorCode, server_control::Msg};
+use tower_protocol::{EntityFlags, EntitySet, EntityState, InputDatagram};
+
+pub fn error_code(kind: ErrorKind) -> ErrorCode {
+    match kind {
+        ErrorKind::HashMismatch => ErrorCode::HashMismatch,
+        ErrorKind::ResumeExpired => ErrorCode::ResumeExpired,
+        ErrorKind::UnexpectedMessage => ErrorCode::UnexpectedMessage,
+        ErrorKind::Replaced => ErrorCode::ErrorUnspecified,
+    }
+}
+
+pub fn error(code: ErrorCode, message: impl Into<String>) -> Msg {
+    Msg::Error(pb::Error {
+        code: code as i32,
+        message: message.into(),
+    })
+}
+
+pub fn control(msg: &ControlOut) -> Msg {
+    match msg {
+        ControlOut::Welcome {
+            player_id,
+            tick_rate_hz,
+            resume_token,
+            server_tick,
+            display_name,
+            resumed,
+        } => Msg::Welcome(pb::Welcome {
+            player_id: *player_id,
+            tick_rate_hz: *tick_rate_hz,
+            resume_token: resume_token.to_vec(),
+            server_tick: *server_tick,
+            display_name: display_name.clone(),
+            resumed: *resumed,
+        }),
+        ControlOut::FloorEnter {
+            seed,
+            floor,
+            generator_version,
+            hash,
+        } => Msg::FloorEnter(pb::FloorEnter {
+            seed: *seed,
+            floor: *floor,
+            generator_version: *generator_version,
+            hash: hash.to_vec(),
+        }),
+        ControlOut::FloorAdmitted {
+            floor,
+            spawn,
+            server_tick,
+        } => Msg::FloorAdmitted(pb::FloorAdmitted {
+            floor: *floor,
+            spawn_x: spawn.x,
+            spawn_y: spawn.y,
+            server_tick: *server_tick,
+        }),
+        ControlOut::Error { kind, message } => error(error_code(*kind), message.clone()),
+        ControlOut::Shutdown { reason } => Msg::Shutdown(pb::ServerShutdown {
+            reason: reason.clone(),
+        }),
+    }
+}
+
+/// The entity set the codec encodes: the own player (authoritative) plus the view.
+pub fn entities(snapshot: &Snapshot) -> EntitySet {
+    let own = snapshot.own;
+    let mut all = Vec::with_capacity(snapshot.entities.len() + 1);
+    all.push(EntityState {
+        id: own.id,
+        kind: tower_protocol::EntityKind::Player,
+        x: own.pos.x,
+        y: own.pos.y,
+        health: own.hp,
+        flags: EntityFlags::default().with(EntityFlags::DEAD, own.hp == 0),
+        guild: 0,
+    });
+    all.extend(snapshot.entities.iter().map(|e| {
+        EntityState {
+            id: e.id,
+            kind: match e.kind {
+                EntityKind::Player => tower_protocol::EntityKind::Player,
+                EntityKind::Monster => tower_protocol::EntityKind::Monster,
+            },
+            x: e.pos.x,
+            y: e.pos.y,
+            health: e.hp,
+            flags: EntityFlags::default()
+                .with(EntityFlags::IN_COMBAT, e.in_combat)
+                .with(EntityFlags::DEAD, e.hp == 0),
+            guild: 0,
+        }
+    }));
+    EntitySet::from_vec(all)
+}
+
+/// The inputs of one datagram as core inputs (oldest first).
+pub fn inputs(datagram: &InputDatagram) -> Vec<MoveInput> {
+    let mut v: Vec<MoveInput> = datagram
+        .iter_with_seq()
+        .filter(|(seq, _)| *seq > 0)
+        .map(|(seq, cmd)| MoveInput {
+            seq,
+            dir: Dir::new(cmd.move_x, cmd.move_y),
+            buttons: cmd.buttons.0,
+            predicted: Pos {
+                x: cmd.predicted_x,
+                y: cmd.predicted_y,
+            },
+        })
+        .collect();
+    v.reverse();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{EntityState as CoreEntity, OwnState};
+
+    #[test]
+    fn snapshot_puts_the_own_player_first_class_in_the_set() {
+        let s = Snapshot {
+            tick: 5,
+            own: OwnState {
+                id: 9,
+                floor: 0,
+                pos: Pos { x: 1, y: 2 },
+                hp: 50,
+                last_input_seq: 3,
+            },
+            entities: vec![CoreEntity {
+                id: 4,
+                kind: EntityKind::Monster,
+                pos: Pos { x: 7, y: 8 },
+                hp: 0,
+                in_combat: true,
+            }],
+        };
+        let set = entities(&s);
+        assert_eq!(set.len(), 2);
+        let own = set.get(9).expect("own player");
+        assert_eq!((own.x, own.y, own.health), (1, 2, 50));
+        let m = set.get(4).expect("monster");
+        assert!(m.flags.contains(EntityFlags::IN_COMBAT) && m.flags.contains(EntityFlags::DEAD));
+    }
+
+    #[test]
+    fn inputs_come_out_oldest_first_with_their_seqs() {
+        let d = InputDatagram {
+            ack: Some(3),
+            newest_seq: 10,
+            inputs: vec![
+                tower_protocol::InputCmd {
+                    move_x: 1,
+                    ..Default::default()
+                },
+                tower_protocol::InputCmd {
+                    move_x: 2,
+                    ..Default::default()
+                },
+            ],
+        };
+        let v = inputs(&d);
+        assert_eq!(
+            v.iter().map(|i| (i.seq, i.dir.x)).collect::<Vec<_>>(),
+            vec![(9, 2), (10, 1)]
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! The network shell: a quinn endpoint, one tokio task per connection, and the tick loop
+//! that owns the game core. Connection tasks and the loop talk only through channels, so
+//! the loop never waits on a socket.
+
+mod conn;
+pub mod convert;
+pub mod ratelimit;
+pub mod tick;
+
+pub use conn::close_code;
+
+use crate::config::Config;
+use crate::core::{ClientEvent, ConnId, ControlOut, GameCore, Snapshot};
+use crate::metrics::{self, Metrics};
+use crate::tls;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+use thiserror::Error;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tower_meta::{Backends, PlayerStates};
+use tracing::{info, warn};
+
+/// Connection task -> tick loop.
+pub(crate) enum ToLoop {
+    /// Registers where the loop sends this connection's messages (before any event).
+    Open {
+        conn: ConnId,
+        tx: mpsc::Sender<Outgoing>,
+    },
+    Event(ClientEvent),
+    /// The connection is gone (becomes `ClientEvent::Disconnected`).
+    Gone {
+        conn: ConnId,
+    },
+}
+
+/// Tick loop -> connection task.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    Control(ControlOut),
+    Snapshot(Snapshot),
+    /// Close after the messages before it.
+    Close,
+}
+
+/// Messages queued from the loop to one connection before snapshots are dropped.
+const OUTGOING_QUEUE: usize = 256;
+
+/// What every connection task shares.
+pub(crate) struct Shared {
+    pub config: Config,
+    pub metrics: Arc<Metrics>,
+    pub backends: Backends,
+    pub states: PlayerStates,
+    pub to_loop: mpsc::UnboundedSender<ToLoop>,
+    pub next_conn: AtomicU64,
+    /// Connections past their Hello (the `max_players` budget).
+    pub joined: AtomicUsize,
+    /// Player slots in the core, for the Nakama heartbeat.
+    pub players: Arc<AtomicU32>,
+    pub dev_auth: bool,
+}
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("cannot bind the QUIC endpoint on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot bind the metrics endpoint on {addr}: {source}")]
+    Metrics {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("metrics registry: {0}")]
+    Registry(#[from] prometheus::Error),
+}
+
+/// A running server.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    /// SHA-256 of the certificate (hex) that clients pin.
+    pub fingerprint: String,
+    pub metrics: Arc<Metrics>,
+    shutdown: watch::Sender<bool>,
+    tick_task: JoinHandle<()>,
+    accept_task: JoinHandle<()>,
+    metrics_task: JoinHandle<()>,
+    endpoint: quinn::Endpoint,
+    shared: Arc<Shared>,
+}
+
+impl ServerHandle {
+    /// Graceful stop: ServerShutdown to every client, every state saved (queue flushed),
+    /// connections closed. Returns when done (bounded by a few seconds).
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.tick_task.await;
+        // Give connection tasks a moment to deliver ServerShutdown and close.
+        for _ in 0..40 {
+            if self.metrics.connections.get() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.accept_task.abort();
+        self.endpoint
+            .close(quinn::VarInt::from_u32(0), b"server shutting down");
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.endpoint.wait_idle()).await;
+        self.metrics_task.abort();
+        info!(
+            pending_saves = self.shared.states.pending(),
+            "server stopped"
+        );
+    }
+
+    /// Player slots in the core right now.
+    pub fn players(&self) -> u32 {
+        self.shared.players.load(Ordering::Relaxed)
+    }
+}
+
+/// Binds the endpoint and the metrics port and starts the tick loop. Must be called inside
+/// a tokio runtime. `backends` decides auth and persistence (`Backends::dev()` for dev mode);
+/// `players` is kept at the number of player slots (Nakama's heartbeat reads it).
+pub async fn start(
+    config: Config,
+    backends: Backends,
+    dev_auth: bool,
+    players: Arc<AtomicU32>,
+) -> Result<ServerHandle, StartError> {
+    let identity = match (&config.cert, &config.key) {
+        (Some(cert), Some(key)) => tls::load(cert, key)?,
+        _ => tls::load_or_generate(&config.cert_dir)?,
+    };
+    if identity.generated {
+        info!(path = %identity.cert_path.display(), "generated a self-signed certificate");
+    }
+    info!(fingerprint = %identity.fingerprint, cert = %identity.cert_path.display(), "certificate SHA-256 fingerprint (clients pin this)");
+    let server_config = tls::server_config(&identity)?;
+    let endpoint = quinn::Endpoint::server(server_config, config.listen).map_err(|source| {
+        StartError::Bind {
+            addr: config.listen,
+            source,
+        }
+    })?;
+    let addr = endpoint.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let metrics = Metrics::new()?;
+    let (metrics_addr, metrics_task) = metrics::start(config.metrics_listen, Arc::clone(&metrics))
+        .await
+        .map_err(|source| StartError::Metrics {
+            addr: config.metrics_listen,
+            source,
+        })?;
+    if dev_auth {
+        warn!(
+            "DEV AUTH MODE: every login name is accepted and state lives in memory. INSECURE: never expose this server."
+        );
+    }
+    let (to_loop, rx) = mpsc::unbounded_channel();
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let core = GameCore::new(config.rules());
+    let shared = Arc::new(Shared {
+        states: PlayerStates::new(Arc::clone(&backends.store)),
+        metrics: Arc::clone(&metrics),
+        backends,
+        to_loop,
+        next_conn: AtomicU64::new(1),
+        joined: AtomicUsize::new(0),
+        players,
+        dev_auth,
+        config,
+    });
+    let tick_task = tokio::spawn(tick::run(core, rx, Arc::clone(&shared), shutdown_rx));
+    let accept_task = tokio::spawn(accept(endpoint.clone(), Arc::clone(&shared)));
+    info!(%addr, %metrics_addr, tick_rate_hz = shared.config.tick_rate_hz, world_seed = shared.config.world_seed, "tower server listening");
+    Ok(ServerHandle {
+        addr,
+        metrics_addr,
+        fingerprint: identity.fingerprint,
+        metrics,
+        shutdown,
+        tick_task,
+        accept_task,
+        metrics_task,
+        endpoint,
+        shared,
+    })
+}
+
+async fn accept(endpoint: quinn::Endpoint, shared: Arc<Shared>) {
+    while let Some(incoming) = endpoint.accept().await {
+        let shared = Arc::clone(&shared);
+        tokio::spawn(conn::run(incoming, shared));
+    }
+}

@@ -1,0 +1,220 @@
+//! The fixed-tick loop: its own accumulator, bounded catch-up, never waits on I/O (it only
+//! drains a channel and `try_send`s to connection tasks).
+
+use crate::core::{ClientEvent, ConnId, GameCore, TickOutput};
+use crate::metrics::DropReason;
+use crate::shell::{Outgoing, Shared, ToLoop};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, info, warn};
+
+/// Turns elapsed wall time into a number of ticks to run. Pure, so it is tested without a
+/// clock: at most `max_catchup` ticks per call; a backlog beyond that is dropped and
+/// counted, so one slow tick never snowballs into a spiral.
+#[derive(Debug, Clone)]
+pub struct TickClock {
+    period: Duration,
+    max_catchup: u32,
+    acc: Duration,
+    skipped: u64,
+}
+
+impl TickClock {
+    pub fn new(period: Duration, max_catchup: u32) -> TickClock {
+        TickClock {
+            period: period.max(Duration::from_micros(100)),
+            max_catchup: max_catchup.max(1),
+            acc: Duration::ZERO,
+            skipped: 0,
+        }
+    }
+
+    /// Adds `elapsed` and returns how many ticks are due now.
+    pub fn advance(&mut self, elapsed: Duration) -> u32 {
+        self.acc += elapsed;
+        let mut steps = 0;
+        while self.acc >= self.period && steps < self.max_catchup {
+            self.acc -= self.period;
+            steps += 1;
+        }
+        if self.acc >= self.period {
+            let behind = self.acc.as_nanos() / self.period.as_nanos();
+            self.skipped += u64::try_from(behind).unwrap_or(u64::MAX);
+            self.acc = Duration::from_nanos(
+                u64::try_from(self.acc.as_nanos() % self.period.as_nanos()).unwrap_or(0),
+            );
+        }
+        steps
+    }
+
+    /// Time until the next tick is due.
+    pub fn until_next(&self) -> Duration {
+        self.period.saturating_sub(self.acc)
+    }
+
+    /// Ticks dropped so far.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+}
+
+/// Runs the core until `shutdown` flips, then tells everyone and flushes the saves.
+pub(crate) async fn run(
+    mut core: GameCore,
+    mut rx: mpsc::UnboundedReceiver<ToLoop>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut clock = TickClock::new(shared.config.tick_period(), shared.config.max_catchup_ticks);
+    let mut links: HashMap<ConnId, mpsc::Sender<Outgoing>> = HashMap::new();
+    let mut last = Instant::now();
+    let mut stats = core.stats();
+    let mut skipped = 0;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(clock.until_next()) => {}
+            _ = shutdown.changed() => break,
+        }
+        let now = Instant::now();
+        let steps = clock.advance(now - last);
+        last = now;
+        if clock.skipped() > skipped {
+            shared
+                .metrics
+                .ticks_skipped
+                .inc_by(clock.skipped() - skipped);
+            warn!(
+                behind = clock.skipped() - skipped,
+                "tick loop fell behind; dropped ticks"
+            );
+            skipped = clock.skipped();
+        }
+        for i in 0..steps {
+            let started = Instant::now();
+            let events = if i == 0 {
+                drain(&mut rx, &mut links)
+            } else {
+                Vec::new()
+            };
+            let out = core.step(events);
+            dispatch(out, &mut links, &shared);
+            let now_stats = core.stats();
+            shared.metrics.record_core(&stats, &now_stats);
+            shared.players.store(
+                u32::try_from(now_stats.players_total).unwrap_or(u32::MAX),
+                Ordering::Relaxed,
+            );
+            stats = now_stats;
+            shared.metrics.ticks.inc();
+            shared
+                .metrics
+                .tick_duration
+                .observe(started.elapsed().as_secs_f64());
+        }
+    }
+    info!(
+        "shutting down: telling {} clients and saving every player",
+        links.len()
+    );
+    let _ = drain(&mut rx, &mut links);
+    let out = core.shutdown("server shutting down");
+    dispatch(out, &mut links, &shared);
+    links.clear();
+    let pending = shared.states.flush(Duration::from_secs(5)).await;
+    if pending > 0 {
+        warn!(pending, "player states still unsaved at shutdown");
+    } else {
+        info!("all player states saved");
+    }
+}
+
+fn drain(
+    rx: &mut mpsc::UnboundedReceiver<ToLoop>,
+    links: &mut HashMap<ConnId, mpsc::Sender<Outgoing>>,
+) -> Vec<ClientEvent> {
+    let mut events = Vec::new();
+    while let Ok(msg) = rx.try_recv() {
+        match msg {
+            ToLoop::Open { conn, tx } => {
+                links.insert(conn, tx);
+            }
+            ToLoop::Event(e) => events.push(e),
+            ToLoop::Gone { conn } => {
+                links.remove(&conn);
+                events.push(ClientEvent::Disconnected { conn });
+            }
+        }
+    }
+    events
+}
+
+fn dispatch(out: TickOutput, links: &mut HashMap<ConnId, mpsc::Sender<Outgoing>>, shared: &Shared) {
+    let mut too_slow = Vec::new();
+    for (conn, msg) in out.control {
+        if let Some(tx) = links.get(&conn)
+            && tx.try_send(Outgoing::Control(msg)).is_err()
+        {
+            too_slow.push(conn);
+        }
+    }
+    for (conn, snapshot) in out.snapshots {
+        if let Some(tx) = links.get(&conn)
+            && tx.try_send(Outgoing::Snapshot(snapshot)).is_err()
+        {
+            shared.metrics.dropped(DropReason::Backlog);
+        }
+    }
+    for conn in out.close {
+        if let Some(tx) = links.remove(&conn) {
+            let _ = tx.try_send(Outgoing::Close);
+        }
+    }
+    for conn in too_slow {
+        // Dropping the sender ends the connection task: it cannot keep up with control
+        // messages, which must never be lost.
+        debug!(
+            conn,
+            "connection too slow for its control messages; closing"
+        );
+        links.remove(&conn);
+    }
+    for (player_id, state) in out.saves {
+        shared.states.save(&player_id, state);
+    }
+    for (identity, floor) in out.highest_floors {
+        let board = Arc::clone(&shared.backends.leaderboard);
+        tokio::spawn(async move {
+            if let Err(e) = board.submit_highest_floor(&identity, floor).await {
+                warn!(player = %identity.player_id, floor, "leaderboard submit failed: {e}");
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_follow_elapsed_time_and_keep_the_remainder() {
+        let mut c = TickClock::new(Duration::from_millis(10), 4);
+        assert_eq!(c.advance(Duration::from_millis(5)), 0);
+        assert_eq!(c.until_next(), Duration::from_millis(5));
+        assert_eq!(c.advance(Duration::from_millis(6)), 1);
+        assert_eq!(c.until_next(), Duration::from_millis(9));
+        assert_eq!(c.advance(Duration::from_millis(29)), 3);
+        assert_eq!(c.skipped(), 0);
+    }
+
+    #[test]
+    fn catch_up_is_bounded_and_the_rest_is_dropped() {
+        let mut c = TickClock::new(Duration::from_millis(10), 4);
+        assert_eq!(c.advance(Duration::from_millis(125)), 4);
+        assert_eq!(c.skipped(), 8);
+        assert_eq!(c.until_next(), Duration::from_millis(5));
+        assert_eq!(c.advance(Duration::from_millis(5)), 1);
+    }
+}

@@ -1,0 +1,446 @@
+//! End to end over loopback: the real server (its own free 127.0.0.1 port per test) with the
+//! real tower-client, plus a raw quinn client for the misbehaviour a good client never shows.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+use tower_client::{
+    CertFingerprint, Client, ClientConfig, Credentials, ErrorCode, Event, PlayerInput, Trust,
+};
+use tower_meta::Backends;
+use tower_protocol::pb::{self, client_control, server_control};
+use tower_protocol::{
+    FrameDecoder, InputCmd, InputDatagram, PROTOCOL_VERSION, decode_server, encode_client,
+};
+use tower_server::metrics::DropReason;
+use tower_server::{Config, ServerHandle};
+
+fn test_config(tag: &str) -> Config {
+    let dir = std::env::temp_dir().join(format!("tower-e2e-{}-{tag}", std::process::id()));
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        metrics_listen: "127.0.0.1:0".parse().unwrap(),
+        cert_dir: dir,
+        handshake_timeout_secs: 1,
+        ..Config::default()
+    }
+}
+
+async fn start(tag: &str) -> ServerHandle {
+    start_with(test_config(tag), Backends::dev()).await
+}
+
+async fn start_with(config: Config, backends: Backends) -> ServerHandle {
+    let players = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    tower_server::start(config, backends, true, players)
+        .await
+        .expect("server starts")
+}
+
+fn trust(h: &ServerHandle) -> Trust {
+    Trust::Fingerprint(CertFingerprint::parse(&h.fingerprint).unwrap())
+}
+
+fn client_config(h: &ServerHandle, name: &str) -> ClientConfig {
+    ClientConfig::new(h.addr, trust(h), Credentials::Dev { name: name.into() })
+}
+
+/// Polls `client` until `want` matches an event (or panics after `secs`).
+async fn wait_for(client: &Client, secs: u64, mut want: impl FnMut(&Event) -> bool) -> Event {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        while let Some(e) = client.poll_event() {
+            if want(&e) {
+                return e;
+            }
+            seen.push(e);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("event not seen within {secs} s; saw {seen:?}");
+}
+
+async fn admitted(h: &ServerHandle, name: &str) -> Client {
+    let client = Client::connect(client_config(h, name)).unwrap();
+    wait_for(&client, 10, |e| matches!(e, Event::FloorAdmitted { .. })).await;
+    client
+}
+
+fn is_error(e: &Event, code: ErrorCode) -> bool {
+    matches!(e, Event::Error { code: c, .. } if *c == code as i32)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_prove_the_floor_move_and_see_the_position_change() {
+    let h = start("move").await;
+    let client = admitted(&h, "mover").await;
+    let start_pos = client.predicted_position().unwrap();
+    client.send_input(PlayerInput {
+        move_x: 0,
+        move_y: 127,
+        attack: false,
+    });
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    client.send_input(PlayerInput::default());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let end = client.predicted_position().unwrap();
+    assert_ne!(start_pos, end, "the player moved");
+    let stats = client.stats();
+    assert!(stats.snapshots > 5, "{stats:?}");
+    assert_eq!(stats.floors_verified, 1);
+    // The server's own player in the snapshots agrees with the prediction (no corrections).
+    let id = client.player_id().unwrap();
+    let seen = client.interpolated_entities(Instant::now());
+    assert!(
+        seen.iter().any(|e| e.id == id),
+        "own player in the snapshot"
+    );
+    assert_eq!(h.players(), 1);
+    assert!(h.metrics.bytes_out.get() > 0 && h.metrics.datagrams_in.get() > 0);
+    drop(client);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_floor_hash_is_refused_and_others_are_unaffected() {
+    let h = start("hash").await;
+    let good = admitted(&h, "good").await;
+    let mut cfg = client_config(&h, "cheat");
+    cfg.core.diagnostics.wrong_floor_proof = true;
+    let bad = Client::connect(cfg).unwrap();
+    let e = wait_for(&bad, 10, |e| matches!(e, Event::Error { .. })).await;
+    let Event::Error { code, message } = e else {
+        unreachable!()
+    };
+    assert_eq!(code, ErrorCode::HashMismatch as i32);
+    assert!(
+        message.contains("expected") && message.contains("generator v"),
+        "{message}"
+    );
+    wait_for(&bad, 5, |e| matches!(e, Event::Disconnected { .. })).await;
+    assert_eq!(h.metrics.hash_mismatches.get(), 1);
+    assert!(!good.is_closed());
+    good.send_input(PlayerInput {
+        move_x: 127,
+        move_y: 0,
+        attack: false,
+    });
+    let before = good.stats().snapshots;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        good.stats().snapshots > before,
+        "the honest player keeps getting snapshots"
+    );
+    drop(good);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_protocol_version_gets_a_clear_error() {
+    let h = start("version").await;
+    let mut cfg = client_config(&h, "old");
+    cfg.core.diagnostics.protocol_version = Some(PROTOCOL_VERSION + 1);
+    let c = Client::connect(cfg).unwrap();
+    let e = wait_for(&c, 10, |e| matches!(e, Event::Error { .. })).await;
+    assert!(is_error(&e, ErrorCode::BadProtocolVersion), "{e:?}");
+    let Event::Error { message, .. } = e else {
+        unreachable!()
+    };
+    assert!(
+        message.contains(&format!("version {}", PROTOCOL_VERSION + 1)),
+        "{message}"
+    );
+    wait_for(&c, 5, |e| matches!(e, Event::Disconnected { .. })).await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_oversized_and_unknown_frames_close_only_that_connection() {
+    let h = start("frames").await;
+    let good = admitted(&h, "good").await;
+    let cases: [(Vec<u8>, ErrorCode); 3] = [
+        // A frame of 3 bytes that are not protobuf.
+        (vec![3, 0xff, 0xff, 0xff], ErrorCode::MalformedMessage),
+        // A length prefix of 1 MiB, over the 16 KiB frame limit.
+        (vec![0x80, 0x80, 0x40], ErrorCode::MalformedMessage),
+        // An empty ClientControl: no message type this server knows.
+        (vec![0], ErrorCode::UnexpectedMessage),
+    ];
+    for (bytes, code) in cases {
+        let mut cfg = client_config(&h, "raw");
+        cfg.core.diagnostics.raw_hello = Some(bytes.clone());
+        let c = Client::connect(cfg).unwrap();
+        let e = wait_for(&c, 10, |e| matches!(e, Event::Error { .. })).await;
+        assert!(is_error(&e, code), "{bytes:?}: {e:?}");
+        wait_for(&c, 5, |e| matches!(e, Event::Disconnected { .. })).await;
+    }
+    assert!(!good.is_closed(), "other players are unaffected");
+    drop(good);
+    h.shutdown().await;
+}
+
+/// A quinn connection driven by hand, for what the real client never does.
+struct Raw {
+    _endpoint: quinn::Endpoint,
+    conn: quinn::Connection,
+    send: Option<quinn::SendStream>,
+    recv: Option<quinn::RecvStream>,
+    decoder: FrameDecoder,
+}
+
+impl Raw {
+    async fn connect(h: &ServerHandle) -> Raw {
+        let cfg = tower_client::quic_client_config(&trust(h)).unwrap();
+        let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+        endpoint.set_default_client_config(cfg);
+        let conn = endpoint
+            .connect(h.addr, "localhost")
+            .unwrap()
+            .await
+            .unwrap();
+        Raw {
+            _endpoint: endpoint,
+            conn,
+            send: None,
+            recv: None,
+            decoder: FrameDecoder::new(),
+        }
+    }
+
+    async fn open(&mut self) {
+        let (send, recv) = self.conn.open_bi().await.unwrap();
+        self.send = Some(send);
+        self.recv = Some(recv);
+    }
+
+    async fn write(&mut self, msg: client_control::Msg) {
+        let frame = encode_client(msg).unwrap();
+        self.send.as_mut().unwrap().write_all(&frame).await.unwrap();
+    }
+
+    async fn next(&mut self) -> server_control::Msg {
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Some(frame) = self.decoder.next_frame().unwrap() {
+                return decode_server(&frame).unwrap();
+            }
+            let read = tokio::time::timeout(
+                Duration::from_secs(10),
+                self.recv.as_mut().unwrap().read(&mut buf),
+            );
+            let n = read
+                .await
+                .expect("a message in time")
+                .unwrap()
+                .expect("stream open");
+            self.decoder.push(&buf[..n]);
+        }
+    }
+
+    async fn hello(&mut self, name: &str, resume_token: Vec<u8>) {
+        self.write(client_control::Msg::Hello(pb::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            credentials: Some(pb::hello::Credentials::Dev(pb::DevLogin {
+                name: name.into(),
+            })),
+            resume_token,
+        }))
+        .await;
+    }
+
+    /// Hello, Welcome, FloorEnter, proof, FloorAdmitted. Returns the Welcome.
+    async fn join(h: &ServerHandle, name: &str) -> (Raw, pb::Welcome) {
+        let mut raw = Raw::connect(h).await;
+        raw.open().await;
+        raw.hello(name, Vec::new()).await;
+        let server_control::Msg::Welcome(welcome) = raw.next().await else {
+            panic!("welcome")
+        };
+        raw.prove().await;
+        (raw, welcome)
+    }
+
+    async fn prove(&mut self) {
+        let server_control::Msg::FloorEnter(enter) = self.next().await else {
+            panic!("floor enter")
+        };
+        let hash = procgen::generate(enter.seed, enter.floor).hash();
+        self.write(client_control::Msg::FloorProof(pb::FloorProof {
+            floor: enter.floor,
+            hash: hash.0.to_vec(),
+            generator_version: procgen::GENERATOR_VERSION,
+        }))
+        .await;
+        let server_control::Msg::FloorAdmitted(_) = self.next().await else {
+            panic!("admitted")
+        };
+    }
+}
+
+fn input_datagram(seq: u32) -> Vec<u8> {
+    InputDatagram {
+        ack: None,
+        newest_seq: seq,
+        inputs: vec![InputCmd {
+            move_x: 127,
+            ..Default::default()
+        }],
+    }
+    .encode()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datagrams_before_the_handshake_are_dropped_and_counted() {
+    let h = start("early").await;
+    let raw = Raw::connect(&h).await;
+    for seq in 1..=20 {
+        raw.conn.send_datagram(input_datagram(seq).into()).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while h.metrics.dropped_count(DropReason::BeforeHandshake) < 20 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(h.metrics.dropped_count(DropReason::BeforeHandshake), 20);
+    assert_eq!(h.players(), 0, "nothing reached the game");
+    let c = admitted(&h, "after").await;
+    drop(c);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_input_flood_is_rate_limited_without_killing_the_connection() {
+    let h = start("flood").await;
+    let (mut raw, _) = Raw::join(&h, "flooder").await;
+    for seq in 1..=1000 {
+        let _ = raw.conn.send_datagram(input_datagram(seq).into());
+    }
+    // The first drop earns one RATE_LIMITED warning on the control stream; no close.
+    let warning = raw.next().await;
+    assert!(
+        matches!(&warning, server_control::Msg::Error(e) if e.code == ErrorCode::RateLimited as i32),
+        "{warning:?}"
+    );
+    assert!(h.metrics.dropped_count(DropReason::RateLimited) > 0);
+    assert!(raw.conn.close_reason().is_none(), "still connected");
+    let good = admitted(&h, "bystander").await;
+    assert!(!good.is_closed());
+    drop(good);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_datagram_closes_that_connection_with_an_error() {
+    let h = start("baddgram").await;
+    let (mut raw, _) = Raw::join(&h, "garbler").await;
+    raw.conn
+        .send_datagram(vec![0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff].into())
+        .unwrap();
+    let mut msg = raw.next().await;
+    while matches!(msg, server_control::Msg::Roster(_)) {
+        msg = raw.next().await;
+    }
+    assert!(
+        matches!(&msg, server_control::Msg::Error(e) if e.code == ErrorCode::MalformedMessage as i32),
+        "{msg:?}"
+    );
+    assert!(h.metrics.dropped_count(DropReason::Malformed) >= 1);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_vanishing_mid_handshake_is_cleaned_up() {
+    let h = start("vanish").await;
+    // One never sends a Hello: timed out after 1 s.
+    let mut silent = Raw::connect(&h).await;
+    silent.open().await;
+    // One sends half a Hello frame and goes away.
+    let mut half = Raw::connect(&h).await;
+    half.open().await;
+    half.send
+        .as_mut()
+        .unwrap()
+        .write_all(&[40, 1, 2])
+        .await
+        .unwrap();
+    half.conn.close(0u32.into(), b"gone");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while (h.metrics.handshake_timeouts.get() < 1 || h.metrics.connections.get() > 0)
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(h.metrics.handshake_timeouts.get(), 1);
+    assert_eq!(h.metrics.connections.get(), 0, "both connections are gone");
+    assert_eq!(h.players(), 0);
+    let c = admitted(&h, "next").await;
+    drop(c);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_client_resumes_its_player_with_the_token() {
+    let h = start("resume").await;
+    let (raw, welcome) = Raw::join(&h, "phoenix").await;
+    // Lost without a Leave.
+    raw.conn.close(0u32.into(), b"network gone");
+    drop(raw);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(h.players(), 1, "the slot is held");
+    let mut cfg = client_config(&h, "phoenix");
+    cfg.core.resume_token = Some(welcome.resume_token.clone());
+    let c = Client::connect(cfg).unwrap();
+    let e = wait_for(&c, 10, |e| matches!(e, Event::Welcome { .. })).await;
+    assert!(
+        matches!(e, Event::Welcome { resumed: true, player_id, .. } if player_id == welcome.player_id),
+        "{e:?}"
+    );
+    wait_for(&c, 10, |e| matches!(e, Event::FloorAdmitted { .. })).await;
+    drop(c);
+    // An unknown token is refused.
+    let mut cfg = client_config(&h, "phoenix");
+    cfg.core.resume_token = Some(vec![9; 16]);
+    let c = Client::connect(cfg).unwrap();
+    let e = wait_for(&c, 10, |e| matches!(e, Event::Error { .. })).await;
+    assert!(is_error(&e, ErrorCode::ResumeExpired), "{e:?}");
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_tells_clients_and_saves_their_state() {
+    let backends = Backends::dev();
+    let store = std::sync::Arc::clone(&backends.store);
+    let h = start_with(test_config("shutdown"), backends).await;
+    let c = admitted(&h, "saver").await;
+    let metrics_addr = h.metrics_addr;
+    let body = http_get(metrics_addr, "/metrics").await;
+    assert!(
+        body.contains("tower_tick_duration_seconds_bucket"),
+        "{body}"
+    );
+    assert!(body.contains("tower_players 1"), "{body}");
+    assert!(
+        http_get(metrics_addr, "/other")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
+    h.shutdown().await;
+    let e = wait_for(&c, 5, |e| matches!(e, Event::Disconnected { .. })).await;
+    assert!(
+        matches!(&e, Event::Disconnected { reason } if reason.contains("shutdown")),
+        "{e:?}"
+    );
+    let saved = store.load("dev:saver").await.unwrap();
+    assert!(saved.is_some(), "state saved on shutdown");
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}

@@ -1,0 +1,69 @@
+// Engine-free core of the TowerGame plugin: RAII over the client half of the C ABI.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "TowerCore/Result.h"
+#include "TowerCore/TowerFfi.h"
+#include "tower.h"
+
+namespace tower {
+
+struct ConnectOptions {
+    std::string server_address;    // "IP:port" or "localhost:port"
+    std::string cert_fingerprint;  // 64 hex digits
+    // Exactly one login: a dev name, or a Nakama ticket with its session token.
+    std::string dev_name;
+    std::string ticket;
+    std::string session_token;
+};
+
+// Position in tiles (x east along world +X, y along world +Y).
+struct TilePosition {
+    float x = 0.0f;
+    float y = 0.0f;
+};
+
+// Owns one TowerClientHandle; frees it exactly once. Move-only. Every method returns at
+// once: the connection runs on the library's own threads.
+class Client {
+public:
+    static Result<Client> connect(const ConnectOptions& options);
+
+    Client(Client&& other) noexcept;
+    Client& operator=(Client&& other) noexcept;
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+    ~Client();
+
+    TowerClientHandle handle() const { return handle_; }
+
+    // The next event, or nullopt when none is pending.
+    Result<std::optional<TowerEvent>> poll_event();
+    Status send_input(float move_x, float move_y, bool attack);
+    // Seconds on the library clock that tower_client_entities uses.
+    Result<double> time() const;
+    // Entities interpolated at `render_time` (library clock); at time() when omitted.
+    Result<std::vector<TowerEntity>> entities(std::optional<double> render_time = std::nullopt) const;
+    // TOWER_STATUS_NOT_READY before admission to a floor.
+    Result<TilePosition> predicted_position() const;
+    Result<std::uint32_t> player_id() const;
+    // The floor the library regenerated and proved (a new, owned handle).
+    Result<Floor> current_floor() const;
+    Result<bool> is_closed() const;
+    Status disconnect();
+
+private:
+    explicit Client(TowerClientHandle handle) : handle_(handle) {}
+    void reset();
+
+    TowerClientHandle handle_{0};
+};
+
+// The message of an event as a std::string (bounded by the fixed-size array).
+std::string event_message(const TowerEvent& event);
+
+}  // namespace tower

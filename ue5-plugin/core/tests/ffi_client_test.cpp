@@ -1,0 +1,430 @@
+// The client half of the C ABI from C++: every error path without a server, then the live
+// test against a real tower-server in dev mode on a free loopback port: connect, receive a
+// floor, prove it, send input, and see the own position change in snapshots.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "TowerCore/TowerClient.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::string last_error() { return tower_last_error(); }
+
+// A free loopback port of the given socket type (closed again; the server binds it next).
+int free_port(int type) {
+    const int fd = socket(AF_INET, type, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+// The real server, in dev auth mode, on free loopback ports, with its certificate in a
+// fresh directory. Stopped (SIGTERM, then SIGKILL) when the object dies.
+class ServerProcess {
+public:
+    static std::optional<ServerProcess> start(std::string& error) {
+        const char* env_bin = std::getenv("TOWER_SERVER_BIN");
+        const std::string bin = env_bin != nullptr && *env_bin != '\0' ? env_bin : TOWER_SERVER_BIN_DEFAULT;
+        if (bin.empty() || access(bin.c_str(), X_OK) != 0) {
+            error = "tower-server binary not found: set TOWER_SERVER_BIN (got '" + bin + "')";
+            return std::nullopt;
+        }
+        char dir_template[] = "/tmp/tower-live-XXXXXX";
+        if (mkdtemp(dir_template) == nullptr) {
+            error = "mkdtemp failed";
+            return std::nullopt;
+        }
+        ServerProcess server;
+        server.dir_ = dir_template;
+        const int quic_port = free_port(SOCK_DGRAM);
+        const int metrics_port = free_port(SOCK_STREAM);
+        server.address_ = "127.0.0.1:" + std::to_string(quic_port);
+        const std::string metrics = "127.0.0.1:" + std::to_string(metrics_port);
+        const std::string log = server.dir_ + "/server.log";
+        std::vector<std::string> args = {bin, "--listen", server.address_, "--metrics-listen", metrics,
+                                         "--cert-dir", server.dir_};
+        std::vector<char*> argv;
+        for (std::string& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+        const int rc = posix_spawn(&server.pid_, bin.c_str(), &actions, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) {
+            error = "posix_spawn failed: " + std::to_string(rc);
+            return std::nullopt;
+        }
+        // The server writes its certificate fingerprint when it starts.
+        const auto deadline = Clock::now() + 60s;
+        while (Clock::now() < deadline) {
+            std::ifstream in(server.dir_ + "/cert.sha256");
+            std::string fp;
+            if (in >> fp && fp.size() >= 64) {
+                server.fingerprint_ = fp;
+                return server;
+            }
+            int status = 0;
+            if (waitpid(server.pid_, &status, WNOHANG) == server.pid_) {
+                server.pid_ = 0;
+                error = "tower-server exited at start; log:\n" + server.log();
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        error = "tower-server wrote no fingerprint within 60 s; log:\n" + server.log();
+        return std::nullopt;
+    }
+
+    ServerProcess(ServerProcess&& other) noexcept
+        : pid_(other.pid_), dir_(std::move(other.dir_)), address_(std::move(other.address_)),
+          fingerprint_(std::move(other.fingerprint_)) {
+        other.pid_ = 0;
+        other.dir_.clear();
+    }
+    ServerProcess& operator=(ServerProcess&&) = delete;
+
+    ~ServerProcess() {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            int status = 0;
+            const auto deadline = Clock::now() + 5s;
+            while (waitpid(pid_, &status, WNOHANG) == 0) {
+                if (Clock::now() > deadline) {
+                    kill(pid_, SIGKILL);
+                    waitpid(pid_, &status, 0);
+                    break;
+                }
+                std::this_thread::sleep_for(20ms);
+            }
+        }
+        if (!dir_.empty()) {
+            const std::string cmd = "rm -rf '" + dir_ + "'";
+            (void)std::system(cmd.c_str());
+        }
+    }
+
+    const std::string& address() const { return address_; }
+    const std::string& fingerprint() const { return fingerprint_; }
+    std::string log() const {
+        std::ifstream in(dir_ + "/server.log");
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+
+private:
+    ServerProcess() = default;
+
+    pid_t pid_ = 0;
+    std::string dir_;
+    std::string address_;
+    std::string fingerprint_;
+};
+
+const std::string kSomeFingerprint(64, 'a');
+
+// Takes every pending event (the live test reads state, not events, at that point).
+void drain(tower::Client& client) {
+    for (;;) {
+        tower::Result<std::optional<TowerEvent>> polled = client.poll_event();
+        if (!polled.ok() || !polled.value()) return;
+    }
+}
+
+// A client connecting to a port nobody listens on: it never gets a Welcome.
+tower::Client unanswered_client() {
+    tower::ConnectOptions options;
+    options.server_address = "127.0.0.1:" + std::to_string(free_port(SOCK_DGRAM));
+    options.cert_fingerprint = kSomeFingerprint;
+    options.dev_name = "nobody";
+    tower::Result<tower::Client> client = tower::Client::connect(options);
+    EXPECT_TRUE(client.ok()) << (client.ok() ? "" : client.error().message);
+    return std::move(client).value();
+}
+
+}  // namespace
+
+TEST(ClientErrors, ConnectRejectsBadOptionsAtOnce) {
+    TowerClientHandle h{77};
+    EXPECT_EQ(tower_client_connect(nullptr, &h), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(h.id, 0u);
+    TowerConnectOptions raw{};
+    raw.server_address = "127.0.0.1:4433";
+    raw.cert_fingerprint = kSomeFingerprint.c_str();
+    raw.dev_name = "ann";
+    EXPECT_EQ(tower_client_connect(&raw, nullptr), TOWER_STATUS_NULL_POINTER);
+
+    const auto rejects = [](tower::ConnectOptions o, const char* expect) {
+        tower::Result<tower::Client> c = tower::Client::connect(o);
+        ASSERT_FALSE(c.ok());
+        EXPECT_EQ(c.error().status, TOWER_STATUS_INVALID_ARGUMENT);
+        EXPECT_NE(c.error().message.find(expect), std::string::npos) << c.error().message;
+    };
+    tower::ConnectOptions good;
+    good.server_address = "127.0.0.1:4433";
+    good.cert_fingerprint = kSomeFingerprint;
+    good.dev_name = "ann";
+    tower::ConnectOptions o = good;
+    o.server_address = "tower.example.com:4433";
+    rejects(o, "not IP:port");
+    o = good;
+    o.cert_fingerprint = "abc";
+    rejects(o, "fingerprint");
+    o = good;
+    o.dev_name.clear();
+    rejects(o, "no credentials");
+    o = good;
+    o.ticket = "t";
+    rejects(o, "not both");
+
+    TowerConnectOptions missing{};
+    missing.cert_fingerprint = kSomeFingerprint.c_str();
+    missing.dev_name = "ann";
+    EXPECT_EQ(tower_client_connect(&missing, &h), TOWER_STATUS_NULL_POINTER);
+    EXPECT_NE(last_error().find("server_address"), std::string::npos) << last_error();
+    const char bad_utf8[] = {'a', static_cast<char>(0xff), 0};
+    TowerConnectOptions utf{};
+    utf.server_address = "127.0.0.1:4433";
+    utf.cert_fingerprint = kSomeFingerprint.c_str();
+    utf.dev_name = bad_utf8;
+    EXPECT_EQ(tower_client_connect(&utf, &h), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("UTF-8"), std::string::npos) << last_error();
+}
+
+TEST(ClientErrors, BadHandlesAndDoubleFree) {
+    const TowerClientHandle bogus{0xABCDEF12345ull};
+    TowerEvent event{};
+    TowerInput input{};
+    double t = 0;
+    float x = 0, y = 0;
+    std::uint32_t id = 0;
+    std::uint8_t closed = 0;
+    std::size_t len = 0;
+    TowerFloorHandle floor{0};
+    EXPECT_EQ(tower_client_poll_event(bogus, &event), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_send_input(bogus, &input), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_time(bogus, &t), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_entities(bogus, 0.0, nullptr, 0, &len), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_predicted_position(bogus, &x, &y), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_player_id(bogus, &id), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_floor(bogus, &floor), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_is_closed(bogus, &closed), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_disconnect(bogus), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_free(bogus), TOWER_STATUS_BAD_HANDLE);
+
+    // A floor handle is not a client handle, and vice versa.
+    TowerFloorHandle real_floor{0};
+    ASSERT_EQ(tower_floor_generate(1, 1, &real_floor), TOWER_STATUS_OK);
+    EXPECT_EQ(tower_client_free(TowerClientHandle{real_floor.id}), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_floor_free(real_floor), TOWER_STATUS_OK);
+
+    tower::Client client = unanswered_client();
+    const TowerClientHandle raw = client.handle();
+    EXPECT_EQ(tower_floor_free(TowerFloorHandle{raw.id}), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_free(raw), TOWER_STATUS_OK);
+    EXPECT_EQ(tower_client_free(raw), TOWER_STATUS_BAD_HANDLE);  // double free: reported, harmless
+    EXPECT_FALSE(client.poll_event().ok());                       // the wrapper sees it gone too
+}
+
+TEST(ClientErrors, NullsNotReadyAndBadArguments) {
+    tower::Client client = unanswered_client();
+    const TowerClientHandle h = client.handle();
+    EXPECT_EQ(tower_client_poll_event(h, nullptr), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_client_send_input(h, nullptr), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_client_time(h, nullptr), TOWER_STATUS_NULL_POINTER);
+    float x = 0;
+    EXPECT_EQ(tower_client_predicted_position(h, &x, nullptr), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_client_player_id(h, nullptr), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_client_floor(h, nullptr), TOWER_STATUS_NULL_POINTER);
+    std::size_t len = 0;
+    EXPECT_EQ(tower_client_entities(h, 0.0, nullptr, 3, &len), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_client_entities(h, 0.0, nullptr, 0, nullptr), TOWER_STATUS_NULL_POINTER);
+
+    // Nothing answers, so there is no Welcome, no floor and no position yet.
+    EXPECT_EQ(client.predicted_position().error().status, TOWER_STATUS_NOT_READY);
+    EXPECT_EQ(client.player_id().error().status, TOWER_STATUS_NOT_READY);
+    EXPECT_EQ(client.current_floor().error().status, TOWER_STATUS_NOT_READY);
+    EXPECT_NE(last_error().find("not ready"), std::string::npos) << last_error();
+
+    EXPECT_EQ(client.send_input(std::nanf(""), 0.0f, false).error().status, TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(client.send_input(std::numeric_limits<float>::infinity(), 0.0f, false).error().status,
+              TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_TRUE(client.send_input(5.0f, -5.0f, true).ok()) << "out-of-range axes are clamped";
+    EXPECT_EQ(client.entities(-1.0).error().status, TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(client.entities(std::nan("")).error().status, TOWER_STATUS_INVALID_ARGUMENT);
+    tower::Result<std::vector<TowerEntity>> none = client.entities();
+    ASSERT_TRUE(none.ok()) << none.error().message;
+    EXPECT_TRUE(none.value().empty());
+
+    const double t0 = client.time().value();
+    std::this_thread::sleep_for(20ms);
+    EXPECT_GT(client.time().value(), t0);
+
+    EXPECT_TRUE(client.disconnect().ok());
+    EXPECT_TRUE(client.disconnect().ok()) << "disconnect is idempotent";
+}
+
+TEST(ClientLive, ConnectProveFloorMoveAndSeeItInSnapshots) {
+    std::string error;
+    std::optional<ServerProcess> server = ServerProcess::start(error);
+    ASSERT_TRUE(server.has_value()) << error;
+
+    tower::ConnectOptions options;
+    options.server_address = server->address();
+    options.cert_fingerprint = server->fingerprint();
+    options.dev_name = "cpp-live";
+    tower::Result<tower::Client> connected = tower::Client::connect(options);
+    ASSERT_TRUE(connected.ok()) << connected.error().message;
+    tower::Client client = std::move(connected).value();
+
+    // 1. Handshake and floor: Connected, Welcome, FloorEntered (proved), FloorAdmitted.
+    bool saw_connected = false;
+    std::optional<TowerEvent> welcome, entered, admitted;
+    const auto handshake_deadline = Clock::now() + 30s;
+    while (!admitted && Clock::now() < handshake_deadline) {
+        tower::Result<std::optional<TowerEvent>> polled = client.poll_event();
+        ASSERT_TRUE(polled.ok()) << polled.error().message;
+        if (!polled.value()) {
+            std::this_thread::sleep_for(5ms);
+            continue;
+        }
+        const TowerEvent& e = *polled.value();
+        switch (e.kind) {
+            case TOWER_EVENT_KIND_CONNECTED: saw_connected = true; break;
+            case TOWER_EVENT_KIND_WELCOME: welcome = e; break;
+            case TOWER_EVENT_KIND_FLOOR_ENTERED: entered = e; break;
+            case TOWER_EVENT_KIND_FLOOR_ADMITTED: admitted = e; break;
+            case TOWER_EVENT_KIND_SERVER_ERROR:
+            case TOWER_EVENT_KIND_DISCONNECTED:
+                FAIL() << "kind " << e.kind << ": " << tower::event_message(e) << "\nserver log:\n" << server->log();
+            default: break;
+        }
+    }
+    ASSERT_TRUE(admitted.has_value()) << "no FloorAdmitted within 30 s; server log:\n" << server->log();
+    EXPECT_TRUE(saw_connected);
+    ASSERT_TRUE(welcome.has_value());
+    ASSERT_TRUE(entered.has_value());
+    EXPECT_EQ(tower::event_message(*welcome), "cpp-live");
+    EXPECT_GT(welcome->tick_rate_hz, 0u);
+    EXPECT_EQ(client.player_id().value(), welcome->player_id);
+    EXPECT_EQ(entered->hash_matches, 1);
+    EXPECT_EQ(entered->generator_version, tower_generator_version());
+    EXPECT_EQ(admitted->floor, entered->floor);
+
+    // 2. Prove the floor ourselves: the library's floor has the server's hash, and
+    //    regenerating from the announced seed verifies against it.
+    tower::Result<tower::Floor> floor = client.current_floor();
+    ASSERT_TRUE(floor.ok()) << floor.error().message;
+    tower::FloorHash server_hash{};
+    std::copy(std::begin(entered->hash), std::end(entered->hash), server_hash.begin());
+    EXPECT_EQ(tower::to_hex(floor.value().hash().value()), tower::to_hex(server_hash));
+    EXPECT_TRUE(tower::Floor::verify(entered->seed, entered->floor, server_hash).ok());
+    EXPECT_EQ(floor.value().info().value().seed, entered->seed);
+    const tower::TileGrid grid = floor.value().grid().value();
+    const int sx = static_cast<int>(std::floor(admitted->spawn_x));
+    const int sy = static_cast<int>(std::floor(admitted->spawn_y));
+    EXPECT_NE(grid.at(sx, sy), TOWER_TILE_WALL) << "spawned inside a wall";
+
+    // 3. Our own entity appears in the snapshots at the spawn point.
+    const std::uint32_t me = welcome->player_id;
+    const auto own_entity = [&]() -> std::optional<TowerEntity> {
+        tower::Result<std::vector<TowerEntity>> all = client.entities();
+        if (!all.ok()) return std::nullopt;
+        for (const TowerEntity& e : all.value()) {
+            if (e.id == me) return e;
+        }
+        return std::nullopt;
+    };
+    std::optional<TowerEntity> start;
+    const auto appear_deadline = Clock::now() + 10s;
+    while (!start && Clock::now() < appear_deadline) {
+        drain(client);
+        start = own_entity();
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_TRUE(start.has_value()) << "own entity never appeared in snapshots; server log:\n" << server->log();
+    EXPECT_NEAR(start->x, admitted->spawn_x, 0.6f);
+    EXPECT_NEAR(start->y, admitted->spawn_y, 0.6f);
+
+    // 4. Walk toward a walkable neighbour tile and watch the snapshots follow.
+    const int dirs[4][2] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
+    int dx = 0, dy = 0;
+    for (const auto& d : dirs) {
+        if (grid.at(sx + d[0], sy + d[1]) != TOWER_TILE_WALL) {
+            dx = d[0];
+            dy = d[1];
+            break;
+        }
+    }
+    ASSERT_TRUE(dx != 0 || dy != 0) << "spawn tile has no walkable neighbour";
+    ASSERT_TRUE(client.send_input(static_cast<float>(dx), static_cast<float>(dy), false).ok());
+    float moved = 0.0f;
+    float predicted_moved = 0.0f;
+    const auto move_deadline = Clock::now() + 10s;
+    while (moved < 0.5f && Clock::now() < move_deadline) {
+        drain(client);
+        if (std::optional<TowerEntity> now = own_entity()) {
+            moved = (now->x - start->x) * static_cast<float>(dx) + (now->y - start->y) * static_cast<float>(dy);
+        }
+        if (tower::Result<tower::TilePosition> p = client.predicted_position(); p.ok()) {
+            predicted_moved = (p.value().x - admitted->spawn_x) * static_cast<float>(dx) +
+                              (p.value().y - admitted->spawn_y) * static_cast<float>(dy);
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_GE(moved, 0.5f) << "the server's snapshots never showed us moving; server log:\n" << server->log();
+    EXPECT_GE(predicted_moved, 0.5f) << "prediction did not move either";
+    ASSERT_TRUE(client.send_input(0.0f, 0.0f, false).ok());
+
+    // 5. Leave politely: Disconnected arrives, then the handle is closed.
+    ASSERT_TRUE(client.disconnect().ok());
+    bool disconnected = false;
+    const auto leave_deadline = Clock::now() + 10s;
+    while (!disconnected && Clock::now() < leave_deadline) {
+        tower::Result<std::optional<TowerEvent>> polled = client.poll_event();
+        ASSERT_TRUE(polled.ok());
+        if (polled.value() && polled.value()->kind == TOWER_EVENT_KIND_DISCONNECTED) {
+            disconnected = true;
+        } else if (!polled.value()) {
+            std::this_thread::sleep_for(5ms);
+        }
+    }
+    EXPECT_TRUE(disconnected);
+    EXPECT_TRUE(client.is_closed().value());
+    EXPECT_EQ(client.send_input(1.0f, 0.0f, false).error().status, TOWER_STATUS_CLOSED);
+}
