@@ -419,7 +419,6 @@ impl ClientCore {
                 fs.admitted = true;
                 self.stats.floors_verified += 1;
                 self.predictor.reset(spawn);
-                self.interp.clear();
                 self.next_tick = Some(now);
                 self.events.push_back(Event::FloorAdmitted {
                     floor: fa.floor,

@@ -288,6 +288,14 @@ typedef struct TowerSpawn {
 extern "C" {
 #endif // __cplusplus
 
+// Writes the number of live handles (floors and clients) to `*out`: a leak check for hosts
+// and tests, since a handle never freed is invisible to memory checkers (the registry
+// still references it).
+//
+// # Safety
+// `out` is NULL or valid for one write.
+TowerStatus tower_live_handles(size_t *out);
+
 // The ABI version the library was built with; compare with `TOWER_ABI_VERSION` from the
 // header the host was compiled against. Never fails.
 uint32_t tower_abi_version(void);

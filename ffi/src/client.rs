@@ -230,6 +230,10 @@ pub struct TowerEntity {
     pub flags: u8,
 }
 
+pub(crate) fn live_clients() -> usize {
+    CLIENTS.len()
+}
+
 fn session_of(handle: TowerClientHandle) -> Result<Arc<Session>, FfiError> {
     CLIENTS.get(handle.id)
 }

@@ -33,6 +33,22 @@ pub const TOWER_ABI_VERSION: u32 = 1;
 /// Length in bytes of a floor hash (SHA3-256).
 pub const TOWER_HASH_LEN: usize = 32;
 
+/// Writes the number of live handles (floors and clients) to `*out`: a leak check for hosts
+/// and tests, since a handle never freed is invisible to memory checkers (the registry
+/// still references it).
+///
+/// # Safety
+/// `out` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_live_handles(out: *mut usize) -> TowerStatus {
+    error::guard(|| {
+        // SAFETY: forwarded caller contract.
+        let out = unsafe { error::out_ref(out, "out") }?;
+        *out = floor::FLOORS.len() + client::live_clients();
+        Ok(())
+    })
+}
+
 /// The ABI version the library was built with; compare with `TOWER_ABI_VERSION` from the
 /// header the host was compiled against. Never fails.
 #[unsafe(no_mangle)]

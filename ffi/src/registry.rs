@@ -43,6 +43,10 @@ impl<T> Registry<T> {
         })
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.table().len()
+    }
+
     pub(crate) fn remove(&self, id: u64) -> Result<Arc<T>, FfiError> {
         self.table().remove(&id).ok_or(FfiError::BadHandle {
             kind: self.kind,
@@ -66,5 +70,6 @@ mod tests {
         assert_ne!(id, next, "ids are not reused");
         assert!(registry.get(id).is_err());
         assert!(registry.get(0).is_err(), "0 is the null handle");
+        assert_eq!(registry.len(), 1);
     }
 }

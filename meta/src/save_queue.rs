@@ -41,7 +41,7 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    fn next(&self, current: Duration) -> Duration {
+    pub(crate) fn next(&self, current: Duration) -> Duration {
         current.saturating_mul(2).min(self.max)
     }
 }

@@ -264,6 +264,30 @@ mod tests {
         assert_eq!(step(&g, p, MoveInput::new(127, 0)), p);
     }
 
+    /// On generated floors: a long random walk from the entry never enters a wall tile.
+    #[test]
+    fn random_walk_on_real_floors() {
+        for floor_no in 0..3 {
+            let floor = procgen::generate(11, floor_no);
+            let mut p = Pos::tile_center(i32::from(floor.entry.0), i32::from(floor.entry.1));
+            let mut rng = 0x2545_f491_u32;
+            for i in 0..3000 {
+                rng ^= rng << 13;
+                rng ^= rng >> 17;
+                rng ^= rng << 5;
+                let input =
+                    MoveInput::new((rng & 0xff) as u8 as i8, ((rng >> 8) & 0xff) as u8 as i8);
+                let next = step(&floor, p, input);
+                assert!(
+                    box_free(&floor, PLAYER_RADIUS, next),
+                    "floor {floor_no} tick {i}: {next:?} in a wall"
+                );
+                assert!(p.dist2(next) <= i64::from(PLAYER_SPEED_PER_TICK).pow(2));
+                p = next;
+            }
+        }
+    }
+
     proptest! {
         /// Never faster than the speed, never into a wall, deterministic.
         #[test]

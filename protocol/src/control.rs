@@ -103,10 +103,17 @@ mod tests {
         use crate::pb::{FloorAdmitted, FloorProof, Leave, Welcome};
         let hello = Hello {
             protocol_version: 1,
-            credentials: Some(hello::Credentials::Dev(DevLogin { name: "bot123".into() })),
+            credentials: Some(hello::Credentials::Dev(DevLogin {
+                name: "bot123".into(),
+            })),
             resume_token: vec![],
         };
-        assert_eq!(encode_client(client_control::Msg::Hello(hello)).unwrap().len(), 15);
+        assert_eq!(
+            encode_client(client_control::Msg::Hello(hello))
+                .unwrap()
+                .len(),
+            15
+        );
         let welcome = Welcome {
             player_id: 1234,
             tick_rate_hz: 30,
@@ -115,12 +122,41 @@ mod tests {
             display_name: "bot123".into(),
             resumed: false,
         };
-        assert_eq!(encode_server(server_control::Msg::Welcome(welcome)).unwrap().len(), 39);
-        let proof = FloorProof { floor: 12, hash: vec![7; 32], generator_version: 1 };
-        assert_eq!(encode_client(client_control::Msg::FloorProof(proof)).unwrap().len(), 41);
-        let admitted = FloorAdmitted { floor: 12, spawn_x: 8320, spawn_y: 4224, server_tick: 100_000 };
-        assert_eq!(encode_server(server_control::Msg::FloorAdmitted(admitted)).unwrap().len(), 17);
-        assert_eq!(encode_client(client_control::Msg::Leave(Leave {})).unwrap().len(), 3);
+        assert_eq!(
+            encode_server(server_control::Msg::Welcome(welcome))
+                .unwrap()
+                .len(),
+            38
+        );
+        let proof = FloorProof {
+            floor: 12,
+            hash: vec![7; 32],
+            generator_version: 1,
+        };
+        assert_eq!(
+            encode_client(client_control::Msg::FloorProof(proof))
+                .unwrap()
+                .len(),
+            41
+        );
+        let admitted = FloorAdmitted {
+            floor: 12,
+            spawn_x: 8320,
+            spawn_y: 4224,
+            server_tick: 100_000,
+        };
+        assert_eq!(
+            encode_server(server_control::Msg::FloorAdmitted(admitted))
+                .unwrap()
+                .len(),
+            16
+        );
+        assert_eq!(
+            encode_client(client_control::Msg::Leave(Leave {}))
+                .unwrap()
+                .len(),
+            3
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod auth;
 mod client;
+mod leaderboard;
 pub mod registry;
 mod store;
 pub mod ticket;
@@ -9,7 +10,8 @@ pub mod ticket;
 pub use auth::{REPLAY_CAPACITY, TicketAuth};
 pub use client::{NakamaClient, RpcError};
 pub use registry::{RegisteredServer, ServerEntry};
-pub use store::{NakamaLeaderboard, NakamaStore};
+pub use leaderboard::NakamaLeaderboard;
+pub use store::NakamaStore;
 pub use ticket::{TicketClaims, TicketVerifier, sign_ticket};
 
 use crate::{Backends, NakamaConfig};

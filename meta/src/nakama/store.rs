@@ -2,7 +2,7 @@
 //! `tower_leaderboard.lua`), authenticated by the http_key.
 
 use super::client::{NakamaClient, RpcError};
-use crate::model::{Identity, Leaderboard, PlayerState, StateStore, StoreError, Version};
+use crate::model::{PlayerState, StateStore, StoreError, Version};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tonic::Code;
@@ -95,47 +95,5 @@ impl StateStore for NakamaStore {
         };
         let answer: SaveAnswer = self.client.rpc("tower_state_save", &request).await?;
         Ok(Some(answer.version))
-    }
-}
-
-/// [`Leaderboard`] on Nakama's authoritative `tower_highest_floor` leaderboard (and the
-/// guild board `tower_guild_highest_floor`).
-pub struct NakamaLeaderboard {
-    client: NakamaClient,
-}
-
-impl NakamaLeaderboard {
-    pub fn new(client: NakamaClient) -> NakamaLeaderboard {
-        NakamaLeaderboard { client }
-    }
-}
-
-#[derive(Serialize)]
-struct SubmitRequest<'a> {
-    user_id: &'a str,
-    username: &'a str,
-    floor: u32,
-}
-
-#[derive(Deserialize)]
-struct SubmitAnswer {}
-
-#[async_trait]
-impl Leaderboard for NakamaLeaderboard {
-    async fn submit_highest_floor(
-        &self,
-        identity: &Identity,
-        floor: u32,
-    ) -> Result<(), StoreError> {
-        let request = SubmitRequest {
-            user_id: &identity.player_id,
-            username: &identity.username,
-            floor,
-        };
-        let _: SubmitAnswer = self
-            .client
-            .rpc("tower_leaderboard_submit", &request)
-            .await?;
-        Ok(())
     }
 }

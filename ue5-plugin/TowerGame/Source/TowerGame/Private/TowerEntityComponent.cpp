@@ -8,7 +8,8 @@
 UTowerEntityComponent::UTowerEntityComponent()
 {
 	PrimaryComponentTick.bCanEverTick = true;
-	// After the subsystem has drained events and sampled entities for this frame.
+	// Tickable objects (the subsystem) tick after the world's tick groups, so this reads the
+	// sample taken at the end of the previous frame: one frame of latency, no ordering games.
 	PrimaryComponentTick.TickGroup = TG_PostPhysics;
 }
 
@@ -26,23 +27,29 @@ void UTowerEntityComponent::TickComponent(float DeltaTime, ELevelTick TickType, 
 		return;
 	}
 
-	const FVector Up(0.0, 0.0, HeightOffsetCm);
+	FVector Target;
 	if (bIsLocalPlayer)
 	{
-		FVector Predicted;
-		bVisible = Tower->GetPredictedLocation(Predicted);
-		if (bVisible)
-		{
-			Owner->SetActorLocation(Predicted + Up);
-		}
+		bVisible = Tower->GetPredictedLocation(Target);
 	}
 	else
 	{
 		FTowerEntity Entity;
 		bVisible = Tower->FindEntity(EntityId, Entity);
-		if (bVisible)
+		Target = Entity.Location;
+	}
+	if (bVisible)
+	{
+		Target.Z += HeightOffsetCm;
+		const FVector Step = Target - Owner->GetActorLocation();
+		// The protocol has no facing: turn toward the motion when there is some.
+		if (Step.SizeSquared2D() > FMath::Square(1.0))
 		{
-			Owner->SetActorLocationAndRotation(Entity.Location + Up, FRotator(0.0, Entity.YawDegrees, 0.0));
+			Owner->SetActorLocationAndRotation(Target, FRotator(0.0, Step.Rotation().Yaw, 0.0));
+		}
+		else
+		{
+			Owner->SetActorLocation(Target);
 		}
 	}
 	Owner->SetActorHiddenInGame(!bVisible);

@@ -66,6 +66,11 @@ bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& Ou
 		OutError = FTowerGameModule::GetLibraryError();
 		return false;
 	}
+	if (GetOwner() == nullptr)
+	{
+		OutError = TEXT("Tower: the floor component must belong to an actor (its meshes are added to it)");
+		return false;
+	}
 	const tower::Result<TowerFloorInfo> Info = Floor.info();
 	const tower::Result<tower::TileGrid> Grid = Floor.grid();
 	const tower::Result<tower::FloorHash> Hash = Floor.hash();
@@ -91,7 +96,7 @@ bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& Ou
 		BuildProcedural(Grid.value());
 	}
 	UE_LOG(LogTower, Log, TEXT("Tower: built floor %u of seed %llu (%dx%d, hash %s)"),
-		Info.value().floor, Info.value().seed, FloorWidth, FloorHeight, *FloorHash);
+		Info.value().floor, static_cast<unsigned long long>(Info.value().seed), FloorWidth, FloorHeight, *FloorHash);
 	OnFloorBuilt.Broadcast(static_cast<int64>(Info.value().seed), static_cast<int32>(Info.value().floor));
 	return true;
 }
@@ -158,7 +163,7 @@ void UTowerFloorComponent::BuildProcedural(const tower::TileGrid& Grid)
 		Triangles.Append(Section.triangles.data(), static_cast<int32>(Section.triangles.size()));
 		// Empty sections are still created so section index == tile kind for materials.
 		ProceduralMesh->CreateMeshSection_LinearColor(Kind, Vertices, Triangles, Normals, Uvs,
-			TArray<FLinearColor>(), TArray<FProcMeshTangent>(), bCreateCollision);
+			TArray<FLinearColor>(), TArray<FProcMeshTangent>(), bCreateCollision, /*bSRGBConversion=*/false);
 		if (const TObjectPtr<UMaterialInterface>* Material = TileMaterials.Find(static_cast<ETowerTile>(Kind)))
 		{
 			ProceduralMesh->SetMaterial(Kind, *Material);

@@ -8,6 +8,7 @@
 #include "Serialization/JsonSerializer.h"
 #include "TowerClientSubsystem.h"
 #include "TowerGameModule.h"
+#include "UObject/Package.h"
 
 #if WITH_TOWER_NAKAMA
 #include "NakamaClient.h"

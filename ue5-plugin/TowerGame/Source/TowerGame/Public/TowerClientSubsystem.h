@@ -71,7 +71,7 @@ public:
 
 	// Remote entities interpolated at this frame's render time (sampled once per tick).
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
-	const TArray<FTowerEntity>& GetEntities() const { return Entities; }
+	TArray<FTowerEntity> GetEntities() const { return Entities; }
 
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	bool FindEntity(int32 Id, FTowerEntity& OutEntity) const;

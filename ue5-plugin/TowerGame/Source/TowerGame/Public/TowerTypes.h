@@ -29,7 +29,8 @@ enum class ETowerFloorRenderMode : uint8
 	ProceduralMesh,
 };
 
-// A remote entity (player or monster) at the current render time, in world space.
+// A remote entity (player or monster) at the current render time, in world space. The
+// protocol carries no facing: UTowerEntityComponent turns actors toward their motion.
 USTRUCT(BlueprintType)
 struct TOWERGAME_API FTowerEntity
 {
@@ -43,9 +44,6 @@ struct TOWERGAME_API FTowerEntity
 
 	UPROPERTY(BlueprintReadOnly, Category = "Tower")
 	FVector Location = FVector::ZeroVector;
-
-	UPROPERTY(BlueprintReadOnly, Category = "Tower")
-	float YawDegrees = 0.0f;
 
 	UPROPERTY(BlueprintReadOnly, Category = "Tower")
 	int32 Health = 0;
