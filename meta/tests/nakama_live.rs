@@ -91,7 +91,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registry_heartbeats_and_expiry() {
-    let stack = start_stack(&[("TOWER_SERVER_TTL_SEC", "2")]);
+    let stack = start_stack(&[("TOWER_SERVER_TTL_SEC", "3")]);
     let nk = client(&stack);
 
     // A wrong http_key is refused at start-up: a misconfigured server does not run.
@@ -137,13 +137,13 @@ async fn registry_heartbeats_and_expiry() {
         || async { registry::list_servers(&nk).await.unwrap()[0].entry.players == 7 },
     )
     .await;
-    // Alive as long as it beats (well past the 2 s TTL).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Alive as long as it beats (well past the 3 s TTL).
+    tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(registry::list_servers(&nk).await.unwrap()[0].live);
 
     // Heartbeats stop: after the TTL the server is no longer live.
     beats.abort();
-    wait_until("s1 to expire", Duration::from_secs(6), || async {
+    wait_until("s1 to expire", Duration::from_secs(10), || async {
         !registry::list_servers(&nk).await.unwrap()[0].live
     })
     .await;
@@ -193,6 +193,15 @@ async fn player_state_rpcs_respect_versions() {
         "stale version"
     );
     assert_eq!(store.load(&id).await, Ok(Some((state(2), v2.clone()))));
+
+    // Saves keep the leaderboard in step (rejected saves do not count).
+    let top = ann.leaderboard("tower_highest_floor", 10).await.unwrap();
+    assert_eq!(
+        top.iter()
+            .map(|r| (r.username.as_str(), r.score))
+            .collect::<Vec<_>>(),
+        [("ann", 2)]
+    );
 
     // Bad input is refused clearly, not retried forever.
     assert!(matches!(
@@ -387,10 +396,25 @@ async fn saves_survive_a_nakama_outage() {
             max: Duration::from_millis(800),
         },
     );
+    let board = NakamaLeaderboard::with_policy(
+        client(&stack),
+        RetryPolicy {
+            initial: Duration::from_millis(100),
+            max: Duration::from_millis(800),
+        },
+    );
     let mut ids = Vec::new();
+    let mut sessions = Vec::new();
     for name in ["ann", "bob", "cid"] {
-        ids.push(player(&stack, name).await.user_id().to_owned());
+        let session = player(&stack, name).await;
+        ids.push(session.user_id().to_owned());
+        sessions.push(session);
     }
+    let ann = Identity {
+        player_id: ids[0].clone(),
+        username: "ann".into(),
+        guild: None,
+    };
     for id in &ids {
         assert_eq!(states.load(id).await, Ok(PlayerState::default()));
         states.save(id, state(1));
@@ -407,6 +431,16 @@ async fn saves_survive_a_nakama_outage() {
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // A new highest floor while Nakama is down is kept (best only) and retried.
+    board
+        .submit_highest_floor(&ann, 7)
+        .await
+        .expect("queued, not lost");
+    board
+        .submit_highest_floor(&ann, 6)
+        .await
+        .expect("queued, not lost");
+    assert_eq!(board.pending(), 1);
     assert_eq!(
         states.flush(Duration::from_secs(1)).await,
         3,
@@ -419,6 +453,22 @@ async fn saves_survive_a_nakama_outage() {
         states.flush(Duration::from_secs(20)).await,
         0,
         "every save lands once Nakama is back"
+    );
+    wait_until(
+        "the queued leaderboard record",
+        Duration::from_secs(20),
+        || async { board.pending() == 0 },
+    )
+    .await;
+    let top = sessions[1]
+        .leaderboard("tower_highest_floor", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        top.iter()
+            .map(|r| (r.username.as_str(), r.score))
+            .collect::<Vec<_>>(),
+        [("ann", 7), ("bob", 4), ("cid", 4)]
     );
     for id in &ids {
         let (saved, version) = store.load(id).await.unwrap().expect("saved");

@@ -7,6 +7,7 @@ stale one is rejected with FAILED_PRECONDITION, never merged.
 
 local nk = require("nakama")
 local common = require("tower_common")
+local leaderboard = require("tower_leaderboard")
 
 local COLLECTION = "tower_state"
 local KEY = "state"
@@ -47,6 +48,13 @@ local function save(context, payload)
       common.fail("stale write: stored version differs from " .. expected, common.CODE_FAILED_PRECONDITION)
     end
     common.fail("storage write failed: " .. text, common.CODE_INTERNAL)
+  end
+  -- Keep the leaderboards in step with the saved progress (a no-op unless it is a new best).
+  local floor = p.state.highest_floor
+  if type(floor) == "number" and floor > 0 and floor == math.floor(floor) then
+    local users = nk.users_get_id({ user_id })
+    local username = users and users[1] and users[1].username or ""
+    if username ~= "" then leaderboard.record(user_id, username, floor) end
   end
   return nk.json_encode({ version = result[1].version })
 end

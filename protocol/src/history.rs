@@ -16,6 +16,8 @@ pub struct SnapshotHistory {
     ring: VecDeque<(u32, EntitySet)>,
     capacity: usize,
     acked: Option<u32>,
+    /// The ack before `acked`: the client has it too, so it can serve as the predictor.
+    prev_acked: Option<u32>,
 }
 
 impl Default for SnapshotHistory {
@@ -30,6 +32,7 @@ impl SnapshotHistory {
             ring: VecDeque::with_capacity(capacity.max(1)),
             capacity: capacity.max(1),
             acked: None,
+            prev_acked: None,
         }
     }
 
@@ -65,20 +68,34 @@ impl SnapshotHistory {
     pub fn clear(&mut self) {
         self.ring.clear();
         self.acked = None;
+        self.prev_acked = None;
     }
 
     // ---- server side -------------------------------------------------------------------
 
     /// Records a client's ack. Acks of unknown (evicted or never sent) seqs and stale acks
-    /// are ignored; entries older than the ack can never be a baseline again and are dropped.
+    /// are ignored. Entries older than the previous ack can never be a baseline or predictor
+    /// again and are dropped.
     pub fn ack(&mut self, seq: u32) {
         if self.acked.is_some_and(|a| seq <= a) || self.get(seq).is_none() {
             return;
         }
+        self.prev_acked = self.acked;
         self.acked = Some(seq);
-        while self.ring.front().is_some_and(|(s, _)| *s < seq) {
+        let keep_from = self.prev_acked.unwrap_or(seq);
+        while self.ring.front().is_some_and(|(s, _)| *s < keep_from) {
             self.ring.pop_front();
         }
+    }
+
+    /// The predictor for snapshot `seq`: the ack before the baseline, if still held and
+    /// close enough ([`snapshot::predictor_usable`]).
+    pub fn predictor(&self, seq: u32) -> Option<(u32, &EntitySet)> {
+        let (b, p) = (self.acked?, self.prev_acked?);
+        if !snapshot::predictor_usable(seq, b, p) {
+            return None;
+        }
+        self.get(p).map(|e| (p, e))
     }
 
     /// The baseline for the next snapshot: the newest acked state still held, `None` means
@@ -88,14 +105,21 @@ impl SnapshotHistory {
         self.get(seq).map(|e| (seq, e))
     }
 
-    /// Encodes `current` against the acked baseline and records it as sent.
+    /// Encodes `current` against the acked baseline (extrapolating motion since the ack
+    /// before it) and records it as sent.
     pub fn encode_and_record(
         &mut self,
         seq: u32,
         last_input_seq: u32,
         current: EntitySet,
     ) -> Result<Vec<u8>, SnapshotError> {
-        let payload = snapshot::encode_snapshot(seq, last_input_seq, self.baseline(), &current)?;
+        let payload = snapshot::encode_snapshot_with(
+            seq,
+            last_input_seq,
+            self.baseline(),
+            self.predictor(seq),
+            &current,
+        )?;
         self.insert(seq, current);
         Ok(payload)
     }
@@ -158,6 +182,7 @@ mod tests {
             }
         }
         assert_eq!(full, 1, "only the first snapshot should be full");
+        assert_eq!(non_empty_after_warmup, 0);
     }
 
     #[test]
@@ -174,6 +199,15 @@ mod tests {
         h.ack(2); // stale
         assert_eq!(h.baseline().map(|(s, _)| s), Some(3));
         assert_eq!(h.len(), 2);
+        assert!(h.predictor(5).is_none(), "no earlier ack");
+        h.insert(5, world(5));
+        h.ack(4);
+        assert_eq!(h.predictor(6).map(|(s, _)| s), Some(3));
+        assert!(
+            h.predictor(4 + snapshot::MAX_PREDICT_AHEAD + 1).is_none(),
+            "too far ahead"
+        );
+        assert_eq!(h.len(), 3, "3 (predictor), 4 (baseline), 5");
         let mut client = SnapshotHistory::default();
         let payload = snapshot::encode_snapshot(5, 0, Some((3, &world(3))), &world(5)).unwrap();
         assert_eq!(

@@ -9,19 +9,21 @@
 //! ```text
 //! varint seq               server tick, >= 1
 //! varint baseline_distance 0 = full snapshot, else baseline = seq - distance
+//! [varint predictor_distance, only with a baseline: 0 = none, else predictor = baseline - distance]
 //! varint last_input_seq    newest input of this client the server has applied (0 = none)
 //! bits:
 //!   var(COUNT) n_changed
 //!   n_changed × { var(ID) id_gap, bit full,
 //!                 full:  kind:3, var(POS_ABS) zz(x), var(POS_ABS) zz(y), var(HEALTH) health,
 //!                        flags:4, var(GUILD) guild
-//!                 delta: bit pos_only, [mask:4 = pos|health|flags|guild unless pos_only],
+//!                 delta (against the *predicted* state, see [`predict`]): bit pos_only, [mask:4 = pos|health|flags|guild unless pos_only],
 //!                        pos: var(POS_DELTA) zz(dx), var(POS_DELTA) zz(dy); health; flags:4; guild }
 //!   var(COUNT) n_removed
 //!   n_removed × var(ID) id_gap
 //!   zero padding to a byte
 //! ```
-//! `var(T)` is a 2-bit class choosing a width from table `T`. Ids are strictly increasing:
+//! Baseline entities not mentioned take their predicted state (with no predictor: the
+//! baseline state). `var(T)` is a 2-bit class choosing a width from table `T`. Ids are strictly increasing:
 //! the first is sent as is, the next as `id - previous - 1`.
 
 use crate::bits::{BitReader, BitWriter, EndOfBits, WidthTable};
@@ -34,7 +36,7 @@ pub const MAX_SNAPSHOT_ENTITIES: usize = 4096;
 const COUNT: WidthTable = [0, 4, 8, 13];
 const ID: WidthTable = [4, 8, 16, 32];
 const POS_ABS: WidthTable = [12, 16, 20, 32];
-const POS_DELTA: WidthTable = [0, 7, 10, 16];
+const POS_DELTA: WidthTable = [0, 4, 9, 16];
 const HEALTH: WidthTable = [4, 8, 12, 16];
 const GUILD: WidthTable = [0, 4, 8, 16];
 const KIND_BITS: u8 = 3;
@@ -173,6 +175,9 @@ pub struct SnapshotHeader {
     pub seq: u32,
     /// The snapshot this one is a delta against; `None` = full snapshot.
     pub baseline: Option<u32>,
+    /// An older acknowledged snapshot used with the baseline to extrapolate motion
+    /// (dead reckoning); only with a baseline.
+    pub predictor: Option<u32>,
     /// Newest input seq of this client applied by the server (0 = none).
     pub last_input_seq: u32,
 }
@@ -190,6 +195,12 @@ pub enum SnapshotError {
     ZeroSeq,
     #[error("baseline {baseline} is not older than snapshot {seq}")]
     BadBaseline { seq: u32, baseline: u32 },
+    #[error("predictor {predictor} unusable with baseline {baseline} for snapshot {seq}")]
+    BadPredictor {
+        seq: u32,
+        baseline: u32,
+        predictor: u32,
+    },
     #[error("malformed snapshot header: {0}")]
     Header(#[from] VarintError),
     #[error("snapshot body truncated")]
@@ -224,11 +235,62 @@ impl From<EndOfBits> for SnapshotError {
     }
 }
 
+/// Longest gap between predictor and baseline that prediction is used for (ticks).
+pub const MAX_PREDICT_SPAN: u32 = 16;
+/// Furthest past the baseline that motion is extrapolated (ticks).
+pub const MAX_PREDICT_AHEAD: u32 = 32;
+
+/// Whether the predictor `p` may be used with baseline `b` for snapshot `seq`.
+pub fn predictor_usable(seq: u32, b: u32, p: u32) -> bool {
+    p >= 1 && p < b && b < seq && b - p <= MAX_PREDICT_SPAN && seq - b <= MAX_PREDICT_AHEAD
+}
+
+/// Where entity `b` (its state at tick `b_seq`) is expected at `seq`: moved on at the
+/// velocity it had between `p` (its state at `p_seq`) and `b`; all other fields as in `b`.
+/// Integer arithmetic (truncation towards zero), identical on both ends.
+pub fn predict(
+    b: &EntityState,
+    p: Option<&EntityState>,
+    b_seq: u32,
+    p_seq: u32,
+    seq: u32,
+) -> EntityState {
+    match p {
+        Some(p) if p.kind == b.kind && p_seq < b_seq && b_seq < seq => {
+            let span = i64::from(b_seq - p_seq);
+            let ahead = i64::from(seq - b_seq);
+            let ex = |now: i32, before: i32| -> i32 {
+                let moved = (i64::from(now) - i64::from(before)) * ahead / span;
+                (i64::from(now) + moved).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+            };
+            EntityState {
+                x: ex(b.x, p.x),
+                y: ex(b.y, p.y),
+                ..*b
+            }
+        }
+        _ => *b,
+    }
+}
+
 /// Encodes `current` as a delta against `baseline` (`None` = full snapshot).
 pub fn encode_snapshot(
     seq: u32,
     last_input_seq: u32,
     baseline: Option<(u32, &EntitySet)>,
+    current: &EntitySet,
+) -> Result<Vec<u8>, SnapshotError> {
+    encode_snapshot_with(seq, last_input_seq, baseline, None, current)
+}
+
+/// Encodes `current` as a delta against `baseline`, with the motion between `predictor`
+/// (an older state the client also has) and `baseline` extrapolated: an entity that keeps
+/// moving the same way costs nothing, others send their difference from the prediction.
+pub fn encode_snapshot_with(
+    seq: u32,
+    last_input_seq: u32,
+    baseline: Option<(u32, &EntitySet)>,
+    predictor: Option<(u32, &EntitySet)>,
     current: &EntitySet,
 ) -> Result<Vec<u8>, SnapshotError> {
     if seq == 0 {
@@ -239,26 +301,47 @@ pub fn encode_snapshot(
     }
     let mut out = Vec::with_capacity(16 + current.len() * 4);
     varint::put_u32(&mut out, seq);
-    match baseline {
-        Some((b, _)) if b == 0 || b >= seq => {
+    match (baseline, predictor) {
+        (Some((b, _)), _) if b == 0 || b >= seq => {
             return Err(SnapshotError::BadBaseline { seq, baseline: b });
         }
-        Some((b, _)) => varint::put_u32(&mut out, seq - b),
-        None => varint::put_u32(&mut out, 0),
+        (Some((b, _)), Some((p, _))) if !predictor_usable(seq, b, p) => {
+            return Err(SnapshotError::BadPredictor {
+                seq,
+                baseline: b,
+                predictor: p,
+            });
+        }
+        (Some((b, _)), p) => {
+            varint::put_u32(&mut out, seq - b);
+            varint::put_u32(&mut out, p.map_or(0, |(p, _)| b - p));
+        }
+        (None, Some((p, _))) => {
+            return Err(SnapshotError::BadPredictor {
+                seq,
+                baseline: 0,
+                predictor: p,
+            });
+        }
+        (None, None) => varint::put_u32(&mut out, 0),
     }
     varint::put_u32(&mut out, last_input_seq);
+    let b_seq = baseline.map_or(0, |(b, _)| b);
+    let p_seq = predictor.map_or(0, |(p, _)| p);
+    let prev_set = predictor.map(|(_, set)| set);
 
     let empty = EntitySet::new();
     let base = baseline.map_or(&empty, |(_, set)| set);
-    let mut changed: Vec<(&EntityState, Option<&EntityState>)> = Vec::new();
+    let mut changed: Vec<(&EntityState, Option<EntityState>)> = Vec::new();
     let mut removed: Vec<u32> = Vec::new();
     let (mut bi, mut ci) = (0, 0);
     let (bs, cs) = (base.as_slice(), current.as_slice());
     while bi < bs.len() || ci < cs.len() {
         match (bs.get(bi), cs.get(ci)) {
             (Some(b), Some(c)) if b.id == c.id => {
-                if b != c {
-                    changed.push((c, Some(b)));
+                let pred = predict(b, prev_set.and_then(|p| p.get(b.id)), b_seq, p_seq, seq);
+                if pred != *c {
+                    changed.push((c, Some(pred)));
                 }
                 bi += 1;
                 ci += 1;
@@ -363,6 +446,11 @@ pub fn decode_header(payload: &[u8]) -> Result<(SnapshotHeader, usize), Snapshot
     let mut rest = payload;
     let seq = varint::get_u32(&mut rest)?;
     let distance = varint::get_u32(&mut rest)?;
+    let predictor_distance = if distance == 0 {
+        0
+    } else {
+        varint::get_u32(&mut rest)?
+    };
     let last_input_seq = varint::get_u32(&mut rest)?;
     if seq == 0 {
         return Err(SnapshotError::ZeroSeq);
@@ -377,10 +465,23 @@ pub fn decode_header(payload: &[u8]) -> Result<(SnapshotHeader, usize), Snapshot
         }
         d => Some(seq - d),
     };
+    let predictor = match (baseline, predictor_distance) {
+        (_, 0) => None,
+        (Some(b), d) if d < b && predictor_usable(seq, b, b - d) => Some(b - d),
+        (b, d) => {
+            let b = b.unwrap_or(0);
+            return Err(SnapshotError::BadPredictor {
+                seq,
+                baseline: b,
+                predictor: b.wrapping_sub(d),
+            });
+        }
+    };
     Ok((
         SnapshotHeader {
             seq,
             baseline,
+            predictor,
             last_input_seq,
         },
         payload.len() - rest.len(),
@@ -413,13 +514,27 @@ impl Change {
 /// in the header (only if the snapshot is a delta).
 pub fn decode_snapshot<'b>(
     payload: &[u8],
-    baseline: impl FnOnce(u32) -> Option<&'b EntitySet>,
+    baseline: impl Fn(u32) -> Option<&'b EntitySet>,
 ) -> Result<Snapshot, SnapshotError> {
     let (header, offset) = decode_header(payload)?;
     let empty = EntitySet::new();
     let base = match header.baseline {
         None => &empty,
         Some(seq) => baseline(seq).ok_or(SnapshotError::BaselineMissing(seq))?,
+    };
+    let prev_set = match header.predictor {
+        None => None,
+        Some(seq) => Some(baseline(seq).ok_or(SnapshotError::BaselineMissing(seq))?),
+    };
+    let (b_seq, p_seq) = (header.baseline.unwrap_or(0), header.predictor.unwrap_or(0));
+    let predicted = |b: &EntityState| {
+        predict(
+            b,
+            prev_set.and_then(|p| p.get(b.id)),
+            b_seq,
+            p_seq,
+            header.seq,
+        )
     };
     let mut r = BitReader::new(&payload[offset..]);
 
@@ -478,7 +593,7 @@ pub fn decode_snapshot<'b>(
                 guild,
                 ..
             }) => {
-                let mut e = *b;
+                let mut e = predicted(b);
                 if mask & MASK_POS != 0 {
                     e.x = e.x.wrapping_add(dx);
                     e.y = e.y.wrapping_add(dy);
@@ -494,7 +609,7 @@ pub fn decode_snapshot<'b>(
                 }
                 out.push(e);
             }
-            None => out.push(*b),
+            None => out.push(predicted(b)),
         }
     }
     if let Some(id) = removed.next() {
@@ -633,6 +748,7 @@ mod tests {
             SnapshotHeader {
                 seq: 9,
                 baseline: None,
+                predictor: None,
                 last_input_seq: 3
             }
         );
@@ -640,11 +756,88 @@ mod tests {
     }
 
     #[test]
-    fn golden_idle_delta_is_4_bytes() {
+    fn golden_idle_delta_is_5_bytes() {
         let set = EntitySet::from_vec(vec![ent(1, 10, 10), ent(2, 20, 20)]);
         let bytes = encode_snapshot(11, 7, Some((10, &set)), &set).unwrap();
-        assert_eq!(bytes, [11, 1, 7, 0x00]);
+        // seq 11, baseline distance 1, no predictor, last input 7, body: two empty counts
+        assert_eq!(bytes, [11, 1, 0, 7, 0x00]);
         assert_eq!(decode(&bytes, Some(&set)).unwrap().entities, set);
+    }
+
+    /// Dead reckoning: entities that keep their velocity cost nothing; one that turned
+    /// sends its difference from the prediction.
+    #[test]
+    fn golden_predicted_motion() {
+        let at = |t: i32| -> EntitySet {
+            (1..=32)
+                .map(|i| ent(i * 3, 1000 + 34 * t, 1000 - 24 * t))
+                .collect()
+        };
+        let (p, b) = (at(0), at(1));
+        let mut cur = at(4);
+        let hist = |seq| match seq {
+            10 => Some(&p),
+            11 => Some(&b),
+            _ => None,
+        };
+        let bytes = encode_snapshot_with(14, 2, Some((11, &b)), Some((10, &p)), &cur).unwrap();
+        assert_eq!(
+            bytes,
+            [14, 3, 1, 2, 0x00],
+            "32 entities moving on: nothing to send"
+        );
+        let snap = decode_snapshot(&bytes, hist).unwrap();
+        assert_eq!(snap.header.predictor, Some(10));
+        assert_eq!(snap.entities, cur);
+        // entity 3 stopped at tick 1: its residual is -3 ticks of motion
+        cur.upsert(ent(3, 1000 + 34, 1000 - 24));
+        let bytes = encode_snapshot_with(14, 2, Some((11, &b)), Some((10, &p)), &cur).unwrap();
+        // count 1 (6b) | id 3 (6b) full=0 pos_only=1 | dx zz(-102)=203 (2+9b) dy zz(72)=144 (2+9b) | removed 0 (2b)
+        assert_eq!(bytes.len(), 4 + 5);
+        assert_eq!(decode_snapshot(&bytes, hist).unwrap().entities, cur);
+        // without the predictor's state the client cannot decode it
+        assert_eq!(
+            decode_snapshot(&bytes, |s| (s == 11).then_some(&b)),
+            Err(SnapshotError::BaselineMissing(10))
+        );
+    }
+
+    #[test]
+    fn predictor_rules() {
+        let s = EntitySet::new();
+        let bad = |seq, b, p| encode_snapshot_with(seq, 0, Some((b, &s)), Some((p, &s)), &s);
+        assert_eq!(
+            bad(20, 10, 10),
+            Err(SnapshotError::BadPredictor {
+                seq: 20,
+                baseline: 10,
+                predictor: 10
+            })
+        );
+        assert!(bad(20, 19, 19 - MAX_PREDICT_SPAN - 1).is_err());
+        assert!(bad(19 + MAX_PREDICT_AHEAD + 1, 19, 18).is_err());
+        assert!(bad(20, 19, 18).is_ok());
+        assert!(encode_snapshot_with(20, 0, None, Some((3, &s)), &s).is_err());
+        // header naming an unusable predictor: distance 17 from baseline 19
+        assert_eq!(
+            decode(&[20, 1, 17, 0, 0], Some(&s)),
+            Err(SnapshotError::BadPredictor {
+                seq: 20,
+                baseline: 19,
+                predictor: 2
+            })
+        );
+        assert!(decode(&[20, 1, 19, 0, 0], Some(&s)).is_err());
+        // prediction arithmetic saturates instead of overflowing
+        let far = EntityState {
+            x: i32::MAX - 10,
+            ..ent(1, 0, 0)
+        };
+        let before = EntityState {
+            x: i32::MIN,
+            ..ent(1, 0, 0)
+        };
+        assert_eq!(predict(&far, Some(&before), 2, 1, 30).x, i32::MAX);
     }
 
     #[test]
@@ -655,9 +848,10 @@ mod tests {
             .map(|e| EntityState { x: e.x + 34, ..*e })
             .collect();
         let bytes = encode_snapshot(100, 50, Some((99, &base)), &cur).unwrap();
-        // 3 header bytes + count 10 bits + 32 × (id 6 + full 1 + pos_only 1 + dx 9 + dy 2 = 19 bits)
-        // + removed count 2 bits = 620 bits -> 78 bytes
-        assert_eq!(bytes.len(), 3 + 78);
+        // without a predictor: 4 header bytes + count 10 bits
+        // + 32 × (id 6 + full 1 + pos_only 1 + dx zz(34) 2+9 + dy 2 = 21 bits) + removed 2 bits
+        // = 684 bits -> 86 bytes
+        assert_eq!(bytes.len(), 4 + 86);
         assert_eq!(decode(&bytes, Some(&base)).unwrap().entities, cur);
     }
 
@@ -718,7 +912,8 @@ mod tests {
         );
         // full snapshot claiming a removal
         let mut bad = removal.clone();
-        bad[1] = 0;
+        bad[1] = 0; // baseline distance 0: full
+        bad.remove(2); // and no predictor distance
         assert_eq!(decode(&bad, None), Err(SnapshotError::RemoveUnknown(1)));
         // hand-built bodies: count=1, id=1, delta, mask=0
         let mut w = BitWriter::new();
@@ -728,7 +923,7 @@ mod tests {
         w.write_bool(false);
         w.write(0, 4);
         w.write_var(0, &COUNT);
-        let mut p = vec![3, 1, 0];
+        let mut p = vec![3, 1, 0, 0];
         p.extend(w.finish());
         assert_eq!(decode(&p, Some(&base)), Err(SnapshotError::EmptyDelta(1)));
         // unknown kind
@@ -750,7 +945,7 @@ mod tests {
         w.write_var(0, &POS_DELTA);
         w.write_var(1, &COUNT);
         w.write_var(1, &ID);
-        let mut p = vec![3, 1, 0];
+        let mut p = vec![3, 1, 0, 0];
         p.extend(w.finish());
         assert_eq!(
             decode(&p, Some(&base)),
@@ -779,7 +974,7 @@ mod tests {
         w.write_bool(false);
         w.write(MASK_HEALTH, 4);
         w.write_var(70_000, &[4, 8, 12, 17]);
-        let mut p = vec![3, 1, 0];
+        let mut p = vec![3, 1, 0, 0];
         p.extend(w.finish());
         assert!(matches!(
             decode(&p, Some(&base)),
@@ -831,7 +1026,7 @@ mod tests {
         fn roundtrip_full(cur in arb_set(), seq in 1u32.., input: u32) {
             let bytes = encode_snapshot(seq, input, None, &cur).unwrap();
             let snap = decode(&bytes, None).unwrap();
-            prop_assert_eq!(snap.header, SnapshotHeader { seq, baseline: None, last_input_seq: input });
+            prop_assert_eq!(snap.header, SnapshotHeader { seq, baseline: None, predictor: None, last_input_seq: input });
             prop_assert_eq!(snap.entities, cur);
         }
 

@@ -27,7 +27,11 @@ struct SubmitRequest<'a> {
 struct SubmitAnswer {}
 
 async fn submit(client: &NakamaClient, identity: &Identity, floor: u32) -> Result<(), StoreError> {
-    let request = SubmitRequest { user_id: &identity.player_id, username: &identity.username, floor };
+    let request = SubmitRequest {
+        user_id: &identity.player_id,
+        username: &identity.username,
+        floor,
+    };
     let _: SubmitAnswer = client.rpc("tower_leaderboard_submit", &request).await?;
     Ok(())
 }
@@ -40,7 +44,10 @@ struct Pending {
 
 impl Pending {
     fn keep(&mut self, identity: &Identity, floor: u32) {
-        let entry = self.best.entry(identity.player_id.clone()).or_insert((identity.clone(), floor));
+        let entry = self
+            .best
+            .entry(identity.player_id.clone())
+            .or_insert((identity.clone(), floor));
         entry.1 = entry.1.max(floor);
     }
 }
@@ -69,9 +76,16 @@ impl NakamaLeaderboard {
     }
 
     pub fn with_policy(client: NakamaClient, policy: RetryPolicy) -> NakamaLeaderboard {
-        let shared = Arc::new(Shared { pending: Mutex::new(Pending::default()), work: Notify::new() });
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            work: Notify::new(),
+        });
         let retrier = tokio::spawn(retry_loop(client.clone(), shared.clone(), policy));
-        NakamaLeaderboard { client, shared, retrier }
+        NakamaLeaderboard {
+            client,
+            shared,
+            retrier,
+        }
     }
 
     /// Submissions waiting for Nakama to come back.
@@ -90,7 +104,11 @@ impl Drop for NakamaLeaderboard {
 impl Leaderboard for NakamaLeaderboard {
     /// `Ok` once recorded, or once queued for a retry when Nakama is unavailable; refused
     /// submissions (bad user id...) are errors.
-    async fn submit_highest_floor(&self, identity: &Identity, floor: u32) -> Result<(), StoreError> {
+    async fn submit_highest_floor(
+        &self,
+        identity: &Identity,
+        floor: u32,
+    ) -> Result<(), StoreError> {
         match submit(&self.client, identity, floor).await {
             Err(StoreError::Unavailable(reason)) => {
                 tracing::warn!(player_id = %identity.player_id, floor, %reason, "leaderboard unavailable; queued for retry");
@@ -118,12 +136,16 @@ async fn retry_loop(client: NakamaClient, shared: Arc<Shared>, policy: RetryPoli
                 continue;
             }
             match submit(&client, &identity, floor).await {
-                Ok(()) => tracing::info!(player_id = %identity.player_id, floor, "queued leaderboard record written"),
+                Ok(()) => {
+                    tracing::info!(player_id = %identity.player_id, floor, "queued leaderboard record written")
+                }
                 Err(StoreError::Unavailable(_)) => {
                     unavailable = true;
                     shared.lock().keep(&identity, floor);
                 }
-                Err(error) => tracing::error!(player_id = %identity.player_id, floor, %error, "leaderboard record refused"),
+                Err(error) => {
+                    tracing::error!(player_id = %identity.player_id, floor, %error, "leaderboard record refused")
+                }
             }
         }
         if unavailable {

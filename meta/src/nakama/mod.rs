@@ -9,8 +9,8 @@ pub mod ticket;
 
 pub use auth::{REPLAY_CAPACITY, TicketAuth};
 pub use client::{NakamaClient, RpcError};
-pub use registry::{RegisteredServer, ServerEntry};
 pub use leaderboard::NakamaLeaderboard;
+pub use registry::{RegisteredServer, ServerEntry};
 pub use store::NakamaStore;
 pub use ticket::{TicketClaims, TicketVerifier, sign_ticket};
 

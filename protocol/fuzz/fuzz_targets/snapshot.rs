@@ -1,8 +1,9 @@
 //! The snapshot decoder, with and without a baseline. A decoded snapshot re-encoded against
-//! the same baseline decodes to the same entities.
+//! the same baseline and predictor decodes to the same entities.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tower_protocol::{EntityFlags, EntityKind, EntitySet, EntityState, decode_snapshot, encode_snapshot};
+use tower_protocol::snapshot::encode_snapshot_with;
+use tower_protocol::{EntityFlags, EntityKind, EntitySet, EntityState, decode_snapshot};
 
 fn baseline() -> EntitySet {
     (1..40u32)
@@ -22,7 +23,8 @@ fuzz_target!(|data: &[u8]| {
     let base = baseline();
     let Ok(snap) = decode_snapshot(data, |_| Some(&base)) else { return };
     let b = snap.header.baseline.map(|seq| (seq, &base));
-    let bytes = encode_snapshot(snap.header.seq, snap.header.last_input_seq, b, &snap.entities)
+    let p = snap.header.predictor.map(|seq| (seq, &base));
+    let bytes = encode_snapshot_with(snap.header.seq, snap.header.last_input_seq, b, p, &snap.entities)
         .expect("a decoded snapshot re-encodes");
     let again = decode_snapshot(&bytes, |_| Some(&base)).expect("round trip");
     assert_eq!(again, snap);
