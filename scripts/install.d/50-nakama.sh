@@ -45,7 +45,8 @@ echo "building Nakama $NAKAMA_VERSION (a few minutes, once)"
 mkdir -p "$NAKAMA_HOME"
 scratch=$(mktemp -d)
 trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
-if GOBIN="$scratch/bin" go install "github.com/heroiclabs/nakama/v3@$NAKAMA_VERSION" 2>"$scratch/install.log"; then
+if GOBIN="$scratch/bin" go install -ldflags "-X main.version=${NAKAMA_VERSION#v} -X main.commitID=$NAKAMA_VERSION" \
+    "github.com/heroiclabs/nakama/v3@$NAKAMA_VERSION" 2>"$scratch/install.log"; then
   mv "$scratch/bin/nakama" "$NAKAMA_BIN.tmp"
 else
   echo "go install refused ($(tail -n1 "$scratch/install.log")); building from the module download"
@@ -54,7 +55,10 @@ else
   [ -d "$src" ] || { echo "error: go mod download gave no source directory" >&2; exit 1; }
   cp -r "$src" "$scratch/src"
   chmod -R u+w "$scratch/src"
-  (cd "$scratch/src" && go build -trimpath -o "$NAKAMA_BIN.tmp" .)
+  # The version strings Nakama reports (its release builds set them the same way).
+  (cd "$scratch/src" && go build -trimpath \
+    -ldflags "-X main.version=${NAKAMA_VERSION#v} -X main.commitID=$NAKAMA_VERSION" \
+    -o "$NAKAMA_BIN.tmp" .)
 fi
 mv "$NAKAMA_BIN.tmp" "$NAKAMA_BIN"
 echo "$NAKAMA_VERSION" >"$NAKAMA_HOME/VERSION"

@@ -108,3 +108,44 @@ impl NakamaClient {
         Ok((user.id, user.username))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::StoreError;
+    use tonic::Status;
+
+    #[test]
+    fn transient_statuses_are_retryable_and_refusals_are_not() {
+        for status in [
+            Status::unavailable("down"),
+            Status::deadline_exceeded("slow"),
+            Status::internal("lua: storage write failed"),
+            Status::unknown("transport"),
+        ] {
+            assert!(matches!(RpcError::from(status), RpcError::Unavailable(_)));
+        }
+        let stale = RpcError::from(Status::failed_precondition("stale write"));
+        assert_eq!(StoreError::from(stale), StoreError::Conflict);
+        let bad = RpcError::from(Status::invalid_argument("user_id must be a Nakama user id"));
+        assert!(matches!(StoreError::from(bad), StoreError::Corrupt(m) if m.contains("user_id")));
+        let key = RpcError::from(Status::unauthenticated("HTTP key invalid"));
+        assert!(matches!(
+            key,
+            RpcError::Refused {
+                code: Code::Unauthenticated,
+                ..
+            }
+        ));
+        assert!(matches!(
+            StoreError::from(RpcError::Unavailable("x".into())),
+            StoreError::Unavailable(_)
+        ));
+    }
+
+    #[test]
+    fn a_bad_url_is_a_config_error() {
+        let got = NakamaClient::connect_lazy("not a url", "k", Duration::from_secs(1));
+        assert!(matches!(got, Err(MetaError::Config(_))));
+    }
+}
