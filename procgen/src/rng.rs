@@ -111,5 +111,5 @@ mod tests {
         assert_eq!(got, PINNED.to_vec());
     }
 
-    const PINNED: [u32; 4] = [0, 0, 0, 0];
+    const PINNED: [u32; 4] = [291_021_962, 2_941_304_596, 532_221_373, 2_509_674_232];
 }

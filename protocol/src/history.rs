@@ -4,7 +4,7 @@
 //! acks (carried by every Input datagram) pick the baseline of the next delta. The client
 //! keeps one holding what it *decoded*, and resolves each delta's baseline from it.
 
-use crate::snapshot::{self, EntitySet, Snapshot, SnapshotError};
+use crate::snapshot::{self, EntitySet, EntityState, Snapshot, SnapshotError};
 use std::collections::VecDeque;
 
 /// Default number of snapshots kept (2 s at 30 Hz).
@@ -124,6 +124,40 @@ impl SnapshotHistory {
         Ok(payload)
     }
 
+    /// Like [`SnapshotHistory::encode_and_record`] for update tiers: an entity for which
+    /// `due` is false and that the client already has is not refreshed; it is left to the
+    /// client's prediction (it costs nothing and is recorded as the predicted state), and
+    /// corrected the next time it is due. New entities and removals are always sent.
+    pub fn encode_and_record_tiered(
+        &mut self,
+        seq: u32,
+        last_input_seq: u32,
+        current: EntitySet,
+        due: impl Fn(&EntityState) -> bool,
+    ) -> Result<Vec<u8>, SnapshotError> {
+        let view = match self.baseline() {
+            None => current,
+            Some((b_seq, base)) => {
+                let pred = self.predictor(seq);
+                let p_seq = pred.map_or(0, |(p, _)| p);
+                current
+                    .iter()
+                    .map(|e| match base.get(e.id) {
+                        Some(b) if !due(e) && b.kind == e.kind => snapshot::predict(
+                            b,
+                            pred.and_then(|(_, p)| p.get(e.id)),
+                            b_seq,
+                            p_seq,
+                            seq,
+                        ),
+                        _ => *e,
+                    })
+                    .collect()
+            }
+        };
+        self.encode_and_record(seq, last_input_seq, view)
+    }
+
     // ---- client side -------------------------------------------------------------------
 
     /// Decodes a snapshot payload against the stored baseline and stores the result.
@@ -160,6 +194,7 @@ mod tests {
         let mut server = SnapshotHistory::default();
         let mut client = SnapshotHistory::default();
         let mut full = 0;
+        let mut non_empty_after_warmup = 0;
         for tick in 1..=200u32 {
             let payload = server
                 .encode_and_record(tick, tick, world(tick as i32))
@@ -172,6 +207,11 @@ mod tests {
             {
                 full += 1;
             }
+            // linear motion is predicted exactly once two acks are in: a 1-byte body
+            let body = payload.len() - snapshot::decode_header(&payload).unwrap().1;
+            if tick > 10 && body > 1 {
+                non_empty_after_warmup += 1;
+            }
             if tick % 3 == 0 {
                 continue; // lost
             }
@@ -183,6 +223,32 @@ mod tests {
         }
         assert_eq!(full, 1, "only the first snapshot should be full");
         assert_eq!(non_empty_after_warmup, 0);
+    }
+
+    #[test]
+    fn tiered_entities_not_due_cost_nothing() {
+        let mut server = SnapshotHistory::default();
+        let mut client = SnapshotHistory::default();
+        for tick in 1..=40u32 {
+            // entity 1 wobbles every tick; it is only due every 10th tick
+            let mut w = world(tick as i32);
+            let e1 = *w.get(1).unwrap();
+            w.upsert(EntityState {
+                y: if tick % 2 == 0 { 50 } else { 0 },
+                ..e1
+            });
+            let payload = server
+                .encode_and_record_tiered(tick, 0, w.clone(), |e| e.id != 1 || tick % 10 == 0)
+                .unwrap();
+            let snap = client.decode_and_record(&payload).unwrap();
+            server.ack(tick);
+            if tick % 10 == 0 {
+                assert_eq!(snap.entities, w, "due: exact");
+            }
+            if tick > 5 && tick % 10 != 0 {
+                assert!(payload.len() <= 6, "tick {tick}: {} bytes", payload.len());
+            }
+        }
     }
 
     #[test]

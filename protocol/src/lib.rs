@@ -29,8 +29,9 @@ pub use framing::{FrameDecoder, FrameError, MAX_FRAME_LEN, encode_frame};
 pub use history::{DEFAULT_HISTORY, SnapshotHistory};
 pub use input::{Buttons, InputCmd, InputDatagram, InputError, MAX_INPUTS_PER_DATAGRAM};
 pub use snapshot::{
-    EntityFlags, EntityKind, EntitySet, EntityState, MAX_SNAPSHOT_ENTITIES, Snapshot,
-    SnapshotError, SnapshotHeader, decode_header, decode_snapshot, encode_snapshot,
+    EntityFlags, EntityKind, EntitySet, EntityState, MAX_PREDICT_AHEAD, MAX_PREDICT_SPAN,
+    MAX_SNAPSHOT_ENTITIES, Snapshot, SnapshotError, SnapshotHeader, decode_header, decode_snapshot,
+    encode_snapshot, encode_snapshot_with, predict, predictor_usable,
 };
 
 /// Version carried in `Hello.protocol_version`; the server rejects any other.

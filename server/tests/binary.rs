@@ -11,7 +11,13 @@ use tower_client::{CertFingerprint, Client, ClientConfig, Credentials, Event, Tr
 fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("tower-bin-{}", std::process::id()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_tower-server"))
-        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--cert-dir"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--cert-dir",
+        ])
         .arg(&dir)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -25,15 +31,33 @@ fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
         let line = lines.next().expect("server log line").unwrap();
         if line.contains("tower server listening") {
             let at = line.split("addr=").nth(1).unwrap();
-            addr = Some(at.split_whitespace().next().unwrap().parse::<std::net::SocketAddr>().unwrap());
+            addr = Some(
+                at.split_whitespace()
+                    .next()
+                    .unwrap()
+                    .parse::<std::net::SocketAddr>()
+                    .unwrap(),
+            );
         }
         log.push(line);
     }
-    assert!(log.iter().any(|l| l.contains("DEV AUTH MODE") && l.contains("INSECURE")), "{log:?}");
+    assert!(
+        log.iter()
+            .any(|l| l.contains("DEV AUTH MODE") && l.contains("INSECURE")),
+        "{log:?}"
+    );
     let fingerprint = std::fs::read_to_string(dir.join("cert.sha256")).unwrap();
-    assert!(log.iter().any(|l| l.contains(fingerprint.trim())), "fingerprint logged: {log:?}");
+    assert!(
+        log.iter().any(|l| l.contains(fingerprint.trim())),
+        "fingerprint logged: {log:?}"
+    );
     let trust = Trust::Fingerprint(CertFingerprint::parse(fingerprint.trim()).unwrap());
-    let client = Client::connect(ClientConfig::new(addr.unwrap(), trust, Credentials::Dev { name: "bin".into() })).unwrap();
+    let client = Client::connect(ClientConfig::new(
+        addr.unwrap(),
+        trust,
+        Credentials::Dev { name: "bin".into() },
+    ))
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut admitted = false;
     while !admitted && Instant::now() < deadline {
@@ -43,14 +67,20 @@ fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(admitted);
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let exit = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < deadline, "server did not exit after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "server did not exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "{exit:?}");
@@ -66,6 +96,9 @@ fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
     }
     assert!(reason.unwrap_or_default().contains("shutdown"));
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(rest.iter().any(|l| l.contains("all player states saved")), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("all player states saved")),
+        "{rest:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

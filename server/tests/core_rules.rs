@@ -684,9 +684,9 @@ fn aoi_and_update_tiers_follow_distance() {
     let band = |p: Pos| {
         let d2 = a.dist2(p);
         let t = |tiles: i64| (tiles * 256).pow(2);
-        if d2 <= t(6) {
+        if d2 <= t(4) {
             1
-        } else if d2 <= t(12) {
+        } else if d2 <= t(10) {
             3
         } else if d2 <= t(20) {
             15

@@ -50,6 +50,25 @@ impl<T: Copy> Grid<T> {
         self.cells[i].push((item, pos));
     }
 
+    /// Appends `(squared distance, item)` for every item within `radius` units to `out`
+    /// (the hot path of the snapshot system: plain loops, no iterator adapters).
+    pub fn collect_within(&self, center: Pos, radius: i32, out: &mut Vec<(i64, T)>) {
+        let cell = CELL_TILES * UNITS_PER_TILE;
+        let reach = (radius + cell - 1) / cell;
+        let (cx, cy) = self.cell_of(center);
+        let r2 = i64::from(radius) * i64::from(radius);
+        for y in (cy - reach).max(0)..=(cy + reach).min(self.rows - 1) {
+            for x in (cx - reach).max(0)..=(cx + reach).min(self.cols - 1) {
+                for &(item, p) in &self.cells[self.index(x, y)] {
+                    let d2 = center.dist2(p);
+                    if d2 <= r2 {
+                        out.push((d2, item));
+                    }
+                }
+            }
+        }
+    }
+
     /// Every item within `radius` units (Chebyshev box of cells, then exact distance).
     pub fn within(&self, center: Pos, radius: i32) -> impl Iterator<Item = (T, Pos)> + '_ {
         let cell = CELL_TILES * UNITS_PER_TILE;
@@ -91,8 +110,8 @@ pub struct TierConfig {
 impl Default for TierConfig {
     fn default() -> Self {
         TierConfig {
-            near_radius: 6 * UNITS_PER_TILE,
-            mid_radius: 12 * UNITS_PER_TILE,
+            near_radius: 4 * UNITS_PER_TILE,
+            mid_radius: 10 * UNITS_PER_TILE,
             view_radius: 20 * UNITS_PER_TILE,
             near_hz: 30,
             mid_hz: 10,
@@ -152,6 +171,15 @@ mod tests {
             .collect();
         got.sort_unstable();
         assert_eq!(got, vec![1, 2]);
+        let mut v = Vec::new();
+        g.collect_within(p(10, 10), 20 * UNITS_PER_TILE, &mut v);
+        let mut ids: Vec<u32> = v.iter().map(|(_, i)| *i).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec![1, 2]);
+        assert_eq!(
+            v.iter().find(|(_, i)| *i == 2).map(|(d2, _)| *d2),
+            Some(1280 * 1280)
+        );
         g.clear();
         assert_eq!(g.within(p(10, 10), 20 * UNITS_PER_TILE).count(), 0);
     }

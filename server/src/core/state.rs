@@ -8,7 +8,7 @@ use crate::core::api::{
 use crate::core::floors::{FloorCache, FloorData};
 use crate::core::movement::{MoveParams, Pos, UNITS_PER_TILE};
 use bevy_ecs::prelude::*;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use tower_meta::{Identity, PlayerState};
 
@@ -78,7 +78,7 @@ impl Rules {
             input_credit_max: 4,
             input_queue_max: 16,
             tiers: TierConfig::default(),
-            max_view_entities: 64,
+            max_view_entities: 48,
         }
     }
 }
@@ -219,11 +219,20 @@ pub struct Controls {
     pub attack: bool,
 }
 
+/// One entity in an observer's view: its state as last sampled, and when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewed {
+    pub state: EntityState,
+    pub sampled: u32,
+}
+
 /// The observer side of a player: what its client was last told about each entity.
 #[derive(Component, Debug, Default)]
 pub struct Viewer {
-    /// Entity id -> (state as last sampled, tick it was sampled).
-    pub view: BTreeMap<u32, (EntityState, u32)>,
+    /// Sorted by entity id.
+    pub view: Vec<Viewed>,
+    /// Scratch buffer for the next view (kept to reuse its allocation).
+    pub next: Vec<Viewed>,
     pub last_own: Option<OwnState>,
     pub last_sent: Option<u32>,
 }

@@ -15,10 +15,10 @@ use crate::metrics::{self, Metrics};
 use crate::tls;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use thiserror::Error;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tower_meta::{Backends, PlayerStates};
 use tracing::{info, warn};
@@ -78,6 +78,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot start the tick thread: {0}")]
+    Thread(std::io::Error),
     #[error("metrics registry: {0}")]
     Registry(#[from] prometheus::Error),
 }
@@ -89,8 +91,8 @@ pub struct ServerHandle {
     /// SHA-256 of the certificate (hex) that clients pin.
     pub fingerprint: String,
     pub metrics: Arc<Metrics>,
-    shutdown: watch::Sender<bool>,
-    tick_task: JoinHandle<()>,
+    stop: Arc<AtomicBool>,
+    tick_done: Option<oneshot::Receiver<()>>,
     accept_task: JoinHandle<()>,
     metrics_task: JoinHandle<()>,
     endpoint: quinn::Endpoint,
@@ -101,8 +103,16 @@ impl ServerHandle {
     /// Graceful stop: ServerShutdown to every client, every state saved (queue flushed),
     /// connections closed. Returns when done (bounded by a few seconds).
     pub async fn shutdown(self) {
-        let _ = self.shutdown.send(true);
-        let _ = self.tick_task.await;
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(done) = self.tick_done {
+            let _ = done.await;
+        }
+        let pending = self.shared.states.flush(Duration::from_secs(5)).await;
+        if pending > 0 {
+            warn!(pending, "player states still unsaved at shutdown");
+        } else {
+            info!("all player states saved");
+        }
         // Give connection tasks a moment to deliver ServerShutdown and close.
         for _ in 0..40 {
             if self.metrics.connections.get() == 0 {
@@ -168,7 +178,7 @@ pub async fn start(
         );
     }
     let (to_loop, rx) = mpsc::unbounded_channel();
-    let (shutdown, shutdown_rx) = watch::channel(false);
+    let stop = Arc::new(AtomicBool::new(false));
     let core = GameCore::new(config.rules());
     let shared = Arc::new(Shared {
         states: PlayerStates::new(Arc::clone(&backends.store)),
@@ -181,7 +191,19 @@ pub async fn start(
         dev_auth,
         config,
     });
-    let tick_task = tokio::spawn(tick::run(core, rx, Arc::clone(&shared), shutdown_rx));
+    let (done_tx, tick_done) = oneshot::channel();
+    let (loop_shared, loop_stop, runtime) = (
+        Arc::clone(&shared),
+        Arc::clone(&stop),
+        tokio::runtime::Handle::current(),
+    );
+    std::thread::Builder::new()
+        .name("tower-tick".into())
+        .spawn(move || {
+            tick::run(core, rx, loop_shared, runtime, loop_stop);
+            let _ = done_tx.send(());
+        })
+        .map_err(StartError::Thread)?;
     let accept_task = tokio::spawn(accept(endpoint.clone(), Arc::clone(&shared)));
     info!(%addr, %metrics_addr, tick_rate_hz = shared.config.tick_rate_hz, world_seed = shared.config.world_seed, "tower server listening");
     Ok(ServerHandle {
@@ -189,8 +211,8 @@ pub async fn start(
         metrics_addr,
         fingerprint: identity.fingerprint,
         metrics,
-        shutdown,
-        tick_task,
+        stop,
+        tick_done: Some(tick_done),
         accept_task,
         metrics_task,
         endpoint,

@@ -1,14 +1,14 @@
-//! The fixed-tick loop: its own accumulator, bounded catch-up, never waits on I/O (it only
-//! drains a channel and `try_send`s to connection tasks).
+//! The fixed-tick loop: its own thread and accumulator, bounded catch-up, never waits on
+//! I/O (it only drains a channel and `try_send`s to connection tasks).
 
 use crate::core::{ClientEvent, ConnId, GameCore, TickOutput};
 use crate::metrics::DropReason;
 use crate::shell::{Outgoing, Shared, ToLoop};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 /// Turns elapsed wall time into a number of ticks to run. Pure, so it is tested without a
@@ -61,23 +61,24 @@ impl TickClock {
     }
 }
 
-/// Runs the core until `shutdown` flips, then tells everyone and flushes the saves.
-pub(crate) async fn run(
+/// Runs the core on its own OS thread until `stop` is set, then tells every client and
+/// queues every player's state (the caller flushes the queue). A dedicated thread keeps
+/// the tick away from the connection tasks' work on the tokio runtime: the loop only
+/// sleeps, drains a channel and `try_send`s, so it never waits on the network.
+pub(crate) fn run(
     mut core: GameCore,
     mut rx: mpsc::UnboundedReceiver<ToLoop>,
     shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
+    runtime: tokio::runtime::Handle,
+    stop: Arc<AtomicBool>,
 ) {
     let mut clock = TickClock::new(shared.config.tick_period(), shared.config.max_catchup_ticks);
     let mut links: HashMap<ConnId, mpsc::Sender<Outgoing>> = HashMap::new();
     let mut last = Instant::now();
     let mut stats = core.stats();
     let mut skipped = 0;
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(clock.until_next()) => {}
-            _ = shutdown.changed() => break,
-        }
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(clock.until_next().min(Duration::from_millis(5)));
         let now = Instant::now();
         let steps = clock.advance(now - last);
         last = now;
@@ -100,7 +101,7 @@ pub(crate) async fn run(
                 Vec::new()
             };
             let out = core.step(events);
-            dispatch(out, &mut links, &shared);
+            dispatch(out, &mut links, &shared, &runtime);
             let now_stats = core.stats();
             shared.metrics.record_core(&stats, &now_stats);
             shared.players.store(
@@ -121,14 +122,7 @@ pub(crate) async fn run(
     );
     let _ = drain(&mut rx, &mut links);
     let out = core.shutdown("server shutting down");
-    dispatch(out, &mut links, &shared);
-    links.clear();
-    let pending = shared.states.flush(Duration::from_secs(5)).await;
-    if pending > 0 {
-        warn!(pending, "player states still unsaved at shutdown");
-    } else {
-        info!("all player states saved");
-    }
+    dispatch(out, &mut links, &shared, &runtime);
 }
 
 fn drain(
@@ -151,7 +145,12 @@ fn drain(
     events
 }
 
-fn dispatch(out: TickOutput, links: &mut HashMap<ConnId, mpsc::Sender<Outgoing>>, shared: &Shared) {
+fn dispatch(
+    out: TickOutput,
+    links: &mut HashMap<ConnId, mpsc::Sender<Outgoing>>,
+    shared: &Shared,
+    runtime: &tokio::runtime::Handle,
+) {
     let mut too_slow = Vec::new();
     for (conn, msg) in out.control {
         if let Some(tx) = links.get(&conn)
@@ -186,7 +185,7 @@ fn dispatch(out: TickOutput, links: &mut HashMap<ConnId, mpsc::Sender<Outgoing>>
     }
     for (identity, floor) in out.highest_floors {
         let board = Arc::clone(&shared.backends.leaderboard);
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             if let Err(e) = board.submit_highest_floor(&identity, floor).await {
                 warn!(player = %identity.player_id, floor, "leaderboard submit failed: {e}");
             }

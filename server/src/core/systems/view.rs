@@ -71,52 +71,61 @@ pub fn snapshots(
 ) {
     let now = clock.tick;
     let tiers = rules.tiers;
-    let mut candidates = Vec::new();
+    let mut candidates: Vec<(i64, Seen)> = Vec::new();
     for (player, id, pos, on_floor, health, controls, mut viewer) in &mut observers {
         let Some(conn) = player.conn else { continue };
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
         };
         candidates.clear();
-        candidates.extend(
-            live.grid
-                .within(pos.0, tiers.view_radius)
-                .filter(|(seen, _)| seen.state.id != id.0)
-                .map(|(seen, p)| (pos.0.dist2(p), seen.state)),
-        );
+        live.grid
+            .collect_within(pos.0, tiers.view_radius, &mut candidates);
+        candidates.retain(|(_, seen)| seen.state.id != id.0);
         if candidates.len() > rules.max_view_entities {
-            candidates.select_nth_unstable_by_key(rules.max_view_entities, |(d2, s)| (*d2, s.id));
+            candidates
+                .select_nth_unstable_by_key(rules.max_view_entities, |(d2, s)| (*d2, s.state.id));
             candidates.truncate(rules.max_view_entities);
         }
-        candidates.sort_unstable_by_key(|(_, s)| s.id);
+        candidates.sort_unstable_by_key(|(_, s)| s.state.id);
 
-        let mut changed = false;
+        // Merge the sorted candidates with the sorted old view.
         let viewer = &mut *viewer;
-        // Drop entities that left the view.
-        let before = viewer.view.len();
-        viewer
-            .view
-            .retain(|eid, _| candidates.binary_search_by_key(eid, |(_, s)| s.id).is_ok());
-        changed |= viewer.view.len() != before;
-        for &(d2, state) in &candidates {
+        let mut next = std::mem::take(&mut viewer.next);
+        next.clear();
+        let old = &viewer.view;
+        let mut changed = false;
+        let mut i = 0;
+        for &(d2, seen) in &candidates {
+            let state = seen.state;
+            while i < old.len() && old[i].state.id < state.id {
+                i += 1;
+                changed = true; // left the view
+            }
             let Some(tier) = tiers.tier(d2, state.in_combat) else {
                 continue;
             };
-            let period = tiers.period_ticks(tier, rules.tick_rate_hz);
-            match viewer.view.get_mut(&state.id) {
-                Some((held, sampled)) => {
-                    if now.wrapping_sub(*sampled) >= period && *held != state {
-                        *held = state;
-                        *sampled = now;
-                        changed = true;
-                    }
-                }
-                None => {
-                    viewer.view.insert(state.id, (state, now));
+            if i < old.len() && old[i].state.id == state.id {
+                let mut entry = old[i];
+                i += 1;
+                let period = tiers.period_ticks(tier, rules.tick_rate_hz);
+                if now.wrapping_sub(entry.sampled) >= period && entry.state != state {
+                    entry = Viewed {
+                        state,
+                        sampled: now,
+                    };
                     changed = true;
                 }
+                next.push(entry);
+            } else {
+                next.push(Viewed {
+                    state,
+                    sampled: now,
+                });
+                changed = true;
             }
         }
+        changed |= i < old.len();
+        viewer.next = std::mem::replace(&mut viewer.view, next);
         let own = OwnState {
             id: id.0,
             floor: on_floor.0,
@@ -135,7 +144,7 @@ pub fn snapshots(
         if changed || own_changed || keepalive {
             viewer.last_own = Some(own);
             viewer.last_sent = Some(now);
-            let entities = viewer.view.values().map(|(s, _)| *s).collect();
+            let entities = viewer.view.iter().map(|v| v.state).collect();
             out.0.snapshots.push((
                 conn,
                 Snapshot {
