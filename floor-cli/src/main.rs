@@ -93,8 +93,9 @@ struct VerifyArgs {
 
 #[derive(Args, Debug)]
 struct BenchArgs {
-    /// Number of floors to generate (seeds 0..count mixed over the u64 range, floors 0..=100).
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Number of floors to generate, 1..=10000000 (seeds spread over the u64 range,
+    /// floors 0..=100).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     count: u32,
 }
 
@@ -232,7 +233,11 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
         times_ns.push(u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX));
         sink ^= hash.0[0];
         if count >= 1000 && (i + 1) % step == 0 {
-            eprint!("\r{:>3}% ({}/{count})", u64::from(i + 1) * 100 / u64::from(count), i + 1);
+            eprint!(
+                "\r{:>3}% ({}/{count})",
+                u64::from(i + 1) * 100 / u64::from(count),
+                i + 1
+            );
         }
     }
     let total = started.elapsed();
@@ -245,8 +250,16 @@ fn bench_cmd(args: &BenchArgs) -> Result<(), Failure> {
     let floors_per_sec = u128::from(count) * 1_000_000_000 / total.as_nanos().max(1);
     println!("floors:         {count} (64x64, generate + SHA3-256 hash)");
     println!("floors/second:  {floors_per_sec}");
-    println!("median:         {}.{:01} µs", median / 1000, (median % 1000) / 100);
-    println!("p99:            {}.{:01} µs", pct(99) / 1000, (pct(99) % 1000) / 100);
+    println!(
+        "median:         {}.{:01} µs",
+        median / 1000,
+        (median % 1000) / 100
+    );
+    println!(
+        "p99:            {}.{:01} µs",
+        pct(99) / 1000,
+        (pct(99) % 1000) / 100
+    );
     println!("total:          {} ms", total.as_millis());
     std::hint::black_box(sink);
     Ok(())

@@ -19,8 +19,7 @@ fn spawn_at(floor: &Floor, x: u16, y: u16) -> Option<SpawnKind> {
 }
 
 /// Characters used by [`ascii`], for the legend line.
-pub const ASCII_LEGEND: &str =
-    "legend: # wall  . floor  + door  : corridor  @ entry  < stairs up  > stairs down  M monster  $ loot";
+pub const ASCII_LEGEND: &str = "legend: # wall  . floor  + door  : corridor  @ entry  < stairs up  > stairs down  M monster  $ loot";
 
 /// One line per row, then the legend.
 pub fn ascii(floor: &Floor) -> String {

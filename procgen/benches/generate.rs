@@ -52,7 +52,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             seed += 1;
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let mut run = RunOwn::new_wrap(Size::new(64, 64), &stats, wfc::wrap::WrapNone, &mut rng);
+            let mut run =
+                RunOwn::new_wrap(Size::new(64, 64), &stats, wfc::wrap::WrapNone, &mut rng);
             black_box(run.collapse(&mut rng).is_ok())
         })
     });

@@ -51,7 +51,11 @@ fn sectors(len: u16) -> Vec<(u16, u16)> {
     (0..count)
         .map(|i| {
             let start = 1 + i * size;
-            let len = if i + 1 == count { inner - i * size } else { size };
+            let len = if i + 1 == count {
+                inner - i * size
+            } else {
+                size
+            };
             (start, len)
         })
         .collect()

@@ -1,8 +1,12 @@
 //! Tower floors: `(seed, floor)` → tile grid, spawns and a SHA3-256 hash, bit-identical on
-//! every platform. No I/O, no threads, no clock, no floating point.
+//! every platform. No I/O, no threads, no clock, no floating point: the output is a pure
+//! function of `(seed, floor, width, height)` and [`GENERATOR_VERSION`].
 //!
-//! The whole output is a pure function of `(seed, floor, width, height, GENERATOR_VERSION)`;
-//! see `docs/floors.md` for the canonical byte encoding and the determinism rules.
+//! Pipeline (docs/floors.md): `layout` plans rooms and corridors as per-cell tile domains,
+//! `wfc` collapses them under the `tileset`'s adjacency rules with integer-only heuristics,
+//! `connectivity` checks that the entry reaches every walkable tile (a failure retries on
+//! the next `rng` stream), `spawns` places monsters and loot, `encoding` and `hash` give
+//! the canonical bytes and their SHA3-256.
 #![deny(clippy::float_arithmetic)]
 #![forbid(unsafe_code)]
 

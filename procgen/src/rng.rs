@@ -91,7 +91,12 @@ mod tests {
     fn streams_differ_and_repeat() {
         let draw = |attempt| {
             let mut rng = FloorRng::new(1, 2, 64, 64, attempt);
-            [rng.below(1000), rng.below(1000), rng.below(1000), rng.below(1000)]
+            [
+                rng.below(1000),
+                rng.below(1000),
+                rng.below(1000),
+                rng.below(1000),
+            ]
         };
         assert_eq!(draw(0), draw(0));
         assert_ne!(draw(0), draw(1));

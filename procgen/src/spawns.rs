@@ -15,16 +15,20 @@ pub(crate) struct SpawnPlan {
 
 /// Spawns sorted by (y, x, kind, level), at most one per tile, none on entry, stairs or
 /// doors; monsters keep a distance of more than 4 tiles (Chebyshev) from the entry.
-pub(crate) fn place(tiles: &[Tile], width: u16, plan: &SpawnPlan, rng: &mut FloorRng) -> Vec<Spawn> {
+pub(crate) fn place(
+    tiles: &[Tile],
+    width: u16,
+    plan: &SpawnPlan,
+    rng: &mut FloorRng,
+) -> Vec<Spawn> {
     let w = usize::from(width);
     let at = |i: usize| -> (u16, u16) {
         let x = u16::try_from(i % w).unwrap_or(u16::MAX);
         let y = u16::try_from(i / w).unwrap_or(u16::MAX);
         (x, y)
     };
-    let far_from_entry = |(x, y): (u16, u16)| {
-        x.abs_diff(plan.entry.0).max(y.abs_diff(plan.entry.1)) > 4
-    };
+    let far_from_entry =
+        |(x, y): (u16, u16)| x.abs_diff(plan.entry.0).max(y.abs_diff(plan.entry.1)) > 4;
     let mut monster_spots: Vec<u32> = Vec::new();
     let mut loot_spots: Vec<u32> = Vec::new();
     for (i, t) in tiles.iter().enumerate() {
@@ -61,7 +65,9 @@ pub(crate) fn place(tiles: &[Tile], width: u16, plan: &SpawnPlan, rng: &mut Floo
             }
             taken[i] = true;
             let (x, y) = at(i);
-            let level = base.saturating_add(rng.below(spread)).min(u32::from(u8::MAX));
+            let level = base
+                .saturating_add(rng.below(spread))
+                .min(u32::from(u8::MAX));
             spawns.push(Spawn {
                 x,
                 y,
@@ -71,7 +77,13 @@ pub(crate) fn place(tiles: &[Tile], width: u16, plan: &SpawnPlan, rng: &mut Floo
         }
     };
     draw(&mut loot_spots, loot, SpawnKind::Loot, base_loot_level, 2);
-    draw(&mut monster_spots, monsters, SpawnKind::Monster, base_monster_level, 3);
+    draw(
+        &mut monster_spots,
+        monsters,
+        SpawnKind::Monster,
+        base_monster_level,
+        3,
+    );
     spawns.sort_unstable_by_key(crate::encoding::sort_key);
     spawns
 }

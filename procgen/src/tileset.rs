@@ -77,7 +77,9 @@ pub(crate) fn rules(pillar_weight: u32) -> Rules {
     let mut weights = [1u32; 8];
     weights[Kind::Floor as usize] = 24;
     weights[Kind::Pillar as usize] = pillar_weight;
-    Rules::new(&weights, |a, b, _dir| neighbours(KINDS[a]) & KINDS[b].bit() != 0)
+    Rules::new(&weights, |a, b, _dir| {
+        neighbours(KINDS[a]) & KINDS[b].bit() != 0
+    })
 }
 
 #[cfg(test)]

@@ -28,10 +28,7 @@ pub(crate) struct Rules {
 
 impl Rules {
     /// `compatible(a, b, dir)`: may tile `b` sit in direction `dir` of tile `a`?
-    pub(crate) fn new(
-        weights: &[u32],
-        compatible: impl Fn(usize, usize, usize) -> bool,
-    ) -> Rules {
+    pub(crate) fn new(weights: &[u32], compatible: impl Fn(usize, usize, usize) -> bool) -> Rules {
         let kinds = weights.len().min(MAX_KINDS);
         let mut w = [0u32; MAX_KINDS];
         w[..kinds].copy_from_slice(&weights[..kinds]);
@@ -217,7 +214,7 @@ fn pick_tile(rules: &Rules, domain: u8, rng: &mut FloorRng) -> usize {
         }
         r -= rules.weights[t];
     }
-    members().last().unwrap_or(0)
+    members().next_back().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -253,7 +250,8 @@ mod tests {
         for attempt in 0..20 {
             let mut rng = FloorRng::new(9, 9, 20, 13, attempt);
             let initial = vec![rules.full(); 20 * 13];
-            s.solve(&rules, &initial, &mut rng).expect("chain rules never contradict");
+            s.solve(&rules, &initial, &mut rng)
+                .expect("chain rules never contradict");
             check_consistent(&rules, &s);
         }
     }
@@ -274,8 +272,14 @@ mod tests {
         let rules = chain_rules();
         let mut s = Solver::new(2, 1);
         let mut rng = FloorRng::new(1, 1, 2, 1, 0);
-        assert_eq!(s.solve(&rules, &[0b001, 0b100], &mut rng), Err(Contradiction));
-        assert_eq!(s.solve(&rules, &[0b000, 0b100], &mut rng), Err(Contradiction));
+        assert_eq!(
+            s.solve(&rules, &[0b001, 0b100], &mut rng),
+            Err(Contradiction)
+        );
+        assert_eq!(
+            s.solve(&rules, &[0b000, 0b100], &mut rng),
+            Err(Contradiction)
+        );
     }
 
     #[test]

@@ -6,7 +6,14 @@ use procgen::{DecodeError, Floor, FloorHash, HashParseError, Tile};
 #[test]
 fn lookups_outside_the_grid_are_safe() {
     let f = procgen::generate(5, 5);
-    for (x, y) in [(-1, 0), (0, -1), (64, 0), (0, 64), (i32::MIN, i32::MAX), (i32::MAX, 3)] {
+    for (x, y) in [
+        (-1, 0),
+        (0, -1),
+        (64, 0),
+        (0, 64),
+        (i32::MIN, i32::MAX),
+        (i32::MAX, 3),
+    ] {
         assert!(!f.is_walkable(x, y));
     }
     assert_eq!(f.tile(64, 0), None);
@@ -61,38 +68,77 @@ fn encoding_header_is_as_documented() {
 fn decode_reports_each_error() {
     let f = procgen::generate(4, 4);
     let good = f.encode();
-    assert!(matches!(Floor::decode(&good[..10]), Err(DecodeError::Truncated { .. })));
+    assert!(matches!(
+        Floor::decode(&good[..10]),
+        Err(DecodeError::Truncated { .. })
+    ));
     let mut b = good.clone();
     b[0] = b'X';
     assert!(matches!(Floor::decode(&b), Err(DecodeError::BadMagic(_))));
     let mut b = good.clone();
     b[4] ^= 0xff;
-    assert!(matches!(Floor::decode(&b), Err(DecodeError::Version { .. })));
+    assert!(matches!(
+        Floor::decode(&b),
+        Err(DecodeError::Version { .. })
+    ));
     let mut b = good.clone();
     b[8] = 0;
     b[9] = 0;
-    assert!(matches!(Floor::decode(&b), Err(DecodeError::ZeroSize { .. })));
+    assert!(matches!(
+        Floor::decode(&b),
+        Err(DecodeError::ZeroSize { .. })
+    ));
     let mut b = good.clone();
     b[24] = 9;
-    assert!(matches!(Floor::decode(&b), Err(DecodeError::BadTile { byte: 9, .. })));
+    assert!(matches!(
+        Floor::decode(&b),
+        Err(DecodeError::BadTile { byte: 9, .. })
+    ));
     let mut b = good.clone();
     let entry = 24 + usize::from(f.entry.1) * 64 + usize::from(f.entry.0);
     b[entry] = Tile::Floor as u8;
-    assert!(matches!(Floor::decode(&b), Err(DecodeError::SpecialTileCount { tile: Tile::Entry, count: 0 })));
+    assert!(matches!(
+        Floor::decode(&b),
+        Err(DecodeError::SpecialTileCount {
+            tile: Tile::Entry,
+            count: 0
+        })
+    ));
     let mut b = good.clone();
     b.push(0);
     assert!(matches!(Floor::decode(&b), Err(DecodeError::Trailing(1))));
     let spawns = 24 + 4096 + 4;
     let mut b = good.clone();
     b[spawns + 4] = 7;
-    assert!(matches!(Floor::decode(&b), Err(DecodeError::BadSpawnKind { index: 0, byte: 7 })));
+    assert!(matches!(
+        Floor::decode(&b),
+        Err(DecodeError::BadSpawnKind { index: 0, byte: 7 })
+    ));
     let mut b = good.clone();
     b[spawns..spawns + 4].copy_from_slice(&[0, 0, 0, 0]);
-    assert!(matches!(Floor::decode(&b), Err(DecodeError::SpawnNotWalkable { index: 0, .. })));
+    assert!(matches!(
+        Floor::decode(&b),
+        Err(DecodeError::SpawnNotWalkable { index: 0, .. })
+    ));
     let mut b = good.clone();
     b[spawns + 6..spawns + 12].copy_from_slice(&good[spawns..spawns + 6]);
-    assert!(matches!(Floor::decode(&b), Err(DecodeError::SpawnsUnsorted(1))));
+    assert!(matches!(
+        Floor::decode(&b),
+        Err(DecodeError::SpawnsUnsorted(1))
+    ));
     let mut b = good;
     b[24 + 4096..24 + 4100].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert!(matches!(Floor::decode(&b), Err(DecodeError::Truncated { .. })));
+    assert!(matches!(
+        Floor::decode(&b),
+        Err(DecodeError::Truncated { .. })
+    ));
+}
+
+#[test]
+fn extreme_floor_numbers_saturate_instead_of_overflowing() {
+    let f = procgen::generate(1, u32::MAX);
+    assert!(f.stairs_down.is_some());
+    let top = f.spawns_of(procgen::SpawnKind::Monster).map(|s| s.level).max();
+    assert_eq!(top, Some(u8::MAX));
+    assert_eq!(Floor::decode(&f.encode()).unwrap(), f);
 }

@@ -17,8 +17,13 @@ fn repeated_runs_are_identical() {
 
 #[test]
 fn threads_agree_with_the_main_thread() {
-    let cases: Vec<(u64, u32)> = (0..64u64).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15), (i % 101) as u32)).collect();
-    let expected: Vec<_> = cases.iter().map(|&(s, f)| procgen::floor_hash(s, f)).collect();
+    let cases: Vec<(u64, u32)> = (0..64u64)
+        .map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15), (i % 101) as u32))
+        .collect();
+    let expected: Vec<_> = cases
+        .iter()
+        .map(|&(s, f)| procgen::floor_hash(s, f))
+        .collect();
     let handles: Vec<_> = (0..4)
         .map(|t| {
             let cases = cases.clone();
@@ -44,7 +49,10 @@ fn different_inputs_give_different_floors() {
     let base = procgen::floor_hash(1, 1);
     assert_ne!(base, procgen::floor_hash(2, 1));
     assert_ne!(base, procgen::floor_hash(1, 2));
-    let p = FloorParams { width: 80, height: 48 };
+    let p = FloorParams {
+        width: 80,
+        height: 48,
+    };
     let wide = generate_with(1, 1, &p).unwrap();
     assert_eq!((wide.width, wide.height), (80, 48));
     assert_ne!(wide.hash(), base);
@@ -52,12 +60,38 @@ fn different_inputs_give_different_floors() {
 
 #[test]
 fn sizes_out_of_range_are_errors_not_panics() {
-    for (w, h) in [(0, 0), (0, 64), (64, 0), (15, 64), (64, 15), (513, 64), (u16::MAX, u16::MAX)] {
-        let r = generate_with(1, 1, &FloorParams { width: w, height: h });
-        assert!(matches!(r, Err(procgen::GenError::Size { .. })), "{w}x{h}: {r:?}");
+    for (w, h) in [
+        (0, 0),
+        (0, 64),
+        (64, 0),
+        (15, 64),
+        (64, 15),
+        (513, 64),
+        (u16::MAX, u16::MAX),
+    ] {
+        let r = generate_with(
+            1,
+            1,
+            &FloorParams {
+                width: w,
+                height: h,
+            },
+        );
+        assert!(
+            matches!(r, Err(procgen::GenError::Size { .. })),
+            "{w}x{h}: {r:?}"
+        );
     }
     for (w, h) in [(16, 16), (16, 512), (512, 16)] {
-        generate_with(3, 3, &FloorParams { width: w, height: h }).unwrap();
+        generate_with(
+            3,
+            3,
+            &FloorParams {
+                width: w,
+                height: h,
+            },
+        )
+        .unwrap();
     }
 }
 
@@ -66,12 +100,18 @@ fn sizes_out_of_range_are_errors_not_panics() {
 fn many_seeds_generate_within_the_attempt_budget() {
     let mut retried = 0;
     for i in 0..2000u64 {
-        let (_, attempt) =
-            procgen::generate_counted(i.wrapping_mul(0xA24B_AED4_963E_E407), (i % 101) as u32, &FloorParams::default())
-                .unwrap();
+        let (_, attempt) = procgen::generate_counted(
+            i.wrapping_mul(0xA24B_AED4_963E_E407),
+            (i % 101) as u32,
+            &FloorParams::default(),
+        )
+        .unwrap();
         if attempt > 0 {
             retried += 1;
         }
     }
-    assert!(retried < 2000 / 4, "{retried} of 2000 floors needed a retry");
+    assert!(
+        retried < 2000 / 4,
+        "{retried} of 2000 floors needed a retry"
+    );
 }

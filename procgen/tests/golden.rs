@@ -32,7 +32,10 @@ fn render() -> String {
         procgen::GENERATOR_VERSION
     );
     for (seed, floor) in cases() {
-        text.push_str(&format!("{seed} {floor} {}\n", procgen::floor_hash(seed, floor)));
+        text.push_str(&format!(
+            "{seed} {floor} {}\n",
+            procgen::floor_hash(seed, floor)
+        ));
     }
     text
 }
@@ -49,7 +52,10 @@ fn golden_vectors_match() {
     let mut header_version = None;
     for line in committed.lines() {
         if let Some(rest) = line.strip_prefix("# Tower golden floor vectors, generator version ") {
-            header_version = rest.split(':').next().map(|v| v.parse::<u32>().expect("version"));
+            header_version = rest
+                .split(':')
+                .next()
+                .map(|v| v.parse::<u32>().expect("version"));
             continue;
         }
         let parts: Vec<&str> = line.split_whitespace().collect();

@@ -62,13 +62,21 @@ fn check(f: &Floor) {
         assert!(f.is_walkable(i32::from(s.x), i32::from(s.y)));
         assert!(s.level >= 1);
     }
-    assert!(f.spawns.windows(2).all(|p| (p[0].y, p[0].x) < (p[1].y, p[1].x)));
+    assert!(
+        f.spawns
+            .windows(2)
+            .all(|p| (p[0].y, p[0].x) < (p[1].y, p[1].x))
+    );
     // Corridors meet rooms only through doors.
     for y in 0..f.height {
         for x in 0..f.width {
             if f.tile(x, y) == Some(Tile::Corridor) {
                 for (nx, ny) in f.walkable_neighbours(x, y) {
-                    assert_ne!(f.tile(nx, ny), Some(Tile::Floor), "corridor ({x},{y}) touches floor");
+                    assert_ne!(
+                        f.tile(nx, ny),
+                        Some(Tile::Floor),
+                        "corridor ({x},{y}) touches floor"
+                    );
                 }
             }
         }

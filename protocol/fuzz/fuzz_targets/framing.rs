@@ -4,7 +4,9 @@ use libfuzzer_sys::fuzz_target;
 use tower_protocol::{FrameDecoder, MAX_FRAME_LEN, encode_frame};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&cut, stream)) = data.split_first() else { return };
+    let Some((&cut, stream)) = data.split_first() else {
+        return;
+    };
     let piece = usize::from(cut).max(1);
     let mut d = FrameDecoder::new();
     let mut frames = Vec::new();
@@ -23,6 +25,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = d.finish();
     // the frames plus their prefixes never exceed what was fed
-    let consumed: usize = frames.iter().map(|f| encode_frame(f).map_or(0, |e| e.len())).sum();
+    let consumed: usize = frames
+        .iter()
+        .map(|f| encode_frame(f).map_or(0, |e| e.len()))
+        .sum();
     assert!(consumed <= stream.len());
 });

@@ -65,6 +65,7 @@ impl GameCore {
         world.insert_resource(Stats::default());
         world.insert_resource(Sessions::default());
         world.insert_resource(NetIds::default());
+        world.insert_resource(Current::default());
         let mut schedule = Schedule::default();
         schedule.add_systems(
             (

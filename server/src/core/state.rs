@@ -46,6 +46,10 @@ pub struct Rules {
     pub tiers: TierConfig,
     /// At most this many other entities in one view (the nearest).
     pub max_view_entities: usize,
+    /// Who is in a view is searched every this many ticks (staggered by observer); in
+    /// between, the entities already in it are refreshed by id. Entering a view is
+    /// delayed by less than this; leaving it is immediate.
+    pub aoi_search_ticks: u32,
 }
 
 impl Rules {
@@ -79,6 +83,7 @@ impl Rules {
             input_queue_max: 16,
             tiers: TierConfig::default(),
             max_view_entities: 48,
+            aoi_search_ticks: 3,
         }
     }
 }
@@ -127,6 +132,27 @@ pub struct LiveFloor {
     pub grid: Grid<Seen>,
     /// Players present at the last grid rebuild.
     pub players: u32,
+}
+
+/// Every entity in the world this tick, by net id: `(floor, state)`. Lets a view refresh
+/// the entities it already holds without a spatial search.
+#[derive(Resource, Default)]
+pub struct Current(pub Vec<Option<(u32, EntityState)>>);
+
+impl Current {
+    pub fn get(&self, id: u32) -> Option<(u32, EntityState)> {
+        self.0.get(usize::try_from(id).ok()?).copied().flatten()
+    }
+
+    pub fn set(&mut self, floor: u32, state: EntityState) {
+        let Ok(i) = usize::try_from(state.id) else {
+            return;
+        };
+        if i >= self.0.len() {
+            self.0.resize(i + 1, None);
+        }
+        self.0[i] = Some((floor, state));
+    }
 }
 
 #[derive(Resource)]

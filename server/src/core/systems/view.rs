@@ -12,6 +12,7 @@ fn hp_of(h: &Health) -> u16 {
 pub fn aoi_grid(
     clock: Res<Clock>,
     mut floors: ResMut<Floors>,
+    mut current: ResMut<Current>,
     players: Query<
         (Entity, &NetId, &Position, &OnFloor, &Health, &InCombat),
         (With<Player>, With<Present>),
@@ -25,6 +26,7 @@ pub fn aoi_grid(
         live.grid.clear();
         live.players = 0;
     }
+    current.0.iter_mut().for_each(|c| *c = None);
     let all = players
         .iter()
         .map(|p| (p, EntityKind::Player))
@@ -44,6 +46,7 @@ pub fn aoi_grid(
             in_combat: combat.until > clock.tick,
         };
         live.grid.insert(Seen { entity, state }, pos.0);
+        current.set(on_floor.0, state);
     }
 }
 
@@ -55,6 +58,7 @@ pub fn snapshots(
     rules: Res<Rules>,
     clock: Res<Clock>,
     floors: Res<Floors>,
+    current: Res<Current>,
     mut out: ResMut<Outbox>,
     mut observers: Query<
         (
@@ -71,22 +75,42 @@ pub fn snapshots(
 ) {
     let now = clock.tick;
     let tiers = rules.tiers;
-    let mut candidates: Vec<(i64, Seen)> = Vec::new();
+    let mut candidates: Vec<(i64, EntityState)> = Vec::new();
+    let mut found: Vec<(i64, Seen)> = Vec::new();
     for (player, id, pos, on_floor, health, controls, mut viewer) in &mut observers {
         let Some(conn) = player.conn else { continue };
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
         };
         candidates.clear();
-        live.grid
-            .collect_within(pos.0, tiers.view_radius, &mut candidates);
-        candidates.retain(|(_, seen)| seen.state.id != id.0);
-        if candidates.len() > rules.max_view_entities {
-            candidates
-                .select_nth_unstable_by_key(rules.max_view_entities, |(d2, s)| (*d2, s.state.id));
-            candidates.truncate(rules.max_view_entities);
+        let search = viewer.last_sent.is_none()
+            || now.wrapping_add(id.0) % rules.aoi_search_ticks.max(1) == 0;
+        if search {
+            found.clear();
+            live.grid
+                .collect_within(pos.0, tiers.view_radius, &mut found);
+            candidates.extend(
+                found
+                    .iter()
+                    .filter(|(_, seen)| seen.state.id != id.0)
+                    .map(|(d2, seen)| (*d2, seen.state)),
+            );
+            if candidates.len() > rules.max_view_entities {
+                candidates
+                    .select_nth_unstable_by_key(rules.max_view_entities, |(d2, s)| (*d2, s.id));
+                candidates.truncate(rules.max_view_entities);
+            }
+            candidates.sort_unstable_by_key(|(_, s)| s.id);
+        } else {
+            // Between searches, refresh what is already in view (sorted by id already).
+            for v in &viewer.view {
+                if let Some((floor, state)) = current.get(v.state.id)
+                    && floor == on_floor.0
+                {
+                    candidates.push((pos.0.dist2(state.pos), state));
+                }
+            }
         }
-        candidates.sort_unstable_by_key(|(_, s)| s.state.id);
 
         // Merge the sorted candidates with the sorted old view.
         let viewer = &mut *viewer;
@@ -95,8 +119,7 @@ pub fn snapshots(
         let old = &viewer.view;
         let mut changed = false;
         let mut i = 0;
-        for &(d2, seen) in &candidates {
-            let state = seen.state;
+        for &(d2, state) in &candidates {
             while i < old.len() && old[i].state.id < state.id {
                 i += 1;
                 changed = true; // left the view
