@@ -138,7 +138,10 @@ fn decode_reports_each_error() {
 fn extreme_floor_numbers_saturate_instead_of_overflowing() {
     let f = procgen::generate(1, u32::MAX);
     assert!(f.stairs_down.is_some());
-    let top = f.spawns_of(procgen::SpawnKind::Monster).map(|s| s.level).max();
+    let top = f
+        .spawns_of(procgen::SpawnKind::Monster)
+        .map(|s| s.level)
+        .max();
     assert_eq!(top, Some(u8::MAX));
     assert_eq!(Floor::decode(&f.encode()).unwrap(), f);
 }
