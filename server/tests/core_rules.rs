@@ -783,3 +783,29 @@ fn hundreds_of_ticks_with_real_procgen_floors_stay_consistent() {
     }
     assert_eq!(core.stats().players_total, 20);
 }
+
+#[test]
+fn an_entity_entering_a_view_shows_up_within_the_search_period() {
+    let mut core = core_with(quiet);
+    enter(&mut core, 1, "ann", TOKEN_A);
+    core.step(vec![]);
+    let out = core.step(vec![join(2, "bob", TOKEN_B)]);
+    let (floor, hash) = floor_enter_of(&out, 2);
+    core.step(vec![proof(2, floor, hash)]);
+    let b = core.player_by_conn(2).unwrap().id;
+    let search = core.rules().aoi_search_ticks;
+    let mut seen_after = None;
+    for t in 1..=search + 1 {
+        let out = core.step(vec![]);
+        let sees_b = out
+            .snapshots
+            .iter()
+            .any(|(c, s)| *c == 1 && s.entities.iter().any(|e| e.id == b));
+        if sees_b {
+            seen_after = Some(t);
+            break;
+        }
+    }
+    let t = seen_after.expect("B entered A's view");
+    assert!(t <= search, "seen after {t} ticks, search period {search}");
+}
