@@ -791,12 +791,17 @@ fn an_entity_entering_a_view_shows_up_within_the_search_period() {
     core.step(vec![]);
     let out = core.step(vec![join(2, "bob", TOKEN_B)]);
     let (floor, hash) = floor_enter_of(&out, 2);
-    core.step(vec![proof(2, floor, hash)]);
     let b = core.player_by_conn(2).unwrap().id;
     let search = core.rules().aoi_search_ticks;
     let mut seen_after = None;
-    for t in 1..=search + 1 {
-        let out = core.step(vec![]);
+    // Tick 0 is the one that admits B; a snapshot goes out only when the view changes.
+    for t in 0..=search {
+        let events = if t == 0 {
+            vec![proof(2, floor, hash)]
+        } else {
+            vec![]
+        };
+        let out = core.step(events);
         let sees_b = out
             .snapshots
             .iter()
@@ -807,5 +812,5 @@ fn an_entity_entering_a_view_shows_up_within_the_search_period() {
         }
     }
     let t = seen_after.expect("B entered A's view");
-    assert!(t <= search, "seen after {t} ticks, search period {search}");
+    assert!(t < search, "seen after {t} ticks, search period {search}");
 }
