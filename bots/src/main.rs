@@ -3,8 +3,12 @@
 //!
 //! All bots share one client pool (one tokio runtime, a few UDP sockets); their brains run
 //! on the main thread at the tick rate through the public `tower_client::Client` API.
+//!
+//! Two ways in: dev auth against `--server` (the default), or `--nakama URL`, where each bot
+//! device-authenticates with Nakama and is sent to a game server by its matchmaker.
 
 mod brain;
+mod nakama;
 mod report;
 
 use anyhow::{Context, Result, bail};
@@ -22,13 +26,22 @@ use tower_client::{
 #[derive(Parser, Debug)]
 #[command(
     version,
-    about = "N simulated Tower players over real QUIC; prints one summary table"
+    about = "N simulated Tower players over real QUIC; prints one summary table",
+    long_about = "N simulated Tower players over real QUIC; prints one summary table.\n\n\
+        Dev auth (default): every bot logs in by name at --server, pinning --cert-fingerprint \
+        (or --fingerprint-file, or verifying against --ca-file).\n\n\
+        Nakama (--nakama URL): every bot device-authenticates with Nakama (device id from \
+        --run-id and its index), joins Nakama's matchmaker over the realtime socket in groups of \
+        --match-size, and connects to the game server its ticket notification names, pinning \
+        the certificate fingerprint announced there. --server and the trust flags do not apply. \
+        A bot left without a match (odd one out, timeout, no live game server) counts as \
+        failed, in the \"matchmaking failures\" row too."
 )]
 struct Args {
-    /// Server address (host:port).
+    /// Server address (host:port). Dev auth only.
     #[arg(long, default_value = "127.0.0.1:4433")]
     server: SocketAddr,
-    /// SHA-256 fingerprint (hex) of the server certificate to pin.
+    /// SHA-256 fingerprint (hex) of the server certificate to pin. Dev auth only.
     #[arg(long, conflicts_with_all = ["fingerprint_file", "ca_file"])]
     cert_fingerprint: Option<String>,
     /// File holding the fingerprint (as written by the server next to its certificate).
@@ -37,6 +50,35 @@ struct Args {
     /// PEM file of CA certificates to verify the server against instead of a pin.
     #[arg(long)]
     ca_file: Option<PathBuf>,
+    /// Get game servers through Nakama's matchmaker instead of dev auth: Nakama's HTTP API,
+    /// e.g. http://127.0.0.1:7350.
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with_all = ["server", "cert_fingerprint", "fingerprint_file", "ca_file"]
+    )]
+    nakama: Option<String>,
+    /// Nakama's server key (socket.server_key; public, it only names the game). The default is
+    /// the dev key of scripts/nakama-stack.sh.
+    #[arg(
+        long,
+        env = "TOWER_NAKAMA_SERVER_KEY",
+        default_value = "tower-dev-server-key"
+    )]
+    nakama_server_key: String,
+    /// Run id: bot i always uses Nakama device `tower-bot-<RUN_ID>-<i as 6 digits>` and
+    /// username `<NAME_PREFIX>-<RUN_ID>-<i>`, so a run id names a stable set of accounts.
+    #[arg(long, default_value = "local", requires = "nakama",
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    run_id: String,
+    /// Players per match in Nakama's matchmaker (its min and max count).
+    #[arg(long, default_value_t = 2, requires = "nakama",
+          value_parser = clap::value_parser!(u32).range(2..=64))]
+    match_size: u32,
+    /// How long a bot waits in Nakama's matchmaker for its ticket.
+    #[arg(long, default_value_t = 30, requires = "nakama",
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    match_timeout: u64,
     /// TLS server name.
     #[arg(long, default_value = "localhost")]
     server_name: String,
@@ -80,7 +122,10 @@ fn trust(args: &Args) -> Result<Trust> {
         (None, Some(path)) => {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
         }
-        (None, None) => bail!("pass --cert-fingerprint, --fingerprint-file or --ca-file"),
+        (None, None) => bail!(
+            "pass --cert-fingerprint, --fingerprint-file or --ca-file (or --nakama URL to be \
+             sent to a game server by Nakama)"
+        ),
     };
     Ok(Trust::Fingerprint(
         CertFingerprint::parse(&text).context("bad certificate fingerprint")?,
@@ -95,7 +140,9 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let trust = trust(&args)?;
+    let (plan, unmatched) = plan(&args)?;
+    let target = plan.len();
+    let mut plan = plan.into_iter();
     let pool = ClientPool::new(args.threads).context("starting the client runtime")?;
     let floors = FloorSource::cached(64);
     let tick = Duration::from_secs(1) / args.brain_hz.clamp(1, 240);
@@ -112,16 +159,14 @@ fn main() -> Result<()> {
 
     loop {
         let now = Instant::now();
+        if target == 0 {
+            break; // every bot failed matchmaking: nothing to play
+        }
         // ramp up
-        while bots.len() < args.bots as usize && now >= next_connect {
-            let i = bots.len();
-            let mut cfg = ClientConfig::new(
-                args.server,
-                trust.clone(),
-                Credentials::Dev {
-                    name: format!("{}{i}", args.name_prefix),
-                },
-            );
+        while bots.len() < target && now >= next_connect {
+            let Some((i, mut cfg)) = plan.next() else {
+                break;
+            };
             cfg.server_name = args.server_name.clone();
             cfg.core.floors = floors.clone();
             let client = pool.connect(cfg).context("creating a client")?;
@@ -137,7 +182,7 @@ fn main() -> Result<()> {
             });
             next_connect += connect_gap;
         }
-        let all_started = bots.len() == args.bots as usize;
+        let all_started = bots.len() == target;
         // the measurement starts once every bot got its answer (or after a bound)
         if play_until.is_none()
             && all_started
@@ -175,7 +220,12 @@ fn main() -> Result<()> {
     }
 
     let end = Instant::now();
-    let results: Vec<BotResult> = bots.iter().map(|b| result(b, end)).collect();
+    let mut results: Vec<BotResult> = bots.iter().map(|b| result(b, end)).collect();
+    results.extend((0..unmatched).map(|_| BotResult {
+        failed: true,
+        matchmaking_failed: true,
+        ..Default::default()
+    }));
     let window = play_until.map_or(Duration::ZERO, |t| {
         end.saturating_duration_since(t - Duration::from_secs(args.seconds))
     });
@@ -195,11 +245,61 @@ fn main() -> Result<()> {
     for r in reasons.iter().take(5) {
         eprintln!("tower-bots: disconnect reason: {r}");
     }
-    print!("{}", report::table(&results, window));
+    print!("{}", report::table(&results, window, args.nakama.is_some()));
     if results.iter().all(|r| !r.connected) {
         bail!("no bot connected");
     }
     Ok(())
+}
+
+/// The bots to start, as (index, client configuration), and how many failed matchmaking.
+fn plan(args: &Args) -> Result<(Vec<(usize, ClientConfig)>, usize)> {
+    let count = args.bots as usize;
+    let Some(url) = &args.nakama else {
+        let trust = trust(args)?;
+        let dev = (0..count).map(|i| {
+            let name = format!("{}{i}", args.name_prefix);
+            (
+                i,
+                ClientConfig::new(args.server, trust.clone(), Credentials::Dev { name }),
+            )
+        });
+        return Ok((dev.collect(), 0));
+    };
+    if !count.is_multiple_of(args.match_size as usize) {
+        eprintln!(
+            "tower-bots: {count} bots do not fill matches of {}: {} will be left unmatched",
+            args.match_size,
+            count % args.match_size as usize
+        );
+    }
+    let opts = nakama::Options {
+        url: url.clone(),
+        server_key: args.nakama_server_key.clone(),
+        run_id: args.run_id.clone(),
+        match_size: args.match_size,
+        timeout: Duration::from_secs(args.match_timeout),
+    };
+    let started = Instant::now();
+    let outcomes = nakama::matchmake(&opts, &args.name_prefix, count)
+        .with_context(|| format!("matchmaking through {url}"))?;
+    let mut plan = Vec::with_capacity(count);
+    let mut unmatched = 0;
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Ok(cfg) => plan.push((i, cfg)),
+            Err(e) => {
+                unmatched += 1;
+                eprintln!("tower-bots: bot {i}: matchmaking failed: {e}");
+            }
+        }
+    }
+    eprintln!(
+        "tower-bots: nakama matched {} of {count} bots in {:.1} s",
+        plan.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok((plan, unmatched))
 }
 
 fn step_bot(b: &mut Bot, now: Instant, look: bool) {

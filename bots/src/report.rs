@@ -8,6 +8,8 @@ use std::time::Duration;
 pub struct BotResult {
     pub connected: bool,
     pub failed: bool,
+    /// Nakama mode: no game server was assigned (counted in `failed` too).
+    pub matchmaking_failed: bool,
     pub floors_verified: u64,
     pub hash_mismatches: u64,
     pub snapshots_per_sec: f64,
@@ -40,8 +42,8 @@ fn med_p99(values: &[f64], decimals: usize) -> String {
     }
 }
 
-/// The one summary table.
-pub fn table(results: &[BotResult], window: Duration) -> String {
+/// The one summary table; `matchmaking` adds the Nakama mode's row.
+pub fn table(results: &[BotResult], window: Duration, matchmaking: bool) -> String {
     let live: Vec<&BotResult> = results.iter().filter(|r| r.connected).collect();
     let col = |f: fn(&BotResult) -> f64| -> Vec<f64> { live.iter().map(|r| f(r)).collect() };
     let rtts: Vec<f64> = live
@@ -49,7 +51,7 @@ pub fn table(results: &[BotResult], window: Duration) -> String {
         .filter_map(|r| r.rtt)
         .map(|d| d.as_secs_f64() * 1000.0)
         .collect();
-    let rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(&str, String)> = vec![
         ("bots", results.len().to_string()),
         ("connected", live.len().to_string()),
         (
@@ -116,6 +118,10 @@ pub fn table(results: &[BotResult], window: Duration) -> String {
                 .to_string(),
         ),
     ];
+    if matchmaking {
+        let failures = results.iter().filter(|r| r.matchmaking_failed).count();
+        rows.insert(3, ("matchmaking failures", failures.to_string()));
+    }
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (k, v) in rows {
@@ -155,6 +161,7 @@ mod tests {
                 },
             ],
             Duration::from_secs(10),
+            false,
         );
         assert!(t.contains("connected") && t.contains("failed"));
         assert!(
@@ -164,6 +171,30 @@ mod tests {
         assert!(
             t.lines()
                 .any(|l| l.starts_with("floors verified") && l.ends_with(" 2"))
+        );
+    }
+
+    #[test]
+    fn matchmaking_failures_are_failures_and_have_their_row() {
+        let results = [
+            BotResult {
+                connected: true,
+                ..Default::default()
+            },
+            BotResult {
+                failed: true,
+                matchmaking_failed: true,
+                ..Default::default()
+            },
+        ];
+        let dev = table(&results, Duration::from_secs(1), false);
+        assert!(!dev.contains("matchmaking"));
+        let t = table(&results, Duration::from_secs(1), true);
+        let row = |name: &str| t.lines().find(|l| l.starts_with(name)).map(str::to_owned);
+        assert!(row("failed").is_some_and(|l| l.ends_with(" 1")), "{t}");
+        assert!(
+            row("matchmaking failures").is_some_and(|l| l.ends_with(" 1")),
+            "{t}"
         );
     }
 }

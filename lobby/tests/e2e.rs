@@ -1,25 +1,26 @@
 //! The proof, end to end on loopback: the real native Nakama stack, our game server with
-//! Nakama backends (in-process, as `tower-server` wires them), and two players who
+//! Nakama backends (in-process, started by `tower_server::launch` as the binary does), and two players who
 //! authenticate with device auth, form a guild, join Nakama's matchmaker over the realtime
 //! socket, receive their tickets, connect over QUIC pinning the announced certificate, prove
 //! the floor hash, and climb a floor while Nakama is DOWN (stopped after they entered their
 //! first floor, restarted once they climbed), then leave. Nakama must then hold their saved
 //! state (every queued save landed, with the right versions, or the newest would have been
-//! rejected), their highest floor on the leaderboard and the guild's record.
+//! rejected), their highest floor on the leaderboard and the guild's record; each saw the
+//! other with the guild on its roster; the registry announced the server's real certificate
+//! fingerprint and forgot the server once it shut down.
 
 #![allow(clippy::unwrap_used)]
 
 use procgen::Floor;
 use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 use tower_client::{
     CertFingerprint, Client, ClientConfig, Credentials, EntityKind, Event, PlayerInput, Pos, Trust,
 };
 use tower_lobby::{Lobby, MatchAssignment, NakamaStack, Session};
-use tower_meta::{NakamaConfig, nakama_backends};
+use tower_meta::NakamaConfig;
+use tower_meta::nakama::{NakamaClient, registry};
 
 const GUILD: &str = "E2E Climbers";
 
@@ -180,14 +181,14 @@ async fn bots_play_through_nakama() {
     let stack = NakamaStack::start().expect("the native Nakama stack must start");
     let lobby = Lobby::new(stack.http_url(), stack.server_key()).unwrap();
 
-    // The game server: its certificate first, so that it announces the fingerprint players pin.
+    // The game server exactly as the binary starts it (`tower_server::launch`): no
+    // fingerprint configured, so it must announce the one of the certificate it generates.
     let cert_dir = tempfile::tempdir().unwrap();
-    let identity = tower_server::tls::load_or_generate(cert_dir.path()).expect("certificate");
     let port = free_udp_port();
     let mut nakama = NakamaConfig::local_dev(stack.grpc_url(), "e2e-1", "127.0.0.1", port);
     nakama.http_key = stack.http_key().to_owned();
     nakama.ticket_key = stack.ticket_key().to_owned();
-    nakama.cert_fingerprint = identity.fingerprint.clone();
+    nakama.cert_fingerprint = String::new();
     nakama.heartbeat_secs = 1;
     let config = tower_server::Config {
         listen: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -197,13 +198,14 @@ async fn bots_play_through_nakama() {
         nakama: Some(nakama.clone()),
         ..tower_server::Config::default()
     };
-    let players = Arc::new(AtomicU32::new(0));
-    let (backends, heartbeats) = nakama_backends(&nakama, players.clone())
-        .await
-        .expect("nakama backends");
-    let server = tower_server::start(config, backends, false, players)
+    let launched = tower_server::launch(config)
         .await
         .expect("game server starts");
+    let fingerprint = launched.server.fingerprint.clone();
+    assert_eq!(fingerprint.len(), 64, "a SHA-256 in hex");
+    let registry =
+        NakamaClient::connect_lazy(&nakama.grpc_url, &nakama.http_key, nakama.request_timeout())
+            .unwrap();
 
     // Two players: device auth, a guild created by one and joined by the other.
     let ann = lobby
@@ -228,7 +230,10 @@ async fn bots_play_through_nakama() {
     let (ma, mb) = (ma.expect("ann is matched"), mb.expect("bob is matched"));
     for m in [&ma, &mb] {
         assert_eq!((m.server_id.as_str(), m.port), ("e2e-1", port));
-        assert_eq!(m.fingerprint, identity.fingerprint);
+        assert_eq!(
+            m.fingerprint, fingerprint,
+            "the registry announces the real certificate"
+        );
     }
 
     // Play: connect, prove floors, climb. Bounded in time.
@@ -266,17 +271,17 @@ async fn bots_play_through_nakama() {
             c.admitted
         );
     }
-    // NOT YET ASSERTED: the guild shown to other players in the roster. tower-server sends no
-    // Roster message yet (and snapshots carry guild 0), so there is nothing to check; once it
-    // does, assert here that some entry has `guild == GUILD`. The guild look-up itself is
-    // proven in tower-meta's tests (TicketAuth gives the Identity its guild).
-    eprintln!(
-        "rosters seen: {:?}",
-        climbers
-            .iter()
-            .map(|c| &c.roster_guilds)
-            .collect::<Vec<_>>()
-    );
+    // Each saw the other on its floor, by name and with the guild Nakama knows them in.
+    for (c, other) in [(&climbers[0], "bob"), (&climbers[1], "ann")] {
+        assert!(
+            c.roster_guilds
+                .iter()
+                .any(|(name, guild)| name == other && guild == GUILD),
+            "{} never saw {other} in guild {GUILD:?} on the roster: {:?}",
+            c.name,
+            c.roster_guilds
+        );
+    }
     let highest: Vec<u32> = climbers
         .iter()
         .map(|c| *c.admitted.iter().max().unwrap())
@@ -287,8 +292,14 @@ async fn bots_play_through_nakama() {
 
     // Leaving saves; graceful shutdown flushes every save.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    server.shutdown().await;
-    heartbeats.abort();
+    let listed = registry::list_servers(&registry).await.unwrap();
+    assert!(listed.iter().any(|s| s.entry.id == "e2e-1"), "{listed:?}");
+    launched.shutdown().await;
+    let listed = registry::list_servers(&registry).await.unwrap();
+    assert!(
+        listed.iter().all(|s| s.entry.id != "e2e-1"),
+        "a stopped server leaves the registry: {listed:?}"
+    );
 
     for (session, floor) in [(&ann, highest[0]), (&bob, highest[1])] {
         let (state, _version) = session

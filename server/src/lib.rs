@@ -8,10 +8,12 @@
 
 pub mod config;
 pub mod core;
+pub mod launch;
 pub mod metrics;
 pub mod shell;
 pub mod tls;
 
 pub use config::{Cli, Config};
 pub use core::{ClientEvent, ControlOut, CoreStats, GameCore, Rules, Snapshot, TickOutput};
-pub use shell::{ServerHandle, StartError, start};
+pub use launch::{LaunchError, Launched, launch};
+pub use shell::{ServerHandle, StartError, load_identity, start, start_with_identity};

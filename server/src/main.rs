@@ -2,9 +2,6 @@
 
 use anyhow::Context;
 use clap::Parser;
-use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
-use tower_meta::Backends;
 use tower_server::Cli;
 use tracing::{info, warn};
 use tracing_subscriber::EnvFilter;
@@ -18,26 +15,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Cli::parse().load().context("configuration")?;
-    let players = Arc::new(AtomicU32::new(0));
-    let (backends, dev_auth, heartbeat) = match &config.nakama {
-        Some(nakama) => {
-            let (backends, heartbeat) = tower_meta::nakama_backends(nakama, Arc::clone(&players))
-                .await
-                .context("connecting to Nakama")?;
-            info!(grpc = %nakama.grpc_url, server_id = %nakama.server_id, "Nakama backends: ticket auth, Nakama storage and leaderboard");
-            (backends, false, Some(heartbeat))
-        }
-        None => (Backends::dev(), true, None),
-    };
-    let server = tower_server::start(config, backends, dev_auth, players)
-        .await
-        .context("starting the server")?;
+    let launched = tower_server::launch(config).await?;
     shutdown_signal().await;
     info!("shutdown requested");
-    server.shutdown().await;
-    if let Some(h) = heartbeat {
-        h.abort();
-    }
+    launched.shutdown().await;
     Ok(())
 }
 

@@ -101,6 +101,41 @@ async fn connect_prove_the_floor_move_and_see_the_position_change() {
     h.shutdown().await;
 }
 
+/// Waits for a roster message naming `name` and returns that entry's guild.
+async fn roster_names(client: &Client, name: &str) -> String {
+    let e = wait_for(
+        client,
+        10,
+        |e| matches!(e, Event::Roster(entries) if entries.iter().any(|r| r.name == name)),
+    )
+    .await;
+    let Event::Roster(entries) = e else {
+        unreachable!("wait_for returned a roster")
+    };
+    entries
+        .into_iter()
+        .find(|r| r.name == name)
+        .map(|r| r.guild)
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn players_on_a_floor_see_each_other_on_the_roster() {
+    let h = start("roster").await;
+    let ann = admitted(&h, "ann").await;
+    assert_eq!(
+        roster_names(&ann, "ann").await,
+        "",
+        "dev mode has no guilds"
+    );
+    let bob = admitted(&h, "bob").await;
+    // Bob's admission brings him the whole floor; Ann hears of Bob alone.
+    assert_eq!(roster_names(&bob, "ann").await, "");
+    assert_eq!(roster_names(&ann, "bob").await, "");
+    drop((ann, bob));
+    h.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_floor_hash_is_refused_and_others_are_unaffected() {
     let h = start("hash").await;
@@ -248,7 +283,7 @@ impl Raw {
         .await;
     }
 
-    /// Hello, Welcome, FloorEnter, proof, FloorAdmitted. Returns the Welcome.
+    /// Hello, Welcome, FloorEnter, proof, FloorAdmitted, Roster. Returns the Welcome.
     async fn join(h: &ServerHandle, name: &str) -> (Raw, pb::Welcome) {
         let mut raw = Raw::connect(h).await;
         raw.open().await;
@@ -274,6 +309,12 @@ impl Raw {
         let server_control::Msg::FloorAdmitted(_) = self.next().await else {
             panic!("admitted")
         };
+        // The floor's full roster follows every admission.
+        let roster = self.next().await;
+        assert!(
+            matches!(&roster, server_control::Msg::Roster(r) if r.reset),
+            "{roster:?}"
+        );
     }
 }
 
@@ -336,10 +377,7 @@ async fn a_malformed_datagram_closes_that_connection_with_an_error() {
     raw.conn
         .send_datagram(vec![0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff].into())
         .unwrap();
-    let mut msg = raw.next().await;
-    while matches!(msg, server_control::Msg::Roster(_)) {
-        msg = raw.next().await;
-    }
+    let msg = raw.next().await;
     assert!(
         matches!(&msg, server_control::Msg::Error(e) if e.code == ErrorCode::MalformedMessage as i32),
         "{msg:?}"

@@ -107,6 +107,27 @@ pub enum ControlOut {
     Shutdown {
         reason: String,
     },
+    /// A change to the roster of the client's floor (see [`crate::core::roster`]).
+    Roster(RosterUpdate),
+}
+
+/// A player as the roster shows it to the others on its floor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RosterEntry {
+    /// The player's entity id in snapshots.
+    pub id: u32,
+    pub name: String,
+    /// Guild (Nakama group) name; `None` without a guild (and always in dev mode).
+    pub guild: Option<String>,
+}
+
+/// One roster message: with `reset`, forget the roster held so far (a new floor) and start
+/// from these entries; then drop the `left` ids and add or replace the `entries`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RosterUpdate {
+    pub reset: bool,
+    pub left: Vec<u32>,
+    pub entries: Vec<RosterEntry>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -6,6 +6,7 @@ pub mod aoi;
 mod api;
 pub mod floors;
 pub mod movement;
+pub mod roster;
 mod state;
 mod systems;
 
@@ -66,6 +67,7 @@ impl GameCore {
         world.insert_resource(Sessions::default());
         world.insert_resource(NetIds::default());
         world.insert_resource(Current::default());
+        world.insert_resource(RosterBook::default());
         let mut schedule = Schedule::default();
         schedule.add_systems(
             (
@@ -79,6 +81,7 @@ impl GameCore {
                 play::combat,
                 play::deaths,
                 play::stairs,
+                systems::roster::roster,
                 view::aoi_grid,
                 view::snapshots,
                 sessions::autosave,

@@ -275,3 +275,18 @@ pub struct Monster {
 pub struct Respawning {
     pub at: u32,
 }
+
+/// A player on the roster of its floor, as the clients were last told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub id: u32,
+    pub floor: u32,
+    /// The connection that was sent the floor's roster; a new one needs it again.
+    pub conn: ConnId,
+}
+
+/// Who each client was told is on its floor (see `core::roster`).
+#[derive(Resource, Default)]
+pub struct RosterBook {
+    pub listed: HashMap<Entity, Listed>,
+}

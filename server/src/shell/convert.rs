@@ -63,6 +63,19 @@ pub fn control(msg: &ControlOut) -> Msg {
         ControlOut::Shutdown { reason } => Msg::Shutdown(pb::ServerShutdown {
             reason: reason.clone(),
         }),
+        ControlOut::Roster(update) => Msg::Roster(pb::Roster {
+            entries: update
+                .entries
+                .iter()
+                .map(|e| pb::RosterEntry {
+                    entity_id: e.id,
+                    name: e.name.clone(),
+                    guild: e.guild.clone().unwrap_or_default(),
+                })
+                .collect(),
+            left: update.left.clone(),
+            reset: update.reset,
+        }),
     }
 }
 

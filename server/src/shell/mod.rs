@@ -146,6 +146,13 @@ pub async fn start(
     dev_auth: bool,
     players: Arc<AtomicU32>,
 ) -> Result<ServerHandle, StartError> {
+    let identity = load_identity(&config)?;
+    start_with_identity(config, identity, backends, dev_auth, players).await
+}
+
+/// The TLS identity `config` asks for: its certificate and key, or the self-signed one in
+/// `cert_dir` (generated on first use). Logs the fingerprint clients pin.
+pub fn load_identity(config: &Config) -> Result<tls::Identity, tls::TlsError> {
     let identity = match (&config.cert, &config.key) {
         (Some(cert), Some(key)) => tls::load(cert, key)?,
         _ => tls::load_or_generate(&config.cert_dir)?,
@@ -154,6 +161,18 @@ pub async fn start(
         info!(path = %identity.cert_path.display(), "generated a self-signed certificate");
     }
     info!(fingerprint = %identity.fingerprint, cert = %identity.cert_path.display(), "certificate SHA-256 fingerprint (clients pin this)");
+    Ok(identity)
+}
+
+/// [`start`] with an identity loaded beforehand by [`load_identity`] (the binary needs the
+/// fingerprint before it registers with Nakama).
+pub async fn start_with_identity(
+    config: Config,
+    identity: tls::Identity,
+    backends: Backends,
+    dev_auth: bool,
+    players: Arc<AtomicU32>,
+) -> Result<ServerHandle, StartError> {
     let server_config = tls::server_config(&identity)?;
     let endpoint = quinn::Endpoint::server(server_config, config.listen).map_err(|source| {
         StartError::Bind {

@@ -4,5 +4,6 @@
 #![allow(clippy::type_complexity)]
 
 pub mod play;
+pub mod roster;
 pub mod sessions;
 pub mod view;
