@@ -100,6 +100,41 @@ impl fmt::Debug for FloorSource {
     }
 }
 
+/// How a client that holds still sends its input datagrams.
+///
+/// A player who does not touch the controls would otherwise send one input datagram per
+/// tick (30 Hz), and the server's QUIC stack answers each with an ACK-only packet: about
+/// 1.2 KB/s down for a player who sees nothing moving. Instead, once the neutral input has
+/// gone out in every redundant slot of a datagram, the client stops taking new input seqs
+/// (the player stands still on both ends: the server applies nothing, which for it means
+/// standing still) and only sends the last datagram again, with the newest ack, when there
+/// is something to acknowledge or the keepalive is due. Any other input resumes per-tick
+/// sending on the very next tick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IdlePolicy {
+    /// Snapshots that changed something are acknowledged at most this long after they
+    /// arrive (keeps the server's delta baseline fresh while others move in view).
+    pub ack_delay: Duration,
+    /// With nothing new worth acknowledging, a datagram still goes out this often: it
+    /// carries the newest ack and tells the server the client is alive.
+    pub keepalive: Duration,
+}
+
+impl Default for IdlePolicy {
+    fn default() -> Self {
+        IdlePolicy {
+            ack_delay: Duration::from_millis(100),
+            // every datagram costs an ACK-only packet down (~40 B): 1 s gives ~95 B/s down
+            // when idle, 2 s ~70 B/s (docs/performance-wire.md)
+            keepalive: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Neutral ticks needed before sending slows down: every input of the redundancy window
+/// (what a datagram carries) is then the same neutral input.
+pub const IDLE_SETTLE_TICKS: u32 = MAX_INPUTS_PER_DATAGRAM as u32;
+
 /// Protocol-level settings of a connection.
 #[derive(Clone, Debug)]
 pub struct CoreConfig {
@@ -111,6 +146,8 @@ pub struct CoreConfig {
     /// How far past the newest snapshot entities may be extrapolated.
     pub max_extrapolation: Duration,
     pub floors: FloorSource,
+    /// Input suppression while the player holds still; `None` sends every tick.
+    pub idle: Option<IdlePolicy>,
     pub diagnostics: Diagnostics,
 }
 
@@ -122,6 +159,7 @@ impl CoreConfig {
             interp_delay: Duration::from_millis(100),
             max_extrapolation: Duration::from_millis(150),
             floors: FloorSource::default(),
+            idle: Some(IdlePolicy::default()),
             diagnostics: Diagnostics::default(),
         }
     }
@@ -134,6 +172,15 @@ pub struct PlayerInput {
     pub move_x: i8,
     pub move_y: i8,
     pub attack: bool,
+}
+
+impl PlayerInput {
+    /// No direction and no button: holding it keeps the player where it is.
+    pub const NEUTRAL: PlayerInput = PlayerInput {
+        move_x: 0,
+        move_y: 0,
+        attack: false,
+    };
 }
 
 /// One player on the roster of the current floor.
@@ -194,7 +241,10 @@ pub struct ClientStats {
     pub snapshots: u64,
     pub snapshot_errors: u64,
     pub fragments_abandoned: u64,
+    /// Input datagrams sent (per-tick ones and idle keepalives).
     pub inputs_sent: u64,
+    /// Client ticks on which no new input was taken because the player held still.
+    pub idle_ticks: u64,
     pub floors_verified: u64,
     /// Server-reported HASH_MISMATCH errors.
     pub hash_mismatches: u64,
@@ -205,7 +255,18 @@ pub struct ClientStats {
     pub udp_rx_bytes: u64,
     pub udp_rx_datagrams: u64,
     pub udp_tx_bytes: u64,
+    pub udp_tx_datagrams: u64,
     pub rtt: Option<Duration>,
+}
+
+/// Transport-level counters the shell copies from quinn's `ConnectionStats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TransportStats {
+    pub udp_rx_bytes: u64,
+    pub udp_rx_datagrams: u64,
+    pub udp_tx_bytes: u64,
+    pub udp_tx_datagrams: u64,
+    pub rtt: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +282,33 @@ struct FloorState {
     number: u32,
     floor: Arc<procgen::Floor>,
     admitted: bool,
+}
+
+/// Where the client stands in its idle logic (see [`IdlePolicy`]).
+#[derive(Debug, Default)]
+struct IdleState {
+    /// Consecutive ticks on which the neutral input was taken (reset by any other input).
+    neutral_ticks: u32,
+    /// When the last input datagram was queued.
+    last_sent: Option<Instant>,
+    /// A snapshot that changed something arrived after the last datagram: not acked yet.
+    change_unacked: bool,
+}
+
+impl IdleState {
+    fn settled(&self) -> bool {
+        self.neutral_ticks >= IDLE_SETTLE_TICKS
+    }
+
+    /// Whether an idle tick at `now` should send the last datagram again. `slack` (half a
+    /// tick) absorbs the rounding of tick times, so a 1 s keepalive is 30 ticks at 30 Hz.
+    fn send_due(&self, policy: &IdlePolicy, now: Instant, slack: Duration) -> bool {
+        let Some(last) = self.last_sent else {
+            return true;
+        };
+        let since = now.saturating_duration_since(last) + slack;
+        since >= policy.keepalive || (self.change_unacked && since >= policy.ack_delay)
+    }
 }
 
 /// The sans-IO client.
@@ -244,6 +332,7 @@ pub struct ClientCore {
     clock: Option<f64>,
     predictor: Predictor,
     input: PlayerInput,
+    idle: IdleState,
     next_tick: Option<Instant>,
     stats: ClientStats,
     close_reason: Option<String>,
@@ -273,6 +362,7 @@ impl ClientCore {
             clock: None,
             predictor: Predictor::new(MoveParams::default()),
             input: PlayerInput::default(),
+            idle: IdleState::default(),
             next_tick: None,
             stats: ClientStats::default(),
             close_reason: None,
@@ -419,6 +509,7 @@ impl ClientCore {
                 fs.admitted = true;
                 self.stats.floors_verified += 1;
                 self.predictor.reset(spawn);
+                self.idle = IdleState::default();
                 self.next_tick = Some(now);
                 self.events.push_back(Event::FloorAdmitted {
                     floor: fa.floor,
@@ -514,6 +605,14 @@ impl ClientCore {
                 if newer {
                     self.newest_snapshot = Some(seq);
                     self.observe_clock(seq, now);
+                    // a keepalive snapshot equal to its baseline needs no prompt ack: a
+                    // later ack gives the server an equally good baseline
+                    let unchanged = snap
+                        .header
+                        .baseline
+                        .and_then(|b| self.history.get(b))
+                        .is_some_and(|base| *base == snap.entities);
+                    self.idle.change_unacked |= !unchanged;
                 }
                 let me = self.player_id.and_then(|id| snap.entities.get(id));
                 if let (true, Some(fs), Some(me)) = (newer, self.floor.as_ref(), me)
@@ -574,16 +673,29 @@ impl ClientCore {
                 self.next_tick = Some(now + self.tick);
                 break;
             }
-            self.client_tick();
+            self.client_tick(due);
             self.next_tick = Some(due + self.tick);
             ran += 1;
         }
     }
 
-    fn client_tick(&mut self) {
+    fn client_tick(&mut self, now: Instant) {
         let Some(fs) = self.floor.as_ref().filter(|f| f.admitted) else {
             return;
         };
+        let neutral = self.input == PlayerInput::NEUTRAL;
+        if let Some(policy) = self.cfg.idle
+            && neutral
+            && self.idle.settled()
+        {
+            // Holding still: no new seq (the server applies nothing, i.e. the player
+            // stands still there too); resend the last datagram when an ack is due.
+            self.stats.idle_ticks += 1;
+            if self.idle.send_due(&policy, now, self.tick / 2) {
+                self.send_inputs(now);
+            }
+            return;
+        }
         let buttons = Buttons(if self.input.attack {
             Buttons::ATTACK
         } else {
@@ -593,8 +705,24 @@ impl ClientCore {
         if self.predictor.apply(&*fs.floor, mv, buttons).is_none() {
             return;
         }
-        let Some((newest_seq, inputs)) = self.predictor.recent(MAX_INPUTS_PER_DATAGRAM) else {
-            return;
+        self.idle.neutral_ticks = if neutral {
+            self.idle.neutral_ticks.saturating_add(1)
+        } else {
+            0
+        };
+        self.send_inputs(now);
+    }
+
+    /// Queues the newest unacknowledged inputs (the newest and up to three redundant older
+    /// ones) and the newest ack. Once the server has applied every input (an idle client
+    /// whose stop was confirmed), the datagram carries the ack alone: 0 inputs, the last seq.
+    fn send_inputs(&mut self, now: Instant) {
+        let (newest_seq, inputs) = match self.predictor.recent(MAX_INPUTS_PER_DATAGRAM) {
+            Some(recent) => recent,
+            None => match self.predictor.last_seq() {
+                Some(seq) => (seq, Vec::new()),
+                None => return,
+            },
         };
         let datagram = InputDatagram {
             ack: self.newest_snapshot,
@@ -605,6 +733,8 @@ impl ClientCore {
             Ok(bytes) => {
                 self.stats.inputs_sent += 1;
                 self.datagrams_out.push_back(bytes);
+                self.idle.last_sent = Some(now);
+                self.idle.change_unacked = false;
             }
             Err(e) => tracing::error!("cannot encode input datagram: {e}"),
         }
@@ -683,16 +813,11 @@ impl ClientCore {
     }
 
     /// For the shell: transport-level counters from quinn.
-    pub fn set_transport_stats(
-        &mut self,
-        udp_rx_bytes: u64,
-        udp_rx_datagrams: u64,
-        udp_tx_bytes: u64,
-        rtt: Duration,
-    ) {
-        self.stats.udp_rx_bytes = udp_rx_bytes;
-        self.stats.udp_rx_datagrams = udp_rx_datagrams;
-        self.stats.udp_tx_bytes = udp_tx_bytes;
-        self.stats.rtt = Some(rtt);
+    pub fn set_transport_stats(&mut self, t: TransportStats) {
+        self.stats.udp_rx_bytes = t.udp_rx_bytes;
+        self.stats.udp_rx_datagrams = t.udp_rx_datagrams;
+        self.stats.udp_tx_bytes = t.udp_tx_bytes;
+        self.stats.udp_tx_datagrams = t.udp_tx_datagrams;
+        self.stats.rtt = Some(t.rtt);
     }
 }

@@ -64,9 +64,14 @@ fn player(x: i32, y: i32) -> EntityState {
 
 /// Runs the handshake up to admission; returns the core, the time and the spawn point.
 fn admitted(diagnostics: Diagnostics) -> (ClientCore, Instant, Pos) {
-    let t0 = Instant::now();
     let mut cfg = CoreConfig::new(Credentials::Dev { name: "ann".into() });
     cfg.diagnostics = diagnostics;
+    admitted_with(cfg)
+}
+
+/// [`admitted`] with a given configuration.
+fn admitted_with(mut cfg: CoreConfig) -> (ClientCore, Instant, Pos) {
+    let t0 = Instant::now();
     cfg.floors = FloorSource::cached(4);
     let mut core = ClientCore::new(cfg, t0);
     core.handle_connected();
@@ -421,4 +426,254 @@ fn catch_up_is_bounded() {
     core.handle_timeout(t0 + Duration::from_secs(10));
     assert_eq!(std::iter::from_fn(|| core.poll_datagram()).count(), 4);
     assert!(core.poll_timeout().unwrap() > t0 + Duration::from_secs(10));
+}
+
+// ---- idle input suppression ------------------------------------------------------------
+
+/// The server's per-tick input handling, reduced to what matters here (server/src/core/
+/// systems/play.rs: `receive_inputs` keeps seqs above the newest received, `apply_inputs`
+/// applies at most one queued input per tick and moves nobody without one).
+#[derive(Default)]
+struct ServerInputs {
+    newest_received: u32,
+    queue: std::collections::VecDeque<u32>,
+    applied: Vec<u32>,
+    acks: Vec<u32>,
+}
+
+impl ServerInputs {
+    fn receive(&mut self, d: &InputDatagram) {
+        if let Some(a) = d.ack {
+            self.acks.push(a);
+        }
+        let mut fresh: Vec<u32> = (0..d.inputs.len() as u32)
+            .map(|i| d.newest_seq - i)
+            .filter(|s| *s > self.newest_received)
+            .collect();
+        fresh.sort_unstable();
+        for s in fresh {
+            self.newest_received = s;
+            self.queue.push_back(s);
+        }
+    }
+
+    fn tick(&mut self) {
+        if let Some(s) = self.queue.pop_front() {
+            self.applied.push(s);
+        }
+    }
+}
+
+/// Runs client ticks `from..to` one at a time (server ticks in lock step, no loss);
+/// returns the tick index and decoded datagram of every datagram sent.
+fn run_ticks(
+    core: &mut ClientCore,
+    t0: Instant,
+    range: std::ops::Range<u32>,
+    server: &mut ServerInputs,
+) -> Vec<(u32, InputDatagram)> {
+    let tick = core.tick_interval();
+    let mut out = Vec::new();
+    for k in range {
+        core.handle_timeout(t0 + tick * k);
+        for d in std::iter::from_fn(|| core.poll_datagram()) {
+            let d = InputDatagram::decode(&d).expect("valid input datagram");
+            server.receive(&d);
+            out.push((k, d));
+        }
+        server.tick();
+    }
+    out
+}
+
+/// The default idle keepalive in 30 Hz ticks.
+fn keepalive_ticks() -> u32 {
+    let ka = IdlePolicy::default().keepalive;
+    (ka.as_secs_f64() * 30.0).round() as u32
+}
+
+#[test]
+fn idle_sending_slows_to_keepalives_once_settled() {
+    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let mut server = ServerInputs::default();
+    let ka = keepalive_ticks();
+    // two and a half keepalive intervals of holding still at 30 Hz
+    let total = ka * 5 / 2;
+    let sent = run_ticks(&mut core, t0, 0..total, &mut server);
+    let ticks: Vec<u32> = sent.iter().map(|(k, _)| *k).collect();
+    // one datagram per tick until the neutral input fills the redundancy window, then one
+    // per keepalive
+    let settle = IDLE_SETTLE_TICKS;
+    let mut expected: Vec<u32> = (0..settle).collect();
+    expected.extend([settle - 1 + ka, settle - 1 + 2 * ka]);
+    assert_eq!(ticks, expected);
+    for (_, d) in &sent[settle as usize..] {
+        assert_eq!(d.newest_seq, settle, "keepalives take no new input seq");
+        assert_eq!(d.inputs.len(), settle as usize);
+        assert!(
+            d.inputs
+                .iter()
+                .all(|i| (i.move_x, i.move_y, i.buttons.0) == (0, 0, 0))
+        );
+    }
+    // the server applied the neutral inputs once each and then nothing: standing still
+    assert_eq!(server.applied, (1..=settle).collect::<Vec<_>>());
+    assert_eq!(core.predicted_position(), Some(spawn));
+    let stats = core.stats();
+    assert_eq!(stats.inputs_sent, expected.len() as u64);
+    assert_eq!(stats.idle_ticks, u64::from(total - settle));
+}
+
+#[test]
+fn any_input_resumes_per_tick_sending_on_the_next_tick() {
+    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let mut server = ServerInputs::default();
+    run_ticks(&mut core, t0, 0..20, &mut server);
+    assert!(core.stats().idle_ticks > 0, "idle by now");
+    let (_, floor) = core.floor().unwrap();
+    let (dx, dy) = [(127i8, 0i8), (-127, 0), (0, 127), (0, -127)]
+        .into_iter()
+        .find(|(dx, dy)| {
+            tower_movement::step(&*floor, spawn, tower_movement::MoveInput::new(*dx, *dy)) != spawn
+        })
+        .expect("entry has a free neighbour");
+    for (input, ticks) in [
+        (
+            PlayerInput {
+                move_x: dx,
+                move_y: dy,
+                attack: false,
+            },
+            20..26,
+        ),
+        (
+            PlayerInput {
+                attack: true,
+                ..PlayerInput::NEUTRAL
+            },
+            40..46,
+        ),
+    ] {
+        run_ticks(&mut core, t0, ticks.start - 14..ticks.start, &mut server);
+        let seq_before = server.newest_received;
+        core.set_input(input);
+        let sent = run_ticks(&mut core, t0, ticks.clone(), &mut server);
+        // a datagram on every tick, the first on the very tick after the change
+        assert_eq!(
+            sent.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            ticks.clone().collect::<Vec<_>>(),
+            "{input:?}"
+        );
+        for (i, (_, d)) in sent.iter().enumerate() {
+            assert_eq!(d.newest_seq, seq_before + 1 + i as u32, "new seq per tick");
+            assert_eq!(
+                (
+                    d.inputs[0].move_x,
+                    d.inputs[0].move_y,
+                    d.inputs[0].buttons.attack()
+                ),
+                (input.move_x, input.move_y, input.attack)
+            );
+        }
+        core.set_input(PlayerInput::NEUTRAL);
+    }
+    assert!(
+        core.predicted_position() != Some(spawn),
+        "the move was applied"
+    );
+    // back to neutral: settles again after the redundancy window
+    let sent = run_ticks(&mut core, t0, 46..60, &mut server);
+    assert_eq!(sent.len(), IDLE_SETTLE_TICKS as usize);
+}
+
+#[test]
+fn acks_flow_while_idle() {
+    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let tick = core.tick_interval();
+    let mut server = ServerInputs::default();
+    let mut hist = SnapshotHistory::default();
+    let me = player(spawn.x, spawn.y);
+    let walker = |seq: u32| EntityState {
+        id: 9,
+        x: 1000 + 34 * seq as i32,
+        ..player(0, 1000)
+    };
+    let mut all = Vec::new();
+    let ka = keepalive_ticks();
+    // quiet: nothing moves, the server sends a keepalive snapshot every 30 ticks;
+    // then another player walks in view, a snapshot every tick
+    let busy_from = 2 * ka + 30;
+    for k in 0..busy_from + 60 {
+        let seq = 1000 + k;
+        let entities = if k < busy_from {
+            (k % 30 == 0).then(|| vec![me])
+        } else {
+            Some(vec![me, walker(seq)])
+        };
+        if let Some(entities) = entities {
+            let last_input = server.applied.last().copied().unwrap_or(0);
+            let payload = hist
+                .encode_and_record(seq, last_input, EntitySet::from_vec(entities))
+                .expect("encodable");
+            let d = &packetize(seq, &payload, 1200).expect("fits")[0];
+            core.handle_datagram(d, t0 + tick * k);
+        }
+        let sent = run_ticks(&mut core, t0, k..k + 1, &mut server);
+        for (_, d) in &sent {
+            if let Some(a) = d.ack {
+                hist.ack(a);
+            }
+        }
+        all.extend(sent);
+    }
+    assert_eq!(core.stats().snapshot_errors, 0);
+    let idle: Vec<_> = all
+        .iter()
+        .filter(|(k, _)| *k >= IDLE_SETTLE_TICKS)
+        .collect();
+    // unchanged keepalive snapshots wait for the keepalive datagram, which acks the newest;
+    // the first (full) snapshot was acked at once by the per-tick datagrams
+    let quiet: Vec<_> = idle
+        .iter()
+        .filter(|(k, _)| *k < busy_from)
+        .map(|(k, d)| (*k, d.ack))
+        .collect();
+    let newest_before = |k: u32| Some(1000 + k / 30 * 30);
+    let first = IDLE_SETTLE_TICKS - 1 + ka;
+    assert_eq!(
+        quiet,
+        vec![
+            (first, newest_before(first)),
+            (first + ka, newest_before(first + ka))
+        ]
+    );
+    // while something moves: an ack within the ack delay (3 ticks), always the newest
+    let busy: Vec<_> = idle.iter().filter(|(k, _)| *k >= busy_from).collect();
+    assert!(busy.len() >= 60 / 3 - 1, "{} acks", busy.len());
+    for w in busy.windows(2) {
+        assert!(w[1].0 - w[0].0 <= 3, "acks {} and {}", w[0].0, w[1].0);
+    }
+    for (k, d) in &busy {
+        assert_eq!(d.ack, Some(1000 + k), "tick {k} acks the newest snapshot");
+        assert_eq!(d.newest_seq, IDLE_SETTLE_TICKS, "still no new input");
+        // the server confirmed every input: the ack travels alone
+        assert!(d.inputs.is_empty());
+        assert!(d.encode().expect("encodable").len() <= 5);
+    }
+    // the server's baseline stays fresh: within 3 ticks of the newest snapshot
+    let (baseline, _) = hist.baseline().expect("acked");
+    assert!(1000 + busy_from + 59 - baseline <= 3, "baseline {baseline}");
+    assert_eq!(core.predicted_position(), Some(spawn));
+}
+
+#[test]
+fn without_an_idle_policy_every_tick_sends() {
+    let mut cfg = CoreConfig::new(Credentials::Dev { name: "ann".into() });
+    cfg.idle = None;
+    let (mut core, t0, _) = admitted_with(cfg);
+    let mut server = ServerInputs::default();
+    let sent = run_ticks(&mut core, t0, 0..60, &mut server);
+    assert_eq!(sent.len(), 60);
+    assert_eq!(sent.last().map(|(_, d)| d.newest_seq), Some(60));
+    assert_eq!(core.stats().idle_ticks, 0);
 }

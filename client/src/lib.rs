@@ -8,6 +8,7 @@
 //! client.poll_event() -> Option<Event>                            Connected, Welcome, FloorEntered,
 //!                                                                 FloorAdmitted, Roster, Error, Disconnected
 //! client.send_input(PlayerInput { move_x, move_y, attack })      held input, sent every tick
+//!                                                                 (slowed to keepalives while neutral)
 //! client.predicted_position() -> Option<Pos>                      own player, movement units (256/tile)
 //! client.interpolated_entities(Instant) -> Vec<EntityView>        all entities in view, positions in tiles
 //! client.player_id(), client.current_floor(), client.stats(), client.is_closed(), client.disconnect()
@@ -16,6 +17,8 @@
 //!                   Credentials::Dev { name } | Credentials::Ticket { ticket, session_token })
 //!   .core.resume_token = Some(token)         reclaim a dropped session
 //!   .core.floors = FloorSource::cached(n)    share regenerated floors between clients
+//!   .core.idle = Some(IdlePolicy { .. })     input suppression while holding still (None: every tick)
+//!   .transport = TransportTuning { .. }      QUIC ACK frequency request and keep-alive
 //!   .core.diagnostics = Diagnostics { .. }   TEST ONLY: wrong floor proof, other protocol version,
 //!                                            raw bytes instead of the Hello
 //! ```
@@ -29,13 +32,16 @@ mod shell;
 mod tls;
 
 pub use crate::core::{
-    ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, Event, FloorSource, PlayerInput,
-    RosterEntry,
+    ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, Event, FloorSource,
+    IDLE_SETTLE_TICKS, IdlePolicy, PlayerInput, RosterEntry, TransportStats,
 };
 pub use interp::{EntityView, INTERP_CAPACITY, InterpBuffer};
 pub use predict::{MAX_PENDING, Predictor};
 pub use shell::{Client, ClientConfig, ClientError, ClientPool};
-pub use tls::{CertFingerprint, FingerprintParseError, TlsConfigError, Trust, quic_client_config};
+pub use tls::{
+    AckFrequency, CertFingerprint, FingerprintParseError, TlsConfigError, TransportTuning, Trust,
+    quic_client_config, quic_client_config_tuned,
+};
 pub use tower_movement::Pos;
 pub use tower_protocol::pb::ErrorCode;
 pub use tower_protocol::{EntityFlags, EntityKind};

@@ -81,7 +81,12 @@ impl Predictor {
         Some(seq)
     }
 
-    /// The newest `n` inputs, newest first, with the seq of the first; for the datagram.
+    /// The seq of the newest input taken, acknowledged or not.
+    pub fn last_seq(&self) -> Option<u32> {
+        self.next_seq.checked_sub(1).filter(|s| *s > 0)
+    }
+
+    /// The newest `n` unacknowledged inputs, newest first, with the seq of the first; for the datagram.
     pub fn recent(&self, n: usize) -> Option<(u32, Vec<InputCmd>)> {
         let newest = self.pending.back()?.seq;
         let cmds = self.pending.iter().rev().take(n).map(|p| p.cmd).collect();

@@ -1,9 +1,11 @@
 //! The network shell: quinn + tokio around [`ClientCore`]. Each connection is one tokio task
 //! that moves bytes between quinn and the core; the [`Client`] handle only locks the core.
 
-use crate::core::{ClientCore, ClientStats, CoreConfig, Credentials, Event, PlayerInput};
+use crate::core::{
+    ClientCore, ClientStats, CoreConfig, Credentials, Event, PlayerInput, TransportStats,
+};
 use crate::interp::EntityView;
-use crate::tls::{TlsConfigError, Trust, quic_client_config};
+use crate::tls::{TlsConfigError, TransportTuning, Trust, quic_client_config_tuned};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -19,6 +21,8 @@ pub struct ClientConfig {
     pub server_name: String,
     pub trust: Trust,
     pub connect_timeout: Duration,
+    /// QUIC acknowledgement frequency and keep-alive.
+    pub transport: TransportTuning,
     /// Credentials, resume token, interpolation and test-only diagnostics.
     pub core: CoreConfig,
 }
@@ -30,6 +34,7 @@ impl ClientConfig {
             server_name: "localhost".into(),
             trust,
             connect_timeout: Duration::from_secs(10),
+            transport: TransportTuning::default(),
             core: CoreConfig::new(credentials),
         }
     }
@@ -123,7 +128,7 @@ impl ClientPool {
 
     /// Starts connecting in the background and returns at once.
     pub fn connect(&self, cfg: ClientConfig) -> Result<Client, ClientError> {
-        let quic = quic_client_config(&cfg.trust)?;
+        let quic = quic_client_config_tuned(&cfg.trust, &cfg.transport)?;
         let endpoint = self.endpoint_for(&cfg.server_addr)?;
         let shared = Arc::new(Shared {
             core: Mutex::new(ClientCore::new(cfg.core.clone(), Instant::now())),
@@ -261,12 +266,13 @@ async fn drive(
             let mut core = shared.core();
             if refresh_stats {
                 let s = conn.stats();
-                core.set_transport_stats(
-                    s.udp_rx.bytes,
-                    s.udp_rx.datagrams,
-                    s.udp_tx.bytes,
-                    s.path.rtt,
-                );
+                core.set_transport_stats(TransportStats {
+                    udp_rx_bytes: s.udp_rx.bytes,
+                    udp_rx_datagrams: s.udp_rx.datagrams,
+                    udp_tx_bytes: s.udp_tx.bytes,
+                    udp_tx_datagrams: s.udp_tx.datagrams,
+                    rtt: s.path.rtt,
+                });
             }
             let datagrams: Vec<Vec<u8>> = std::iter::from_fn(|| core.poll_datagram()).collect();
             (

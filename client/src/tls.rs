@@ -10,6 +10,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use thiserror::Error;
 
 /// SHA-256 of a DER certificate.
@@ -135,8 +136,62 @@ impl ServerCertVerifier for PinnedCert {
     }
 }
 
-/// The quinn client configuration for `trust`, TLS 1.3 only, ALPN `tower/1`.
+/// How eagerly the server should acknowledge the client's packets, requested with the QUIC
+/// ACK frequency extension (draft-ietf-quic-ack-frequency; quinn 0.11 sends ACK_FREQUENCY
+/// frames when configured, and every quinn 0.11 endpoint advertises `min_ack_delay`, i.e.
+/// honours them, so the server needs no setting of its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AckFrequency {
+    /// The server may receive this many ack-eliciting packets before it must ACK at once
+    /// (QUIC's default is 1: every second packet).
+    pub ack_eliciting_threshold: u32,
+    /// The longest the server may hold an ACK back, hoping to put it in a snapshot packet
+    /// instead of an ACK-only packet. quinn clamps the request to `max(RTT, 25 ms)`.
+    pub max_ack_delay: Duration,
+}
+
+impl Default for AckFrequency {
+    fn default() -> Self {
+        AckFrequency {
+            ack_eliciting_threshold: 8,
+            // a bit more than one 30 Hz tick: a snapshot usually goes out within it
+            max_ack_delay: Duration::from_millis(50),
+        }
+    }
+}
+
+/// QUIC transport settings of the client that matter on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransportTuning {
+    /// `None`: QUIC's default acknowledgement behaviour.
+    pub ack_frequency: Option<AckFrequency>,
+    /// QUIC PING after this long without sending anything. The input datagrams (at least
+    /// one per `IdlePolicy::keepalive`) keep the connection busy, so this only fires when
+    /// the game sends nothing (e.g. between floors); it must stay well below the idle
+    /// timeout (the smaller of ours, 30 s, and the server's).
+    pub keep_alive: Option<Duration>,
+}
+
+impl Default for TransportTuning {
+    fn default() -> Self {
+        TransportTuning {
+            ack_frequency: Some(AckFrequency::default()),
+            keep_alive: Some(Duration::from_secs(5)),
+        }
+    }
+}
+
+/// The quinn client configuration for `trust`, TLS 1.3 only, ALPN `tower/1`, with the
+/// default [`TransportTuning`].
 pub fn quic_client_config(trust: &Trust) -> Result<quinn::ClientConfig, TlsConfigError> {
+    quic_client_config_tuned(trust, &TransportTuning::default())
+}
+
+/// [`quic_client_config`] with explicit transport settings.
+pub fn quic_client_config_tuned(
+    trust: &Trust,
+    tuning: &TransportTuning,
+) -> Result<quinn::ClientConfig, TlsConfigError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])?;
@@ -173,8 +228,15 @@ pub fn quic_client_config(trust: &Trust) -> Result<quinn::ClientConfig, TlsConfi
         .map_err(|e| TlsConfigError::Quic(e.to_string()))?;
     let mut cfg = quinn::ClientConfig::new(Arc::new(quic));
     let mut transport = quinn::TransportConfig::default();
-    transport.keep_alive_interval(Some(std::time::Duration::from_secs(5)));
-    if let Ok(idle) = quinn::IdleTimeout::try_from(std::time::Duration::from_secs(30)) {
+    transport.keep_alive_interval(tuning.keep_alive);
+    if let Some(af) = tuning.ack_frequency {
+        let mut config = quinn::AckFrequencyConfig::default();
+        config
+            .ack_eliciting_threshold(quinn::VarInt::from_u32(af.ack_eliciting_threshold))
+            .max_ack_delay(Some(af.max_ack_delay));
+        transport.ack_frequency_config(Some(config));
+    }
+    if let Ok(idle) = quinn::IdleTimeout::try_from(Duration::from_secs(30)) {
         transport.max_idle_timeout(Some(idle));
     }
     cfg.transport_config(Arc::new(transport));
