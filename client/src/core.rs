@@ -4,7 +4,7 @@
 
 use crate::interp::{EntityView, InterpBuffer};
 use crate::predict::Predictor;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -213,20 +213,13 @@ pub enum Event {
         matches: bool,
     },
     /// The server checked the proof and placed the player at `spawn` (movement units).
-    FloorAdmitted {
-        floor: u32,
-        spawn: Pos,
-    },
+    FloorAdmitted { floor: u32, spawn: Pos },
+    /// The roster of the current floor changed; this is the whole roster, by entity id.
     Roster(Vec<RosterEntry>),
     /// An error the server reported; `code` is a `tower_protocol::pb::ErrorCode` value.
-    Error {
-        code: i32,
-        message: String,
-    },
+    Error { code: i32, message: String },
     /// The connection is over (last event).
-    Disconnected {
-        reason: String,
-    },
+    Disconnected { reason: String },
 }
 
 /// Counters of one connection.
@@ -324,6 +317,8 @@ pub struct ClientCore {
     player_id: Option<u32>,
     tick: Duration,
     floor: Option<FloorState>,
+    /// Players on the current floor, kept from the server's incremental Roster messages.
+    roster: BTreeMap<u32, RosterEntry>,
     history: SnapshotHistory,
     reassembler: Reassembler,
     newest_snapshot: Option<u32>,
@@ -341,6 +336,27 @@ pub struct ClientCore {
 /// Most client ticks run in one `handle_timeout` call after a stall; the rest are skipped.
 const MAX_CATCH_UP_TICKS: u32 = 4;
 
+/// Applies one incremental Roster message: `reset` starts over (the first message after
+/// a floor admission), then departures, then arrivals or updates.
+fn apply_roster(roster: &mut BTreeMap<u32, RosterEntry>, msg: pb::Roster) {
+    if msg.reset {
+        roster.clear();
+    }
+    for id in msg.left {
+        roster.remove(&id);
+    }
+    for e in msg.entries {
+        roster.insert(
+            e.entity_id,
+            RosterEntry {
+                entity_id: e.entity_id,
+                name: e.name,
+                guild: e.guild,
+            },
+        );
+    }
+}
+
 impl ClientCore {
     /// A new connection attempt started at `now`; queues the Hello, which the shell writes
     /// as soon as the control stream is open.
@@ -355,6 +371,7 @@ impl ClientCore {
             player_id: None,
             tick: Duration::from_secs(1) / tower_movement::DEFAULT_TICK_HZ,
             floor: None,
+            roster: BTreeMap::new(),
             history: SnapshotHistory::default(),
             reassembler: Reassembler::new(),
             newest_snapshot: None,
@@ -516,16 +533,11 @@ impl ClientCore {
                     spawn,
                 });
             }
-            Msg::Roster(r) => self.events.push_back(Event::Roster(
-                r.entries
-                    .into_iter()
-                    .map(|e| RosterEntry {
-                        entity_id: e.entity_id,
-                        name: e.name,
-                        guild: e.guild,
-                    })
-                    .collect(),
-            )),
+            Msg::Roster(r) => {
+                apply_roster(&mut self.roster, r);
+                self.events
+                    .push_back(Event::Roster(self.roster.values().cloned().collect()));
+            }
         }
     }
 

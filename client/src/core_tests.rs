@@ -677,3 +677,52 @@ fn without_an_idle_policy_every_tick_sends() {
     assert_eq!(sent.last().map(|(_, d)| d.newest_seq), Some(60));
     assert_eq!(core.stats().idle_ticks, 0);
 }
+
+fn roster(reset: bool, left: Vec<u32>, entries: &[(u32, &str, &str)]) -> Vec<u8> {
+    server(server_control::Msg::Roster(pb::Roster {
+        entries: entries
+            .iter()
+            .map(|&(entity_id, name, guild)| pb::RosterEntry {
+                entity_id,
+                name: name.into(),
+                guild: guild.into(),
+            })
+            .collect(),
+        left,
+        reset,
+    }))
+}
+
+fn names(event: Option<Event>) -> Vec<(u32, String, String)> {
+    match event {
+        Some(Event::Roster(entries)) => entries
+            .into_iter()
+            .map(|e| (e.entity_id, e.name, e.guild))
+            .collect(),
+        other => panic!("expected a Roster event, got {other:?}"),
+    }
+}
+
+#[test]
+fn roster_is_kept_from_incremental_messages() {
+    let (mut core, t0, _) = admitted(Diagnostics::default());
+    events(&mut core);
+    let own = (7, "ann".to_string(), "Climbers".to_string());
+    let bob = (9, "bob".to_string(), String::new());
+
+    core.handle_stream_data(&roster(true, vec![], &[(7, "ann", "Climbers")]), t0);
+    assert_eq!(names(core.poll_event()), [own.clone()]);
+
+    core.handle_stream_data(&roster(false, vec![], &[(9, "bob", "")]), t0);
+    assert_eq!(names(core.poll_event()), [own.clone(), bob]);
+
+    core.handle_stream_data(&roster(false, vec![9], &[]), t0);
+    assert_eq!(names(core.poll_event()), [own]);
+
+    // A new floor starts over.
+    core.handle_stream_data(&roster(true, vec![], &[(3, "cid", "")]), t0);
+    assert_eq!(
+        names(core.poll_event()),
+        [(3, "cid".to_string(), String::new())]
+    );
+}
