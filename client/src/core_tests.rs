@@ -707,22 +707,21 @@ fn names(event: Option<Event>) -> Vec<(u32, String, String)> {
 fn roster_is_kept_from_incremental_messages() {
     let (mut core, t0, _) = admitted(Diagnostics::default());
     events(&mut core);
-    let own = (7, "ann".to_string(), "Climbers".to_string());
-    let bob = (9, "bob".to_string(), String::new());
+    let entry = |id: u32, name: &str, guild: &str| (id, name.to_string(), guild.to_string());
 
     core.handle_stream_data(&roster(true, vec![], &[(7, "ann", "Climbers")]), t0);
-    assert_eq!(names(core.poll_event()), [own.clone()]);
+    assert_eq!(names(core.poll_event()), [entry(7, "ann", "Climbers")]);
 
     core.handle_stream_data(&roster(false, vec![], &[(9, "bob", "")]), t0);
-    assert_eq!(names(core.poll_event()), [own.clone(), bob]);
+    assert_eq!(
+        names(core.poll_event()),
+        [entry(7, "ann", "Climbers"), entry(9, "bob", "")]
+    );
 
     core.handle_stream_data(&roster(false, vec![9], &[]), t0);
-    assert_eq!(names(core.poll_event()), [own]);
+    assert_eq!(names(core.poll_event()), [entry(7, "ann", "Climbers")]);
 
     // A new floor starts over.
     core.handle_stream_data(&roster(true, vec![], &[(3, "cid", "")]), t0);
-    assert_eq!(
-        names(core.poll_event()),
-        [(3, "cid".to_string(), String::new())]
-    );
+    assert_eq!(names(core.poll_event()), [entry(3, "cid", "")]);
 }
