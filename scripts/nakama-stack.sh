@@ -9,9 +9,13 @@
 #   scripts/nakama-stack.sh start-nakama DIR    start Nakama again on the same ports
 #   scripts/nakama-stack.sh env [DIR]           print the stack's connection settings
 #
-# `start` writes DIR/stack.env (KEY=VALUE lines: ports, URLs and keys) and prints it.
+# `start` writes DIR/stack.env (KEY=VALUE lines: ports, URLs, keys; mode 0600) and prints it.
 # Keys come from the environment (TOWER_SERVER_KEY, TOWER_HTTP_KEY, TOWER_SESSION_KEY,
-# TOWER_REFRESH_KEY, TOWER_TICKET_KEY, TOWER_CONSOLE_PASSWORD); the defaults are dev-only.
+# TOWER_REFRESH_KEY, TOWER_TICKET_KEY, TOWER_CONSOLE_PASSWORD); each one not given is 32 random
+# bytes (hex), kept in DIR/stack.env across restarts of the same DIR. The ticket and http keys
+# must be at least 32 bytes (Tower's Lua modules refuse to load otherwise).
+# PostgreSQL requires a password (scram-sha-256, random, PG_PASSWORD in stack.env) for every
+# connection, local socket included: no trust authentication.
 # Other knobs: TOWER_NAKAMA_BIN, TOWER_NAKAMA_MODULES, TOWER_SERVER_TTL_SEC (registry liveness, default 15),
 # TOWER_TICKET_TTL_SEC (default 30, at most 60).
 set -euo pipefail
@@ -82,8 +86,13 @@ start_postgres() {
       runuser -u postgres -- test -x "$DIR" \
         || die "the postgres user cannot reach $DIR: use a directory whose parents are world-searchable"
     fi
-    as_pg "$bin/initdb" -D "$DIR/pg" -U postgres --auth=trust -E UTF8 --no-sync >"$DIR/initdb.log" 2>&1 \
-      || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+    local pwfile; pwfile=$(mktemp)
+    printf '%s\n' "$PG_PASSWORD" >"$pwfile"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pwfile"; fi
+    as_pg "$bin/initdb" -D "$DIR/pg" -U postgres --auth=scram-sha-256 --pwfile="$pwfile" \
+      -E UTF8 --no-sync >"$DIR/initdb.log" 2>&1 \
+      || { rm -f "$pwfile"; cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+    rm -f "$pwfile"
   fi
   as_pg "$bin/pg_ctl" -D "$DIR/pg" -l "$DIR/pg/postgres.log" -w -t 60 \
     -o "-p $PG_PORT -k $DIR/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" \
@@ -99,7 +108,7 @@ nakama_flags() {
   echo --config "$ROOT/nakama/tower.yml" \
     --data_dir "$DIR/nakama-data" \
     --logger.file "$DIR/nakama.log" \
-    --database.address "postgres@127.0.0.1:$PG_PORT/nakama?sslmode=disable"
+    --database.address "postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/nakama?sslmode=disable"
 }
 
 start_nakama() {
@@ -141,6 +150,20 @@ stop_nakama() {
   rm -f "$DIR/nakama.pid"
 }
 
+# 32 random bytes as hex (64 characters).
+random_key() { python3 -c 'import secrets; print(secrets.token_hex(32))'; }
+
+# The value of KEY in a previous DIR/stack.env, if any (a restarted stack keeps its keys and
+# its database password).
+previous() { if [ -f "$DIR/stack.env" ]; then sed -n "s/^$1=//p" "$DIR/stack.env" | head -n1; fi; }
+
+# $1 from the environment, else the previous run's value, else a fresh random key.
+key() { local v=${!1:-}; [ -n "$v" ] || v=$(previous "$2"); [ -n "$v" ] || v=$(random_key); echo "$v"; }
+
+require_strong() { # name value
+  [ ${#2} -ge 32 ] || die "$1 must be at least 32 bytes (got ${#2}); omit it to get a random one"
+}
+
 cmd=${1:-}
 DIR=${2:-$ROOT/.stack}
 case "$cmd" in
@@ -150,14 +173,18 @@ case "$cmd" in
     [ ! -f "$DIR/nakama.pid" ] || die "a stack already runs in $DIR (stop it first)"
     command -v curl >/dev/null || die "curl is needed"
     PG_PORT=$(free_port 0); NAKAMA_PORT=$(free_port 1); CONSOLE_PORT=$(free_port 3)
-    SERVER_KEY=${TOWER_SERVER_KEY:-tower-dev-server-key}
-    HTTP_KEY=${TOWER_HTTP_KEY:-tower-dev-http-key}
-    SESSION_KEY=${TOWER_SESSION_KEY:-tower-dev-session-key}
-    REFRESH_KEY=${TOWER_REFRESH_KEY:-tower-dev-refresh-key}
-    TICKET_KEY=${TOWER_TICKET_KEY:-tower-dev-ticket-key-change-me}
-    CONSOLE_PASSWORD=${TOWER_CONSOLE_PASSWORD:-tower-dev-console}
+    SERVER_KEY=$(key TOWER_SERVER_KEY SERVER_KEY)
+    HTTP_KEY=$(key TOWER_HTTP_KEY HTTP_KEY)
+    SESSION_KEY=$(key TOWER_SESSION_KEY SESSION_KEY)
+    REFRESH_KEY=$(key TOWER_REFRESH_KEY REFRESH_KEY)
+    TICKET_KEY=$(key TOWER_TICKET_KEY TICKET_KEY)
+    CONSOLE_PASSWORD=$(key TOWER_CONSOLE_PASSWORD CONSOLE_PASSWORD)
+    PG_PASSWORD=$(previous PG_PASSWORD); [ -n "$PG_PASSWORD" ] || PG_PASSWORD=$(random_key)
+    require_strong TOWER_TICKET_KEY "$TICKET_KEY"
+    require_strong TOWER_HTTP_KEY "$HTTP_KEY"
     SERVER_TTL_SEC=${TOWER_SERVER_TTL_SEC:-15}
     TICKET_TTL_SEC=${TOWER_TICKET_TTL_SEC:-30}
+    (umask 077; : >"$DIR/stack.env")
     cat >"$DIR/stack.env" <<ENV
 PG_PORT=$PG_PORT
 NAKAMA_PORT=$NAKAMA_PORT
@@ -171,6 +198,7 @@ SESSION_KEY=$SESSION_KEY
 REFRESH_KEY=$REFRESH_KEY
 TICKET_KEY=$TICKET_KEY
 CONSOLE_PASSWORD=$CONSOLE_PASSWORD
+PG_PASSWORD=$PG_PASSWORD
 SERVER_TTL_SEC=$SERVER_TTL_SEC
 TICKET_TTL_SEC=$TICKET_TTL_SEC
 ENV
@@ -187,5 +215,5 @@ ENV
   stop-nakama) DIR=$(cd "$DIR" && pwd); load_env; stop_nakama ;;
   start-nakama) DIR=$(cd "$DIR" && pwd); load_env; start_nakama ;;
   env) DIR=$(cd "$DIR" && pwd); load_env; cat "$DIR/stack.env" ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -3,34 +3,52 @@
 # the header into the Unreal plugin, where TowerFFI.Build.cs and the module look for them:
 #
 #   <plugin>/Source/ThirdParty/TowerFFI/include/tower.h
-#   <plugin>/Binaries/ThirdParty/TowerFFI/Win64/tower_ffi.dll + tower_ffi.dll.lib
+#   <plugin>/Binaries/ThirdParty/TowerFFI/Win64/tower_ffi.dll + tower_ffi.dll.lib (+ .pdb)
 #   <plugin>/Binaries/ThirdParty/TowerFFI/Mac/libtower_ffi.dylib      (universal on macOS)
 #   <plugin>/Binaries/ThirdParty/TowerFFI/Linux/x86_64-unknown-linux-gnu/libtower_ffi.so
+#   <plugin>/Binaries/ThirdParty/TowerFFI/Linux/aarch64-unknown-linux-gnueabi/libtower_ffi.so
 #
-# Usage: scripts/stage-ue5-plugin.sh [--debug] [--target TRIPLE] [--plugin-dir DIR]
+# Usage: scripts/stage-ue5-plugin.sh [--debug] [--target TRIPLE] [--glibc VER] [--plugin-dir DIR]
 #   --debug        stage a debug build (default: release)
-#   --target T     cross-build for T (e.g. x86_64-pc-windows-msvc); default: the host
+#   --target T     cross-build for T; default: the host. Win64 needs x86_64-pc-windows-msvc
+#                  (Unreal links with MSVC; windows-gnu has no tower_ffi.dll.lib).
+#   --glibc VER    Linux only: link against glibc VER (e.g. 2.17, the oldest Rust supports)
+#                  with cargo-zigbuild, so the .so loads on distributions older than the
+#                  build machine. Needs `pip install ziglang` and `cargo install cargo-zigbuild`.
+#                  Without it the .so needs the build machine's glibc or newer.
 #   --plugin-dir D the TowerGame plugin folder to stage into (default: ue5-plugin/TowerGame,
-#                  e.g. MyProject/Plugins/TowerGame for a copy inside a project)
+#                  e.g. MyProject/Plugins/TowerGame). A relative D is relative to the
+#                  directory you run the script from, like any other path argument.
 # On macOS with both apple targets installed (rustup target add aarch64-apple-darwin
 # x86_64-apple-darwin) it builds both and joins them with lipo into one universal dylib.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$repo"
 
 profile=release
 target=""
+glibc=""
 plugin="$repo/ue5-plugin/TowerGame"
 while [ $# -gt 0 ]; do
   case "$1" in
     --debug) profile=debug ;;
     --target) target="${2:?--target needs a triple}"; shift ;;
+    --glibc) glibc="${2:?--glibc needs a version, e.g. 2.17}"; shift ;;
     --plugin-dir) plugin="${2:?--plugin-dir needs a folder}"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "stage-ue5-plugin: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+
+# Relative to the caller's directory: resolve before changing to the repository.
+case "$plugin" in
+  /*) ;;
+  *) plugin="$PWD/$plugin" ;;
+esac
+[ -d "$plugin" ] || { echo "stage-ue5-plugin: plugin folder $plugin does not exist" >&2; exit 2; }
+plugin="$(cd "$plugin" && pwd)"
+[[ $glibc =~ ^$|^2\.[0-9]+$ ]] || { echo "stage-ue5-plugin: --glibc wants 2.N, got '$glibc'" >&2; exit 2; }
+cd "$repo"
 
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 profile_flag=()
@@ -39,7 +57,11 @@ profile_flag=()
 # Builds tower-ffi for one triple (or the host when empty); prints the output folder.
 build() {
   local triple=$1
-  if [ -n "$triple" ]; then
+  if [ -n "$glibc" ]; then
+    # cargo-zigbuild reads the glibc version from a suffix of the triple.
+    cargo zigbuild -q -p tower-ffi "${profile_flag[@]}" --target "$triple.$glibc" >&2
+    echo "$target_dir/$triple/$profile"
+  elif [ -n "$triple" ]; then
     cargo build -q -p tower-ffi "${profile_flag[@]}" --target "$triple" >&2
     echo "$target_dir/$triple/$profile"
   else
@@ -51,9 +73,10 @@ build() {
 host_os="$(uname -s)"
 platform_of() {
   case "$1" in
-    *windows*) echo Win64 ;;
+    x86_64-pc-windows-msvc) echo Win64 ;;
+    *windows*) echo "stage-ue5-plugin: $1 is not usable by Unreal's Win64 (MSVC) build; use x86_64-pc-windows-msvc" >&2; exit 2 ;;
     *apple-darwin*) echo Mac ;;
-    *linux*) echo Linux ;;
+    *-linux-gnu*) echo Linux ;;
     "") case "$host_os" in
           Linux) echo Linux ;; Darwin) echo Mac ;; MINGW*|MSYS*|CYGWIN*) echo Win64 ;;
           *) echo "stage-ue5-plugin: unsupported host $host_os" >&2; exit 2 ;;
@@ -64,12 +87,22 @@ platform_of() {
 platform="$(platform_of "$target")"
 bin="$plugin/Binaries/ThirdParty/TowerFFI"
 
+need() {
+  [ -f "$1" ] || { echo "stage-ue5-plugin: the build made no $1 ($2)" >&2; exit 1; }
+}
+
+if [ -n "$glibc" ] && [ "$platform" != Linux ]; then
+  echo "stage-ue5-plugin: --glibc is for Linux targets only" >&2
+  exit 2
+fi
+
 case "$platform" in
   Win64)
     out="$(build "$target")"
+    need "$out/tower_ffi.dll.lib" "a windows-gnu toolchain? Unreal needs the MSVC import library"
     mkdir -p "$bin/Win64"
     cp "$out/tower_ffi.dll" "$out/tower_ffi.dll.lib" "$bin/Win64/"
-    [ -f "$out/tower_ffi.pdb" ] && cp "$out/tower_ffi.pdb" "$bin/Win64/"
+    if [ -f "$out/tower_ffi.pdb" ]; then cp "$out/tower_ffi.pdb" "$bin/Win64/"; fi
     staged="$bin/Win64/tower_ffi.dll"
     ;;
   Mac)
@@ -88,11 +121,15 @@ case "$platform" in
   Linux)
     arch="${target%%-*}"
     [ -n "$arch" ] || arch="$(uname -m)"
+    # The folder names TowerFFI.Build.cs uses (Unreal's Linux and LinuxArm64 architectures).
     case "$arch" in
       x86_64) ue_arch=x86_64-unknown-linux-gnu ;;
-      aarch64) ue_arch=aarch64-unknown-linux-gnueabi ;;
+      aarch64|arm64) ue_arch=aarch64-unknown-linux-gnueabi ;;
       *) echo "stage-ue5-plugin: unsupported Linux architecture $arch" >&2; exit 2 ;;
     esac
+    if [ -n "$glibc" ] && [ -z "$target" ]; then
+      target="$arch-unknown-linux-gnu"
+    fi
     out="$(build "$target")"
     mkdir -p "$bin/Linux/$ue_arch"
     staged="$bin/Linux/$ue_arch/libtower_ffi.so"
@@ -103,4 +140,5 @@ esac
 mkdir -p "$plugin/Source/ThirdParty/TowerFFI/include"
 cp "$repo/ffi/include/tower.h" "$plugin/Source/ThirdParty/TowerFFI/include/tower.h"
 echo "staged $profile tower_ffi for $platform: $staged"
+[ -z "$glibc" ] || echo "linked against glibc $glibc"
 echo "staged header: $plugin/Source/ThirdParty/TowerFFI/include/tower.h"

@@ -15,12 +15,11 @@ use anyhow::{Context, Result, bail};
 use brain::Brain;
 use clap::Parser;
 use report::BotResult;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tower_client::{
     CertFingerprint, Client, ClientConfig, ClientPool, ClientStats, Credentials, Event,
-    FloorSource, Trust,
+    FloorSource, ServerAddress, Trust,
 };
 
 #[derive(Parser, Debug)]
@@ -40,7 +39,7 @@ use tower_client::{
 struct Args {
     /// Server address (host:port). Dev auth only.
     #[arg(long, default_value = "127.0.0.1:4433")]
-    server: SocketAddr,
+    server: ServerAddress,
     /// SHA-256 fingerprint (hex) of the server certificate to pin. Dev auth only.
     #[arg(long, conflicts_with_all = ["fingerprint_file", "ca_file"])]
     cert_fingerprint: Option<String>,
@@ -261,7 +260,11 @@ fn plan(args: &Args) -> Result<(Vec<(usize, ClientConfig)>, usize)> {
             let name = format!("{}{i}", args.name_prefix);
             (
                 i,
-                ClientConfig::new(args.server, trust.clone(), Credentials::Dev { name }),
+                ClientConfig::new(
+                    args.server.clone(),
+                    trust.clone(),
+                    Credentials::Dev { name },
+                ),
             )
         });
         return Ok((dev.collect(), 0));

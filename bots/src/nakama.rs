@@ -3,9 +3,8 @@
 //! notification naming a game server (address, port, certificate fingerprint, ticket). All bots
 //! queue at once (the matchmaker groups them), before any of them connects over QUIC.
 
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
-use tower_client::{CertFingerprint, ClientConfig, Credentials, Trust};
+use tower_client::{CertFingerprint, ClientConfig, Credentials, ServerAddress, Trust};
 use tower_lobby::{Lobby, LobbyError, MatchAssignment};
 
 /// How the bots meet Nakama.
@@ -48,21 +47,17 @@ pub fn username(prefix: &str, run_id: &str, index: usize) -> String {
 }
 
 /// The client configuration a match notification describes: the named server, pinned to the
-/// announced certificate, logging in with the ticket and the Nakama session.
-pub fn client_config(
-    m: &MatchAssignment,
-    session_token: &str,
-) -> Result<ClientConfig, MatchFailure> {
+/// announced certificate, logging in with the ticket alone (the Nakama session token never
+/// goes to a game server).
+pub fn client_config(m: &MatchAssignment) -> Result<ClientConfig, MatchFailure> {
     let bad_address = |reason: String| MatchFailure::Address {
         address: m.address.clone(),
         port: m.port,
         reason,
     };
-    let addr: SocketAddr = (m.address.as_str(), m.port)
-        .to_socket_addrs()
-        .map_err(|e| bad_address(e.to_string()))?
-        .next()
-        .ok_or_else(|| bad_address("resolves to nothing".into()))?;
+    // A host name is resolved by the client when it connects (the path the C ABI uses too).
+    let addr =
+        ServerAddress::from_parts(&m.address, m.port).map_err(|e| bad_address(e.to_string()))?;
     let pin = CertFingerprint::parse(&m.fingerprint)
         .map_err(|e| MatchFailure::Fingerprint(format!("{:?}: {e}", m.fingerprint)))?;
     Ok(ClientConfig::new(
@@ -70,7 +65,6 @@ pub fn client_config(
         Trust::Fingerprint(pin),
         Credentials::Ticket {
             ticket: m.ticket.clone(),
-            session_token: session_token.to_owned(),
         },
     ))
 }
@@ -94,7 +88,7 @@ async fn match_one(
     if let Err(e) = socket.close().await {
         tracing::debug!(index, "closing the realtime socket: {e}");
     }
-    client_config(&assignment?, session.token())
+    client_config(&assignment?)
 }
 
 /// Matches `count` bots concurrently; one result per bot, in bot order.
@@ -139,25 +133,27 @@ mod tests {
 
     #[test]
     fn a_match_becomes_a_pinned_ticket_login() {
-        let cfg = client_config(&assignment("127.0.0.1", PIN), "session").expect("valid match");
+        let cfg = client_config(&assignment("127.0.0.1", PIN)).expect("valid match");
         assert_eq!(cfg.server_addr, "127.0.0.1:4433".parse().expect("addr"));
         assert!(matches!(cfg.trust, Trust::Fingerprint(_)));
         assert!(matches!(
             cfg.core.credentials,
-            Credentials::Ticket { ref ticket, ref session_token }
-                if ticket == "jwt" && session_token == "session"
+            Credentials::Ticket { ref ticket } if ticket == "jwt"
         ));
     }
 
     #[test]
     fn a_bad_fingerprint_or_address_is_refused() {
         assert!(matches!(
-            client_config(&assignment("127.0.0.1", "not-hex"), "s"),
+            client_config(&assignment("127.0.0.1", "not-hex")),
             Err(MatchFailure::Fingerprint(_))
         ));
         assert!(matches!(
-            client_config(&assignment("bad\0host", PIN), "s"),
+            client_config(&assignment("bad\0host", PIN)),
             Err(MatchFailure::Address { .. })
         ));
+        let named = client_config(&assignment("game.example.com", PIN)).expect("a host name");
+        assert_eq!(named.server_addr.to_string(), "game.example.com:4433");
+        assert_eq!(named.server_name, "game.example.com");
     }
 }

@@ -20,11 +20,9 @@ use tower_protocol::{
 pub enum Credentials {
     /// Only accepted by a server in development auth mode.
     Dev { name: String },
-    /// A Nakama match ticket plus the Nakama session token.
-    Ticket {
-        ticket: String,
-        session_token: String,
-    },
+    /// A Nakama match ticket (never the Nakama session token: the game server must not
+    /// hold a credential for the player's account).
+    Ticket { ticket: String },
 }
 
 /// TEST / DIAGNOSTIC ONLY: ways to make the client misbehave on purpose, so server tests
@@ -398,12 +396,8 @@ impl ClientCore {
             Credentials::Dev { name } => {
                 pb::hello::Credentials::Dev(pb::DevLogin { name: name.clone() })
             }
-            Credentials::Ticket {
-                ticket,
-                session_token,
-            } => pb::hello::Credentials::Ticket(pb::TicketLogin {
+            Credentials::Ticket { ticket } => pb::hello::Credentials::Ticket(pb::TicketLogin {
                 ticket: ticket.clone(),
-                session_token: session_token.clone(),
             }),
         };
         let hello = pb::Hello {

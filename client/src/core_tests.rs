@@ -397,10 +397,7 @@ fn raw_hello_ticket_resume_and_leave() {
     let mut core = ClientCore::new(cfg, t0);
     assert_eq!(core.poll_stream_transmit(), Some(vec![1, 2, 3]));
 
-    let mut cfg = CoreConfig::new(Credentials::Ticket {
-        ticket: "t".into(),
-        session_token: "s".into(),
-    });
+    let mut cfg = CoreConfig::new(Credentials::Ticket { ticket: "t".into() });
     cfg.resume_token = Some(vec![5; 16]);
     let mut core = ClientCore::new(cfg, t0);
     let hello = frames(&core.poll_stream_transmit().unwrap());

@@ -14,7 +14,9 @@
 //! client.player_id(), client.current_floor(), client.stats(), client.is_closed(), client.disconnect()
 //!
 //! ClientConfig::new(addr, Trust::Fingerprint(CertFingerprint::parse(hex)?) | Trust::CaFile(path),
-//!                   Credentials::Dev { name } | Credentials::Ticket { ticket, session_token })
+//!                   Credentials::Dev { name } | Credentials::Ticket { ticket })
+//!   addr: a SocketAddr, or ServerAddress::parse("host:port")? (resolved on the client's own
+//!         runtime, never on the caller's thread; IPv4 preferred)
 //!   .core.resume_token = Some(token)         reclaim a dropped session
 //!   .core.floors = FloorSource::cached(n)    share regenerated floors between clients
 //!   .core.idle = Some(IdlePolicy { .. })     input suppression while holding still (None: every tick)
@@ -25,6 +27,7 @@
 //! [`ClientCore`] is the sans-IO protocol state machine underneath (bytes and time in,
 //! bytes, events and a wake-up time out); [`Client`] is a thin quinn/tokio shell around it.
 
+mod address;
 mod core;
 mod interp;
 mod predict;
@@ -35,6 +38,7 @@ pub use crate::core::{
     ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, Event, FloorSource,
     IDLE_SETTLE_TICKS, IdlePolicy, PlayerInput, RosterEntry, TransportStats,
 };
+pub use address::{AddressParseError, ServerAddress, pick_resolved};
 pub use interp::{EntityView, INTERP_CAPACITY, InterpBuffer};
 pub use predict::{MAX_PENDING, Predictor};
 pub use shell::{Client, ClientConfig, ClientError, ClientPool};

@@ -1,6 +1,8 @@
 //! The network shell: quinn + tokio around [`ClientCore`]. Each connection is one tokio task
-//! that moves bytes between quinn and the core; the [`Client`] handle only locks the core.
+//! that resolves the server's name (if it is one), then moves bytes between quinn and the
+//! core; the [`Client`] handle only locks the core, so no method blocks the caller.
 
+use crate::address::{ServerAddress, pick_resolved};
 use crate::core::{
     ClientCore, ClientStats, CoreConfig, Credentials, Event, PlayerInput, TransportStats,
 };
@@ -16,10 +18,14 @@ use tower_movement::Pos;
 /// Everything needed to connect.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    pub server_addr: SocketAddr,
-    /// TLS server name (SNI; checked only with [`Trust::CaFile`]).
+    /// An IP literal, or a host name resolved on the client's runtime when the connection
+    /// starts (within `connect_timeout`; IPv4 preferred, see [`pick_resolved`]).
+    pub server_addr: ServerAddress,
+    /// TLS server name (SNI; checked only with [`Trust::CaFile`]). [`ClientConfig::new`]
+    /// sets it to the host name, or "localhost" for an IP literal.
     pub server_name: String,
     pub trust: Trust,
+    /// Bounds name resolution and the QUIC handshake together.
     pub connect_timeout: Duration,
     /// QUIC acknowledgement frequency and keep-alive.
     pub transport: TransportTuning,
@@ -28,10 +34,15 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    pub fn new(server_addr: SocketAddr, trust: Trust, credentials: Credentials) -> Self {
+    pub fn new(
+        server_addr: impl Into<ServerAddress>,
+        trust: Trust,
+        credentials: Credentials,
+    ) -> Self {
+        let server_addr = server_addr.into();
         ClientConfig {
+            server_name: server_addr.tls_name().to_owned(),
             server_addr,
-            server_name: "localhost".into(),
             trust,
             connect_timeout: Duration::from_secs(10),
             transport: TransportTuning::default(),
@@ -53,9 +64,12 @@ pub enum ClientError {
 /// Connections per UDP socket (quinn endpoint) in a pool.
 const CONNECTIONS_PER_ENDPOINT: usize = 128;
 
+/// UDP sockets of a pool: (IPv6?, endpoint, connections made on it).
+type Endpoints = Arc<Mutex<Vec<(bool, quinn::Endpoint, usize)>>>;
+
 struct PoolInner {
     runtime: Option<tokio::runtime::Runtime>,
-    endpoints: Mutex<Vec<(bool, quinn::Endpoint, usize)>>,
+    endpoints: Endpoints,
 }
 
 impl Drop for PoolInner {
@@ -85,7 +99,7 @@ impl ClientPool {
         Ok(ClientPool {
             inner: Arc::new(PoolInner {
                 runtime: Some(runtime),
-                endpoints: Mutex::new(Vec::new()),
+                endpoints: Endpoints::default(),
             }),
         })
     }
@@ -98,49 +112,66 @@ impl ClientPool {
             .expect("runtime lives as long as the pool")
     }
 
-    fn endpoint_for(&self, addr: &SocketAddr) -> Result<quinn::Endpoint, ClientError> {
-        let v6 = addr.is_ipv6();
-        let mut endpoints = self
-            .inner
-            .endpoints
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some((_, ep, n)) = endpoints
-            .iter_mut()
-            .find(|(is6, _, n)| *is6 == v6 && *n < CONNECTIONS_PER_ENDPOINT)
-        {
-            *n += 1;
-            return Ok(ep.clone());
-        }
-        let bind: SocketAddr = if v6 { "[::]:0" } else { "0.0.0.0:0" }
-            .parse()
-            .map_err(|_| {
-                ClientError::Bind(std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "bad bind address",
-                ))
-            })?;
-        let _guard = self.runtime().enter();
-        let ep = quinn::Endpoint::client(bind).map_err(ClientError::Bind)?;
-        endpoints.push((v6, ep.clone(), 1));
-        Ok(ep)
-    }
-
-    /// Starts connecting in the background and returns at once.
+    /// Starts connecting in the background and returns at once. An IP literal gets its UDP
+    /// socket here (so a refused socket is an error now); a host name is resolved, and its
+    /// socket opened, by the connection's task: failures there arrive as
+    /// `Event::Disconnected`.
     pub fn connect(&self, cfg: ClientConfig) -> Result<Client, ClientError> {
         let quic = quic_client_config_tuned(&cfg.trust, &cfg.transport)?;
-        let endpoint = self.endpoint_for(&cfg.server_addr)?;
+        let target = match &cfg.server_addr {
+            ServerAddress::Ip(addr) => {
+                let _guard = self.runtime().enter();
+                Target::Ready(*addr, endpoint_for(&self.inner.endpoints, addr)?)
+            }
+            ServerAddress::Host { host, port } => Target::Resolve {
+                host: host.clone(),
+                port: *port,
+                endpoints: self.inner.endpoints.clone(),
+            },
+        };
         let shared = Arc::new(Shared {
             core: Mutex::new(ClientCore::new(cfg.core.clone(), Instant::now())),
             wake: Notify::new(),
         });
         self.runtime()
-            .spawn(drive(shared.clone(), endpoint, quic, cfg));
+            .spawn(drive(shared.clone(), target, quic, cfg));
         Ok(Client {
             shared,
             pool: self.clone(),
         })
     }
+}
+
+/// A UDP socket (quinn endpoint) of the pool for `addr`'s family: one with room, or a new
+/// one. Call it inside the pool's runtime.
+fn endpoint_for(endpoints: &Endpoints, addr: &SocketAddr) -> Result<quinn::Endpoint, ClientError> {
+    let v6 = addr.is_ipv6();
+    let mut endpoints = endpoints.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, ep, n)) = endpoints
+        .iter_mut()
+        .find(|(is6, _, n)| *is6 == v6 && *n < CONNECTIONS_PER_ENDPOINT)
+    {
+        *n += 1;
+        return Ok(ep.clone());
+    }
+    let bind = if v6 {
+        SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+    } else {
+        SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
+    };
+    let ep = quinn::Endpoint::client(bind).map_err(ClientError::Bind)?;
+    endpoints.push((v6, ep.clone(), 1));
+    Ok(ep)
+}
+
+/// Where a connection's task starts.
+enum Target {
+    Ready(SocketAddr, quinn::Endpoint),
+    Resolve {
+        host: String,
+        port: u16,
+        endpoints: Endpoints,
+    },
 }
 
 struct Shared {
@@ -211,26 +242,83 @@ impl Client {
     }
 }
 
+/// How long a dropped client's private runtime lives on so the Leave can go out.
+const CLOSE_GRACE: Duration = Duration::from_millis(300);
+
 impl Drop for Client {
+    /// Never blocks: a game thread may drop a connected client. A private pool would die
+    /// with this client before the Leave went out, so a short-lived thread keeps it alive
+    /// until the connection is closed or [`CLOSE_GRACE`] has passed.
     fn drop(&mut self) {
         self.disconnect();
-        // A private pool dies with this client: give the Leave a moment to go out.
-        if Arc::strong_count(&self.pool.inner) == 1 {
-            let deadline = Instant::now() + Duration::from_millis(300);
-            while !self.is_closed() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
+        if Arc::strong_count(&self.pool.inner) != 1 || self.is_closed() {
+            return;
+        }
+        let shared = self.shared.clone();
+        let pool = self.pool.clone();
+        let closer = std::thread::Builder::new()
+            .name("tower-client-close".into())
+            .spawn(move || {
+                let deadline = Instant::now() + CLOSE_GRACE;
+                while !shared.core().is_closed() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                drop(pool);
+            });
+        if let Err(e) = closer {
+            // The runtime goes down with this client; the server times the player out.
+            tracing::debug!("no thread to finish closing the connection: {e}");
         }
     }
 }
 
-async fn drive(
-    shared: Arc<Shared>,
-    endpoint: quinn::Endpoint,
-    quic: quinn::ClientConfig,
-    cfg: ClientConfig,
-) {
-    let connecting = match endpoint.connect_with(quic, cfg.server_addr, &cfg.server_name) {
+/// Resolves `host` on the runtime (the system resolver runs on tokio's blocking pool) and
+/// opens a socket for the chosen address. Gives up at `deadline`, or early when the client
+/// is told to disconnect meanwhile.
+async fn resolve(
+    shared: &Shared,
+    host: &str,
+    port: u16,
+    endpoints: &Endpoints,
+    deadline: tokio::time::Instant,
+) -> Result<(SocketAddr, quinn::Endpoint), String> {
+    let lookup = tokio::time::timeout_at(deadline, tokio::net::lookup_host((host, port)));
+    tokio::pin!(lookup);
+    let found = loop {
+        tokio::select! {
+            found = &mut lookup => break found,
+            () = shared.wake.notified() => {
+                if shared.core().is_closing() {
+                    return Err("left before connecting".into());
+                }
+            }
+        }
+    };
+    let addr = match found {
+        Ok(Ok(addrs)) => pick_resolved(addrs)
+            .ok_or_else(|| format!("cannot resolve {host}:{port}: no addresses"))?,
+        Ok(Err(e)) => return Err(format!("cannot resolve {host}:{port}: {e}")),
+        Err(_) => return Err(format!("resolving {host}:{port} timed out")),
+    };
+    let endpoint =
+        endpoint_for(endpoints, &addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
+    Ok((addr, endpoint))
+}
+
+async fn drive(shared: Arc<Shared>, target: Target, quic: quinn::ClientConfig, cfg: ClientConfig) {
+    let deadline = tokio::time::Instant::now() + cfg.connect_timeout;
+    let (addr, endpoint) = match target {
+        Target::Ready(addr, endpoint) => (addr, endpoint),
+        Target::Resolve {
+            host,
+            port,
+            endpoints,
+        } => match resolve(&shared, &host, port, &endpoints, deadline).await {
+            Ok(found) => found,
+            Err(reason) => return shared.core().handle_connection_lost(reason),
+        },
+    };
+    let connecting = match endpoint.connect_with(quic, addr, &cfg.server_name) {
         Ok(c) => c,
         Err(e) => {
             return shared
@@ -238,7 +326,7 @@ async fn drive(
                 .handle_connection_lost(format!("cannot connect: {e}"));
         }
     };
-    let conn = match tokio::time::timeout(cfg.connect_timeout, connecting).await {
+    let conn = match tokio::time::timeout_at(deadline, connecting).await {
         Ok(Ok(conn)) => conn,
         Ok(Err(e)) => {
             return shared

@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
-use tower_client::{CertFingerprint, Client, ClientConfig, Credentials, Event, PlayerInput, Trust};
+use tower_client::{
+    CertFingerprint, Client, ClientConfig, Credentials, Event, PlayerInput, ServerAddress, Trust,
+};
 use tower_protocol::pb::{self, client_control, server_control};
 use tower_protocol::{
     EntityFlags, EntityKind, EntitySet, EntityState, FrameDecoder, InputDatagram, SnapshotHistory,
@@ -21,6 +23,8 @@ struct TestServer {
     addr: SocketAddr,
     /// The first input datagram the server received after sending its snapshot.
     input: oneshot::Receiver<InputDatagram>,
+    /// How the connection ended, seen by the server (after the input was reported).
+    left: oneshot::Receiver<quinn::ConnectionError>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -55,7 +59,11 @@ async fn read_frame(recv: &mut quinn::RecvStream, dec: &mut FrameDecoder) -> cli
 
 /// Serves one client: Welcome, FloorEnter, (proof) FloorAdmitted, one snapshot; then
 /// reports the first input datagram.
-async fn serve_one(endpoint: quinn::Endpoint, tx: oneshot::Sender<InputDatagram>) {
+async fn serve_one(
+    endpoint: quinn::Endpoint,
+    tx: oneshot::Sender<InputDatagram>,
+    left: oneshot::Sender<quinn::ConnectionError>,
+) {
     let Some(incoming) = endpoint.accept().await else {
         return;
     };
@@ -140,7 +148,9 @@ async fn serve_one(endpoint: quinn::Endpoint, tx: oneshot::Sender<InputDatagram>
         }
     }
     // stay up until the client leaves
-    let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
+    if let Ok(reason) = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await {
+        let _ = left.send(reason);
+    }
 }
 
 fn start_server(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> TestServer {
@@ -156,10 +166,12 @@ fn start_server(chain: Vec<CertificateDer<'static>>, key: &KeyPair) -> TestServe
     };
     let addr = endpoint.local_addr().unwrap();
     let (tx, rx) = oneshot::channel();
-    rt.spawn(serve_one(endpoint, tx));
+    let (left_tx, left) = oneshot::channel();
+    rt.spawn(serve_one(endpoint, tx, left_tx));
     TestServer {
         addr,
         input: rx,
+        left,
         _rt: rt,
     }
 }
@@ -309,4 +321,76 @@ fn nothing_listening_ends_in_disconnected() {
     let client = Client::connect(cfg).unwrap();
     let events = wait_events(&client, |e| matches!(e, Event::Disconnected { .. }));
     assert_eq!(events.len(), 1);
+}
+
+/// Waits up to 10 s for the server's first input datagram (it acks the snapshot).
+fn wait_input(server: &mut TestServer) -> InputDatagram {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(i) = server.input.try_recv() {
+            return i;
+        }
+        assert!(Instant::now() < deadline, "no input acking the snapshot");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_host_name_is_resolved_by_the_client_not_the_caller() {
+    let (cert, key) = self_signed();
+    let pin = CertFingerprint::of(cert.as_ref());
+    let mut server = start_server(vec![cert], &key);
+    // "localhost" goes through the system resolver (no special case); IPv4 is preferred, so
+    // it reaches the server on 127.0.0.1 even where localhost also resolves to ::1.
+    let address = ServerAddress::parse(&format!("localhost:{}", server.addr.port())).unwrap();
+    assert!(matches!(address, ServerAddress::Host { .. }));
+    let started = Instant::now();
+    let client =
+        Client::connect(ClientConfig::new(address, Trust::Fingerprint(pin), dev())).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "connect returned after {:?}",
+        started.elapsed()
+    );
+    wait_events(&client, |e| matches!(e, Event::FloorAdmitted { .. }));
+    wait_input(&mut server);
+}
+
+#[test]
+fn dropping_a_connected_client_returns_at_once_and_still_leaves() {
+    let (cert, key) = self_signed();
+    let pin = CertFingerprint::of(cert.as_ref());
+    let mut server = start_server(vec![cert], &key);
+    let client = Client::connect(ClientConfig::new(
+        server.addr,
+        Trust::Fingerprint(pin),
+        dev(),
+    ))
+    .unwrap();
+    wait_events(&client, |e| matches!(e, Event::FloorAdmitted { .. }));
+    wait_input(&mut server);
+    let started = Instant::now();
+    drop(client);
+    let took = started.elapsed();
+    // Before the fix this waited for the close (250 ms here: the test server never answers
+    // the Leave); a game thread must not stall.
+    assert!(
+        took < Duration::from_millis(50),
+        "drop blocked for {took:?}"
+    );
+    // The connection still closes politely in the background.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let reason = loop {
+        match server.left.try_recv() {
+            Ok(reason) => break reason,
+            Err(oneshot::error::TryRecvError::Empty) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("the server never saw the client go: {e:?}"),
+        }
+    };
+    assert!(
+        matches!(reason, quinn::ConnectionError::ApplicationClosed(ref c) if &c.reason[..] == b"leave"),
+        "{reason:?}"
+    );
 }

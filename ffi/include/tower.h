@@ -72,6 +72,9 @@ enum TowerStatus
   TOWER_STATUS_CLOSED = 9,
   // The operating system refused a resource (thread, UDP socket).
   TOWER_STATUS_IO = 10,
+  // The load-time self-test regenerated a golden floor with another hash: this build's
+  // floors differ from every other platform's, so no floor function works.
+  TOWER_STATUS_SELF_TEST_FAILED = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -173,20 +176,21 @@ typedef uint8_t TowerEntityKind;
 #endif // __cplusplus
 
 // What `tower_client_connect` needs. Strings are NUL-terminated UTF-8, copied during the
-// call. Give `dev_name` (servers in dev auth mode) or `ticket` + `session_token` (Nakama),
-// not both.
+// call. Give `dev_name` (servers in dev auth mode) or `ticket` (Nakama), not both. The
+// Nakama session token is never given: a game server must not hold the player's credential.
 typedef struct TowerConnectOptions {
-  // "IP:port", e.g. "127.0.0.1:4433" or "[::1]:4433"; "localhost:port" means
-  // 127.0.0.1. Host names are not resolved (that would block the caller).
+  // "host:port", "IP:port" or "[IPv6]:port", e.g. "game.example.com:4433",
+  // "127.0.0.1:4433", "[::1]:4433". A host name is resolved on the library's own thread
+  // (never the caller's), within the connect timeout, IPv4 preferred; a name that does
+  // not resolve ends in a DISCONNECTED event naming it.
   const char *server_address;
-  // SHA-256 of the server certificate (DER), 64 hex digits (':' separators allowed).
+  // SHA-256 of the server certificate (DER): 64 hex digits, either case, with or without
+  // ':' separators ("ab:cd:..." as openssl prints it); surrounding spaces are ignored.
   const char *cert_fingerprint;
   // Development login name, or NULL.
   const char *dev_name;
   // Nakama match ticket, or NULL.
   const char *ticket;
-  // Nakama session token (with `ticket`), or NULL.
-  const char *session_token;
 } TowerConnectOptions;
 
 // A connection to a Tower server. `id == 0` is the null handle. Free it exactly once with
@@ -376,10 +380,10 @@ TowerStatus tower_client_is_closed(struct TowerClientHandle handle, uint8_t *out
 // The handle stays valid (for the remaining events) until `tower_client_free`.
 TowerStatus tower_client_disconnect(struct TowerClientHandle handle);
 
-// Frees the handle (disconnecting first if needed). If the connection is still open this
-// waits up to 300 ms for the Leave message to go out; call `tower_client_disconnect` and
-// wait for DISCONNECTED first to avoid that. A second free returns
-// `TOWER_STATUS_BAD_HANDLE` and does nothing else.
+// Frees the handle (disconnecting first if needed) and returns at once: if the connection
+// is still open, a library thread lets the Leave message go out (up to 300 ms) and then
+// releases the connection's resources. A second free returns `TOWER_STATUS_BAD_HANDLE`
+// and does nothing else.
 TowerStatus tower_client_free(struct TowerClientHandle handle);
 
 // A human-readable description of the last failed call on the calling thread, or "" if
@@ -481,6 +485,14 @@ TowerStatus tower_floor_verify(uint64_t seed, uint32_t floor, const uint8_t *has
 // Frees a floor handle. Freeing the null handle, an unknown handle or an already freed
 // one returns `TOWER_STATUS_BAD_HANDLE` and does nothing else, so a double free is safe.
 TowerStatus tower_floor_free(struct TowerFloorHandle handle);
+
+// Regenerates a handful of golden floors embedded in the library and compares their
+// hashes (about 1 ms, once per process; later calls return the first outcome). Returns
+// `TOWER_STATUS_SELF_TEST_FAILED` when this build's floors differ from every other
+// platform's; `tower_last_error()` then names the platform, the generator version and
+// the first differing floor, and every floor function fails the same way. Hosts call it
+// at start-up to fail early; the floor functions run it on their first call anyway.
+TowerStatus tower_self_test(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -3,16 +3,16 @@
 //! a game thread may call them every frame.
 
 use std::ffi::{CStr, c_char};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tower_client::{
-    CertFingerprint, Client, ClientConfig, Credentials, Event, PlayerInput, Pos, Trust,
+    CertFingerprint, Client, ClientConfig, Credentials, Event, PlayerInput, Pos, ServerAddress,
+    Trust,
 };
 use tower_movement::SUBTILE;
 
-use crate::error::{FfiError, TowerStatus, copy_out, guard, out_ref};
+use crate::error::{FfiError, TowerStatus, check_buffer, copy_out, guard, out_ref};
 use crate::floor::{TowerFloorHandle, issue};
 use crate::registry::Registry;
 
@@ -33,22 +33,23 @@ pub struct TowerClientHandle {
 }
 
 /// What `tower_client_connect` needs. Strings are NUL-terminated UTF-8, copied during the
-/// call. Give `dev_name` (servers in dev auth mode) or `ticket` + `session_token` (Nakama),
-/// not both.
+/// call. Give `dev_name` (servers in dev auth mode) or `ticket` (Nakama), not both. The
+/// Nakama session token is never given: a game server must not hold the player's credential.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct TowerConnectOptions {
-    /// "IP:port", e.g. "127.0.0.1:4433" or "[::1]:4433"; "localhost:port" means
-    /// 127.0.0.1. Host names are not resolved (that would block the caller).
+    /// "host:port", "IP:port" or "[IPv6]:port", e.g. "game.example.com:4433",
+    /// "127.0.0.1:4433", "[::1]:4433". A host name is resolved on the library's own thread
+    /// (never the caller's), within the connect timeout, IPv4 preferred; a name that does
+    /// not resolve ends in a DISCONNECTED event naming it.
     pub server_address: *const c_char,
-    /// SHA-256 of the server certificate (DER), 64 hex digits (':' separators allowed).
+    /// SHA-256 of the server certificate (DER): 64 hex digits, either case, with or without
+    /// ':' separators ("ab:cd:..." as openssl prints it); surrounding spaces are ignored.
     pub cert_fingerprint: *const c_char,
     /// Development login name, or NULL.
     pub dev_name: *const c_char,
     /// Nakama match ticket, or NULL.
     pub ticket: *const c_char,
-    /// Nakama session token (with `ticket`), or NULL.
-    pub session_token: *const c_char,
 }
 
 /// Kinds of `TowerEvent`.
@@ -251,40 +252,23 @@ unsafe fn opt_str<'a>(ptr: *const c_char, name: &'static str) -> Result<Option<&
         .map_err(|_| FfiError::InvalidArgument(format!("`{name}` is not valid UTF-8")))
 }
 
-fn parse_address(text: &str) -> Result<SocketAddr, FfiError> {
-    if let Some(port) = text.strip_prefix("localhost:") {
-        let port: u16 = port.parse().map_err(|_| {
-            FfiError::InvalidArgument(format!("bad port in server address {text:?}"))
-        })?;
-        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
-    }
-    text.parse().map_err(|_| {
-        FfiError::InvalidArgument(format!(
-            "server address {text:?} is not IP:port (e.g. 127.0.0.1:4433 or [::1]:4433); \
-             host names are not resolved here because that would block"
-        ))
-    })
+fn parse_address(text: &str) -> Result<ServerAddress, FfiError> {
+    ServerAddress::parse(text).map_err(|e| FfiError::InvalidArgument(e.to_string()))
 }
 
-fn credentials(
-    dev_name: Option<&str>,
-    ticket: Option<&str>,
-    session_token: Option<&str>,
-) -> Result<Credentials, FfiError> {
+fn credentials(dev_name: Option<&str>, ticket: Option<&str>) -> Result<Credentials, FfiError> {
     match (dev_name, ticket) {
         (Some(name), None) if !name.is_empty() => Ok(Credentials::Dev {
             name: name.to_owned(),
         }),
         (None, Some(ticket)) if !ticket.is_empty() => Ok(Credentials::Ticket {
             ticket: ticket.to_owned(),
-            session_token: session_token.unwrap_or_default().to_owned(),
         }),
         (Some(_), Some(_)) => Err(FfiError::InvalidArgument(
             "give either `dev_name` or `ticket`, not both".into(),
         )),
         _ => Err(FfiError::InvalidArgument(
-            "no credentials: set `dev_name` (dev servers) or `ticket` + `session_token` (Nakama)"
-                .into(),
+            "no credentials: set `dev_name` (dev servers) or `ticket` (Nakama)".into(),
         )),
     }
 }
@@ -307,13 +291,12 @@ pub unsafe extern "C" fn tower_client_connect(
         // SAFETY: forwarded caller contract.
         let options = unsafe { options.as_ref() }.ok_or(FfiError::Null("options"))?;
         // SAFETY: forwarded caller contract (each string NULL or NUL-terminated).
-        let (address, fingerprint, dev_name, ticket, token) = unsafe {
+        let (address, fingerprint, dev_name, ticket) = unsafe {
             (
                 opt_str(options.server_address, "server_address")?,
                 opt_str(options.cert_fingerprint, "cert_fingerprint")?,
                 opt_str(options.dev_name, "dev_name")?,
                 opt_str(options.ticket, "ticket")?,
-                opt_str(options.session_token, "session_token")?,
             )
         };
         let address = parse_address(address.ok_or(FfiError::Null("server_address"))?)?;
@@ -323,7 +306,7 @@ pub unsafe extern "C" fn tower_client_connect(
         let cfg = ClientConfig::new(
             address,
             Trust::Fingerprint(fingerprint),
-            credentials(dev_name, ticket, token)?,
+            credentials(dev_name, ticket)?,
         );
         let client = Client::connect(cfg).map_err(|e| FfiError::Io(e.to_string()))?;
         let session = Session {
@@ -428,6 +411,7 @@ pub unsafe extern "C" fn tower_client_entities(
     out_len: *mut usize,
 ) -> TowerStatus {
     guard(|| {
+        check_buffer(buf.cast_const(), buf_len, "buf")?;
         let session = session_of(handle)?;
         let offset = Duration::try_from_secs_f64(render_time).map_err(|_| {
             FfiError::InvalidArgument(format!("render_time {render_time} is not a time >= 0"))
@@ -554,10 +538,10 @@ pub extern "C" fn tower_client_disconnect(handle: TowerClientHandle) -> TowerSta
     })
 }
 
-/// Frees the handle (disconnecting first if needed). If the connection is still open this
-/// waits up to 300 ms for the Leave message to go out; call `tower_client_disconnect` and
-/// wait for DISCONNECTED first to avoid that. A second free returns
-/// `TOWER_STATUS_BAD_HANDLE` and does nothing else.
+/// Frees the handle (disconnecting first if needed) and returns at once: if the connection
+/// is still open, a library thread lets the Leave message go out (up to 300 ms) and then
+/// releases the connection's resources. A second free returns `TOWER_STATUS_BAD_HANDLE`
+/// and does nothing else.
 #[unsafe(no_mangle)]
 pub extern "C" fn tower_client_free(handle: TowerClientHandle) -> TowerStatus {
     guard(|| CLIENTS.remove(handle.id).map(drop))
@@ -588,23 +572,27 @@ mod tests {
     }
 
     #[test]
-    fn addresses_are_literal_or_localhost() {
+    fn addresses_are_literals_or_host_names() {
         assert_eq!(
-            parse_address("localhost:7").ok(),
-            Some(SocketAddr::from(([127, 0, 0, 1], 7)))
+            parse_address("127.0.0.1:7").ok(),
+            Some(ServerAddress::Ip(([127, 0, 0, 1], 7).into()))
         );
         assert!(parse_address("[::1]:4433").is_ok());
-        assert!(parse_address("example.com:4433").is_err());
+        assert!(matches!(
+            parse_address("game.example.com:4433"),
+            Ok(ServerAddress::Host { port: 4433, .. })
+        ));
         assert!(parse_address("localhost:99999").is_err());
+        assert!(parse_address("::1:4433").is_err());
     }
 
     #[test]
     fn credentials_need_exactly_one_kind() {
-        assert!(credentials(Some("ann"), None, None).is_ok());
-        assert!(credentials(None, Some("t"), Some("s")).is_ok());
-        assert!(credentials(Some("ann"), Some("t"), None).is_err());
-        assert!(credentials(None, None, None).is_err());
-        assert!(credentials(Some(""), None, None).is_err());
+        assert!(credentials(Some("ann"), None).is_ok());
+        assert!(credentials(None, Some("t")).is_ok());
+        assert!(credentials(Some("ann"), Some("t")).is_err());
+        assert!(credentials(None, None).is_err());
+        assert!(credentials(Some(""), None).is_err());
     }
 
     #[test]
@@ -619,7 +607,6 @@ mod tests {
             cert_fingerprint: c"abcd".as_ptr(),
             dev_name: c"ann".as_ptr(),
             ticket: ptr::null(),
-            session_token: ptr::null(),
         };
         // SAFETY: valid options and out pointer.
         let status = unsafe { tower_client_connect(&options, &mut h) };

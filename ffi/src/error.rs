@@ -33,6 +33,9 @@ pub enum TowerStatus {
     Closed = 9,
     /// The operating system refused a resource (thread, UDP socket).
     Io = 10,
+    /// The load-time self-test regenerated a golden floor with another hash: this build's
+    /// floors differ from every other platform's, so no floor function works.
+    SelfTestFailed = 11,
 }
 
 /// Why a call failed: becomes a [`TowerStatus`] plus the thread-local message.
@@ -69,6 +72,8 @@ pub(crate) enum FfiError {
     Closed,
     #[error("{0}")]
     Io(String),
+    #[error("{0}")]
+    SelfTest(procgen::SelfTestError),
 }
 
 impl FfiError {
@@ -84,6 +89,7 @@ impl FfiError {
             FfiError::NotReady(_) => TowerStatus::NotReady,
             FfiError::Closed => TowerStatus::Closed,
             FfiError::Io(_) => TowerStatus::Io,
+            FfiError::SelfTest(_) => TowerStatus::SelfTestFailed,
         }
     }
 }
@@ -129,7 +135,38 @@ pub(crate) unsafe fn out_ref<'a, T>(
     unsafe { ptr.as_mut() }.ok_or(FfiError::Null(name))
 }
 
-/// A caller-owned buffer of `len` elements. NULL is accepted only with `len == 0`.
+/// Checks a caller's (pointer, length) pair before any slice is built from it: a length no
+/// buffer can have (more than `isize::MAX` bytes, e.g. `SIZE_MAX`) is an invalid argument,
+/// a NULL pointer with a non-zero length is `Null(name)`, a misaligned pointer is refused.
+/// Building the slice first would be undefined behaviour, and the standard library's debug
+/// precondition checks abort the whole host process on it.
+pub(crate) fn check_buffer<T>(
+    ptr: *const T,
+    len: usize,
+    name: &'static str,
+) -> Result<(), FfiError> {
+    let max = isize::MAX.unsigned_abs() / size_of::<T>().max(1);
+    if len > max {
+        return Err(FfiError::InvalidArgument(format!(
+            "`{name}` length {len} is larger than any buffer can be (at most {max} elements)"
+        )));
+    }
+    if len == 0 {
+        return Ok(());
+    }
+    if ptr.is_null() {
+        return Err(FfiError::Null(name));
+    }
+    if !ptr.is_aligned() {
+        return Err(FfiError::InvalidArgument(format!(
+            "`{name}` is not aligned for its element type"
+        )));
+    }
+    Ok(())
+}
+
+/// A caller-owned buffer of `len` elements. NULL is accepted only with `len == 0`; the
+/// pair is checked by [`check_buffer`] first.
 ///
 /// # Safety
 /// `ptr` is NULL or valid for writes of `len` elements of `T`.
@@ -138,17 +175,17 @@ pub(crate) unsafe fn out_slice<'a, T>(
     len: usize,
     name: &'static str,
 ) -> Result<&'a mut [T], FfiError> {
+    check_buffer(ptr.cast_const(), len, name)?;
     if len == 0 {
         return Ok(&mut []);
     }
-    if ptr.is_null() {
-        return Err(FfiError::Null(name));
-    }
-    // SAFETY: non-NULL and, by the caller's contract, valid for `len` writes.
+    // SAFETY: non-NULL, aligned, at most isize::MAX bytes (checked above) and, by the
+    // caller's contract, valid for `len` writes.
     Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
 }
 
-/// A caller-owned input buffer of `len` bytes. NULL is accepted only with `len == 0`.
+/// A caller-owned input buffer of `len` bytes. NULL is accepted only with `len == 0`; the
+/// pair is checked by [`check_buffer`] first.
 ///
 /// # Safety
 /// `ptr` is NULL or valid for reads of `len` bytes.
@@ -157,18 +194,19 @@ pub(crate) unsafe fn in_slice<'a>(
     len: usize,
     name: &'static str,
 ) -> Result<&'a [u8], FfiError> {
+    check_buffer(ptr, len, name)?;
     if len == 0 {
         return Ok(&[]);
     }
-    if ptr.is_null() {
-        return Err(FfiError::Null(name));
-    }
-    // SAFETY: non-NULL and, by the caller's contract, valid for `len` reads.
+    // SAFETY: non-NULL, at most isize::MAX bytes (checked above) and, by the caller's
+    // contract, valid for `len` reads.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
 /// Copies `items` into a caller buffer using the "ask for the length" protocol: the needed
-/// count always goes to `*out_len`; the items are written only if they all fit.
+/// count always goes to `*out_len`; the items are written only if they all fit. The
+/// caller's length is checked before anything else, and only the `items.len()` elements
+/// actually written are ever viewed as a slice.
 ///
 /// # Safety
 /// `buf` is NULL or valid for `buf_len` writes; `out_len` is NULL or valid for one write.
@@ -179,18 +217,19 @@ pub(crate) unsafe fn copy_out<T: Copy>(
     out_len: *mut usize,
     name: &'static str,
 ) -> Result<(), FfiError> {
+    check_buffer(buf.cast_const(), buf_len, name)?;
     // SAFETY: forwarded caller contract.
     let needed = unsafe { out_ref(out_len, "out_len") }?;
-    // SAFETY: forwarded caller contract.
-    let dst = unsafe { out_slice(buf, buf_len, name) }?;
     *needed = items.len();
-    let Some(dst) = dst.get_mut(..items.len()) else {
+    if buf_len < items.len() {
         return Err(FfiError::BufferTooSmall {
             name,
             needed: items.len(),
             got: buf_len,
         });
-    };
+    }
+    // SAFETY: forwarded caller contract; `items.len() <= buf_len`.
+    let dst = unsafe { out_slice(buf, items.len(), name) }?;
     dst.copy_from_slice(items);
     Ok(())
 }
@@ -220,6 +259,7 @@ pub extern "C" fn tower_status_name(status: i32) -> *const c_char {
         8 => c"TOWER_STATUS_NOT_READY",
         9 => c"TOWER_STATUS_CLOSED",
         10 => c"TOWER_STATUS_IO",
+        11 => c"TOWER_STATUS_SELF_TEST_FAILED",
         _ => c"TOWER_STATUS_UNKNOWN",
     };
     name.as_ptr()

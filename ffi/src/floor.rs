@@ -6,7 +6,9 @@ use std::sync::Arc;
 use procgen::{Floor, FloorHash, FloorParams, SpawnKind, Tile};
 
 use crate::TOWER_HASH_LEN;
-use crate::error::{FfiError, TowerStatus, copy_out, guard, in_slice, out_ref, out_slice};
+use crate::error::{
+    FfiError, TowerStatus, check_buffer, copy_out, guard, in_slice, out_ref, out_slice,
+};
 use crate::registry::Registry;
 
 pub(crate) static FLOORS: Registry<Floor> = Registry::new("floor");
@@ -105,16 +107,21 @@ pub(crate) fn issue(floor: Arc<Floor>) -> TowerFloorHandle {
 }
 
 fn generate(seed: u64, floor: u32, width: u16, height: u16) -> Result<Floor, FfiError> {
+    crate::self_test::ensure()?;
     procgen::generate_with(seed, floor, &FloorParams { width, height })
         .map_err(|e| FfiError::InvalidArgument(e.to_string()))
 }
 
 fn hash_arg(hash: *const u8, hash_len: usize) -> Result<FloorHash, FfiError> {
+    check_buffer(hash, hash_len, "hash")?;
     if hash.is_null() {
         return Err(FfiError::Null("hash"));
     }
-    // SAFETY: non-NULL, and the caller promises `hash_len` readable bytes.
-    let bytes = unsafe { in_slice(hash, hash_len, "hash") }?;
+    if hash_len != TOWER_HASH_LEN {
+        return Err(FfiError::BadHashLength { got: hash_len });
+    }
+    // SAFETY: non-NULL, and the caller promises `hash_len` (== TOWER_HASH_LEN) readable bytes.
+    let bytes = unsafe { in_slice(hash, TOWER_HASH_LEN, "hash") }?;
     let bytes: [u8; TOWER_HASH_LEN] = bytes
         .try_into()
         .map_err(|_| FfiError::BadHashLength { got: hash_len })?;
@@ -245,6 +252,7 @@ pub unsafe extern "C" fn tower_floor_tiles(
     out_len: *mut usize,
 ) -> TowerStatus {
     guard(|| {
+        check_buffer(buf.cast_const(), buf_len, "buf")?;
         let f = floor_of(handle)?;
         let bytes: Vec<u8> = f.tiles.iter().map(|t| *t as u8).collect();
         // SAFETY: forwarded caller contract.
@@ -265,6 +273,7 @@ pub unsafe extern "C" fn tower_floor_spawns(
     out_len: *mut usize,
 ) -> TowerStatus {
     guard(|| {
+        check_buffer(buf.cast_const(), buf_len, "buf")?;
         let f = floor_of(handle)?;
         let spawns: Vec<TowerSpawn> = f
             .spawns
@@ -294,6 +303,7 @@ pub unsafe extern "C" fn tower_floor_encode(
     out_len: *mut usize,
 ) -> TowerStatus {
     guard(|| {
+        check_buffer(buf.cast_const(), buf_len, "buf")?;
         let encoded = floor_of(handle)?.encode();
         // SAFETY: forwarded caller contract.
         unsafe { copy_out(&encoded, buf, buf_len, out_len, "buf") }
@@ -312,6 +322,7 @@ pub unsafe extern "C" fn tower_floor_hash(
     out_len: usize,
 ) -> TowerStatus {
     guard(|| {
+        check_buffer(out.cast_const(), out_len, "out")?;
         if out.is_null() {
             return Err(FfiError::Null("out"));
         }
@@ -324,8 +335,8 @@ pub unsafe extern "C" fn tower_floor_hash(
         }
         let hash = floor_of(handle)?.hash();
         // SAFETY: forwarded caller contract.
-        let dst = unsafe { out_slice(out, out_len, "out") }?;
-        dst[..TOWER_HASH_LEN].copy_from_slice(&hash.0);
+        let dst = unsafe { out_slice(out, TOWER_HASH_LEN, "out") }?;
+        dst.copy_from_slice(&hash.0);
         Ok(())
     })
 }
@@ -344,6 +355,7 @@ pub unsafe extern "C" fn tower_floor_verify(
     hash_len: usize,
 ) -> TowerStatus {
     guard(|| {
+        crate::self_test::ensure()?;
         let expected = hash_arg(hash, hash_len)?;
         let computed = procgen::floor_hash(seed, floor);
         if computed != expected {

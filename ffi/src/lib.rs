@@ -10,6 +10,7 @@ mod client;
 mod error;
 mod floor;
 mod registry;
+mod self_test;
 
 pub use client::{
     TOWER_BUTTON_ATTACK, TowerClientHandle, TowerConnectOptions, TowerEntity, TowerEntityKind,
@@ -25,6 +26,7 @@ pub use floor::{
     tower_floor_height, tower_floor_info, tower_floor_spawns, tower_floor_tiles,
     tower_floor_verify, tower_floor_width, tower_generator_version,
 };
+pub use self_test::tower_self_test;
 
 /// Version of this C ABI. Bumped on any incompatible change to `tower.h`; a host compares
 /// `tower_abi_version()` with this header constant before calling anything else.

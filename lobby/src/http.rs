@@ -317,26 +317,51 @@ impl Session {
             .collect())
     }
 
-    /// The player's own saved game state (written by the game server), with its version.
+    /// The player's own saved game state (written by the game server, read through the
+    /// `tower_state_mine` RPC: the state is owned by the system, not the player), with its
+    /// storage version.
     pub async fn saved_state(&self) -> Result<Option<(Value, String)>, LobbyError> {
-        let body = json!({ "object_ids": [
-            { "collection": "tower_state", "key": "state", "user_id": self.user_id }
-        ]});
-        let list: Value = self.call(Method::POST, "/v2/storage", Some(body)).await?;
-        let Some(object) = list
-            .get("objects")
-            .and_then(Value::as_array)
-            .and_then(|a| a.first())
-        else {
+        let answer = self.rpc("tower_state_mine", &json!({})).await?;
+        if answer.get("found").and_then(Value::as_bool) != Some(true) {
             return Ok(None);
-        };
-        let raw = object.get("value").and_then(Value::as_str).unwrap_or("{}");
-        let value = serde_json::from_str(raw).map_err(|e| LobbyError::BadAnswer(e.to_string()))?;
-        let version = object
+        }
+        let state = answer.get("state").cloned().unwrap_or(Value::Null);
+        let version = answer
             .get("version")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        Ok(Some((value, version)))
+        Ok(Some((state, version)))
+    }
+
+    /// Writes a storage object under this player's own id with Nakama's public storage API
+    /// (what any client can try; Tower refuses its own collections).
+    pub async fn write_object(
+        &self,
+        collection: &str,
+        key: &str,
+        value: &Value,
+    ) -> Result<(), LobbyError> {
+        let body = json!({ "objects": [{
+            "collection": collection, "key": key, "value": value.to_string(),
+            "permission_read": 1, "permission_write": 1,
+        }]});
+        let _: Value = self.call(Method::PUT, "/v2/storage", Some(body)).await?;
+        Ok(())
+    }
+
+    /// Deletes one of this player's storage objects with Nakama's public storage API.
+    pub async fn delete_object(&self, collection: &str, key: &str) -> Result<(), LobbyError> {
+        let body = json!({ "object_ids": [{ "collection": collection, "key": key }] });
+        let _: Value = self
+            .call(Method::PUT, "/v2/storage/delete", Some(body))
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes this player's Nakama account (and with it every object they own).
+    pub async fn delete_account(&self) -> Result<(), LobbyError> {
+        let _: Value = self.call(Method::DELETE, "/v2/account", None).await?;
+        Ok(())
     }
 }

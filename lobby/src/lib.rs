@@ -9,8 +9,8 @@
 //! let session = lobby.authenticate_device("device-0000000001", Some("ann")).await?;
 //! let mut socket = session.connect_realtime().await?;
 //! let assignment = socket.find_match(2, 2, std::time::Duration::from_secs(30)).await?;
-//! // connect to assignment.address:assignment.port over QUIC, present assignment.ticket
-//! // and session.token()
+//! // connect to assignment.address:assignment.port over QUIC and present assignment.ticket
+//! // (only the ticket: the session token never leaves the player's own Nakama calls)
 //! # let _ = assignment; Ok(()) }
 //! ```
 

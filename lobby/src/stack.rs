@@ -26,6 +26,20 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// psql from PATH, else from the newest PostgreSQL installed under /usr/lib/postgresql.
+fn psql_path() -> PathBuf {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path().join("bin/psql"))
+                .filter(|p| p.exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    versions.sort();
+    versions.pop().unwrap_or_else(|| PathBuf::from("psql"))
+}
+
 fn run_script(action: &str, dir: &Path, env: &[(&str, &str)]) -> Result<String, StackError> {
     let script = repo_root().join("scripts/nakama-stack.sh");
     let output = Command::new("bash")
@@ -128,6 +142,46 @@ impl NakamaStack {
     }
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Runs one SQL statement in the stack's database as its owner (with the stack's password)
+    /// and returns psql's unaligned output. For tests that plant what an operator, an older
+    /// version of the modules or a hostile client once left in storage.
+    pub fn sql(&self, statement: &str) -> Result<String, StackError> {
+        let psql = psql_path();
+        let output = Command::new(&psql)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                self.get("PG_PORT"),
+                "-U",
+                "postgres",
+            ])
+            .args([
+                "-d",
+                "nakama",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-tA",
+                "-c",
+                statement,
+            ])
+            .env("PGPASSWORD", self.get("PG_PASSWORD"))
+            .output()
+            .map_err(|e| StackError::Spawn {
+                script: psql.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        if output.status.success() {
+            Ok(text)
+        } else {
+            Err(StackError::Failed {
+                action: format!("run SQL {statement:?}"),
+                output: format!("{text}{}", String::from_utf8_lossy(&output.stderr)),
+            })
+        }
     }
 
     /// Stops only Nakama (PostgreSQL keeps the data): an outage.

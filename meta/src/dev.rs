@@ -1,8 +1,8 @@
 //! Dev-mode backends: no Nakama at all. Insecure by design; the server logs it loudly.
 
 use crate::model::{
-    AuthError, Authenticator, Credentials, Identity, Leaderboard, PlayerState, StateStore,
-    StoreError, Version,
+    AuthError, Authenticator, Credentials, Identity, Leaderboard, PlayerState, SaveAttempt,
+    StateStore, StoreError, Version,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -41,10 +41,10 @@ impl Authenticator for DevAuth {
     }
 }
 
-/// In-memory store with the same versioning rules as Nakama storage.
+/// In-memory store with the same versioning and save-id rules as Tower's Nakama storage.
 #[derive(Default)]
 pub struct MemoryStore {
-    objects: Mutex<BTreeMap<String, (PlayerState, u64)>>,
+    objects: Mutex<BTreeMap<String, (PlayerState, u64, String)>>,
 }
 
 #[async_trait]
@@ -53,7 +53,7 @@ impl StateStore for MemoryStore {
         let objects = self.objects.lock().await;
         Ok(objects
             .get(player_id)
-            .map(|(s, v)| (s.clone(), Some(v.to_string()))))
+            .map(|(s, v, _)| (s.clone(), Some(v.to_string()))))
     }
 
     async fn save(
@@ -61,14 +61,23 @@ impl StateStore for MemoryStore {
         player_id: &str,
         state: &PlayerState,
         expected: &Version,
+        attempt: &SaveAttempt,
     ) -> Result<Version, StoreError> {
         let mut objects = self.objects.lock().await;
-        let current = objects.get(player_id).map(|(_, v)| v.to_string());
+        let stored = objects.get(player_id);
+        let current = stored.map(|(_, v, _)| v.to_string());
         if current != *expected {
-            return Err(StoreError::Conflict);
+            match stored {
+                Some((_, v, id)) if *id == attempt.id => return Ok(Some(v.to_string())),
+                Some((_, _, id)) if attempt.unconfirmed.contains(id) => {}
+                _ => return Err(StoreError::Conflict),
+            }
         }
-        let next = objects.get(player_id).map_or(1, |(_, v)| v + 1);
-        objects.insert(player_id.to_owned(), (state.clone(), next));
+        let next = stored.map_or(1, |(_, v, _)| v + 1);
+        objects.insert(
+            player_id.to_owned(),
+            (state.clone(), next, attempt.id.clone()),
+        );
         Ok(Some(next.to_string()))
     }
 }
@@ -102,16 +111,20 @@ mod tests {
     #[tokio::test]
     async fn dev_auth_refuses_tickets() {
         let got = DevAuth
-            .authenticate(&Credentials::Ticket {
-                ticket: "t".into(),
-                session_token: "s".into(),
-            })
+            .authenticate(&Credentials::Ticket { ticket: "t".into() })
             .await;
         assert_eq!(got, Err(AuthError::TicketsDisabled));
         let me = DevAuth
             .authenticate(&Credentials::Dev { name: "ann".into() })
             .await;
         assert_eq!(me.map(|i| i.player_id), Ok("dev:ann".to_owned()));
+    }
+
+    fn attempt(id: &str, unconfirmed: &[&str]) -> SaveAttempt {
+        SaveAttempt {
+            id: id.into(),
+            unconfirmed: unconfirmed.iter().map(|s| (*s).to_owned()).collect(),
+        }
     }
 
     #[tokio::test]
@@ -122,15 +135,32 @@ mod tests {
             ..PlayerState::default()
         };
         let v1 = store
-            .save("p", &s, &None)
+            .save("p", &s, &None, &attempt("a", &[]))
             .await
             .expect("first write creates");
-        assert_eq!(store.save("p", &s, &None).await, Err(StoreError::Conflict));
+        assert_eq!(
+            store.save("p", &s, &None, &attempt("b", &[])).await,
+            Err(StoreError::Conflict)
+        );
         let v2 = store
-            .save("p", &s, &v1)
+            .save("p", &s, &v1, &attempt("c", &[]))
             .await
             .expect("write with current version");
         assert_ne!(v1, v2);
-        assert_eq!(store.save("p", &s, &v1).await, Err(StoreError::Conflict));
+        assert_eq!(
+            store.save("p", &s, &v1, &attempt("d", &[])).await,
+            Err(StoreError::Conflict)
+        );
+        // A repeat of the stored attempt (its answer was lost) succeeds without a write.
+        assert_eq!(
+            store.save("p", &s, &v1, &attempt("c", &[])).await,
+            Ok(v2.clone())
+        );
+        // Our own unconfirmed write may be replaced.
+        let v3 = store
+            .save("p", &s, &v1, &attempt("e", &["c"]))
+            .await
+            .expect("replaces our own unconfirmed write");
+        assert_ne!(v3, v2);
     }
 }

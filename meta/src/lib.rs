@@ -17,11 +17,14 @@ pub mod save_queue;
 pub use config::NakamaConfig;
 pub use dev::{DevAuth, MemoryStore, NoLeaderboard, validate_dev_name};
 pub use model::{
-    AuthError, Authenticator, Credentials, Identity, Leaderboard, PlayerState, StateStore,
-    StoreError, Version,
+    AuthError, Authenticator, Credentials, Identity, Leaderboard, PlayerState, SaveAttempt,
+    StateStore, StoreError, Version,
 };
 pub use nakama::{MetaError, nakama_backends};
-pub use save_queue::{PlayerStates, RetryPolicy, SaveStats};
+pub use save_queue::{
+    DEAD_LETTER_ENV, DeadLetter, PlayerStates, RetryPolicy, SaveOptions, SaveStats,
+    read_dead_letters,
+};
 
 use std::sync::Arc;
 

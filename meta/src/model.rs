@@ -28,9 +28,10 @@ pub enum Credentials {
     Dev {
         name: String,
     },
+    /// A Nakama match ticket. Never the player's Nakama session token: a game server,
+    /// possibly run by somebody else, must not hold a credential for the player's account.
     Ticket {
         ticket: String,
-        session_token: String,
     },
 }
 
@@ -59,26 +60,53 @@ pub trait Authenticator: Send + Sync + 'static {
 /// `None` = the object does not exist yet.
 pub type Version = Option<String>;
 
+/// Why a load or save failed. Only `Unavailable` is worth retrying; every other variant is
+/// permanent (the save queue dead-letters the state instead of retrying it).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum StoreError {
     #[error("stale write: the stored version changed since it was read")]
     Conflict,
     #[error("meta-service unavailable: {0}")]
     Unavailable(String),
+    /// Refused for good: unknown (e.g. deleted) player, input the store does not accept.
+    #[error("refused: {0}")]
+    Rejected(String),
     #[error("bad stored data: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether retrying the same call later can succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+/// Identifies one queued save across its retries, so that a retry of a write that was
+/// committed but whose answer was lost succeeds instead of coming back as a conflict.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SaveAttempt {
+    /// Unique per queued state; the store keeps it with the object.
+    pub id: String,
+    /// Ids of this player's earlier saves whose outcome is unknown (their answer was lost),
+    /// newest last. If the stored object carries one of them, it is our own write and may be
+    /// overwritten although its version is newer than `expected`.
+    pub unconfirmed: Vec<String>,
 }
 
 #[async_trait]
 pub trait StateStore: Send + Sync + 'static {
     /// The stored state and its version, or `None` for a new player.
     async fn load(&self, player_id: &str) -> Result<Option<(PlayerState, Version)>, StoreError>;
-    /// Writes only if the stored version still equals `expected`; returns the new version.
+    /// Writes only if the stored version still equals `expected` (or the stored object is one
+    /// of `attempt`'s own unconfirmed writes); returns the new version. A repeat of an attempt
+    /// that is already stored returns the stored version.
     async fn save(
         &self,
         player_id: &str,
         state: &PlayerState,
         expected: &Version,
+        attempt: &SaveAttempt,
     ) -> Result<Version, StoreError>;
 }
 

@@ -15,7 +15,7 @@ use tower_meta::nakama::{
 };
 use tower_meta::{
     AuthError, Credentials, Identity, Leaderboard, MetaError, NakamaConfig, PlayerState,
-    PlayerStates, RetryPolicy, StateStore, StoreError, nakama_backends,
+    PlayerStates, RetryPolicy, SaveAttempt, StateStore, StoreError, nakama_backends,
 };
 
 fn start_stack(env: &[(&str, &str)]) -> NakamaStack {
@@ -56,6 +56,14 @@ async fn player(stack: &NakamaStack, name: &str) -> Session {
         .authenticate_device(&format!("device-{name}-0123456789"), Some(name))
         .await
         .expect("device auth")
+}
+
+/// A one-off save attempt (a fresh save id).
+fn attempt(id: &str) -> SaveAttempt {
+    SaveAttempt {
+        id: id.into(),
+        unconfirmed: Vec::new(),
+    }
 }
 
 fn state(floor: u32) -> PlayerState {
@@ -157,7 +165,7 @@ async fn registry_heartbeats_and_expiry() {
     let denied = ann
         .rpc(
             "tower_server_heartbeat",
-            &json!({"id":"evil","address":"x","port":1,"capacity":1,"players":0}),
+            &json!({"id":"evil","instance":"i","address":"x","port":1,"capacity":1,"players":0}),
         )
         .await;
     assert!(
@@ -175,20 +183,23 @@ async fn player_state_rpcs_respect_versions() {
     let id = ann.user_id().to_owned();
 
     assert_eq!(store.load(&id).await, Ok(None));
-    let v1 = store.save(&id, &state(1), &None).await.expect("create");
+    let v1 = store
+        .save(&id, &state(1), &None, &attempt("a1"))
+        .await
+        .expect("create");
     assert!(v1.is_some());
     assert_eq!(
-        store.save(&id, &state(9), &None).await,
+        store.save(&id, &state(9), &None, &attempt("a2")).await,
         Err(StoreError::Conflict),
         "create over existing"
     );
     let v2 = store
-        .save(&id, &state(2), &v1)
+        .save(&id, &state(2), &v1, &attempt("a3"))
         .await
         .expect("update with current version");
     assert_ne!(v1, v2);
     assert_eq!(
-        store.save(&id, &state(9), &v1).await,
+        store.save(&id, &state(9), &v1, &attempt("a4")).await,
         Err(StoreError::Conflict),
         "stale version"
     );
@@ -206,18 +217,22 @@ async fn player_state_rpcs_respect_versions() {
     // Bad input is refused clearly, not retried forever.
     assert!(matches!(
         store.load("dev:ann").await,
-        Err(StoreError::Corrupt(_))
+        Err(StoreError::Rejected(_))
     ));
     assert!(matches!(
-        store.save("not-a-uuid", &state(1), &None).await,
-        Err(StoreError::Corrupt(_))
+        store
+            .save("not-a-uuid", &state(1), &None, &attempt("a5"))
+            .await,
+        Err(StoreError::Rejected(_))
     ));
     assert!(matches!(
-        store.save(&id, &state(1), &Some(String::new())).await,
-        Err(StoreError::Corrupt(_))
+        store
+            .save(&id, &state(1), &Some(String::new()), &attempt("a6"))
+            .await,
+        Err(StoreError::Rejected(_))
     ));
 
-    // The player can read their own state (owner read) but not write it.
+    // The player can read their own state (tower_state_mine) but not write it.
     let (value, version) = ann
         .saved_state()
         .await
@@ -271,12 +286,11 @@ async fn matchmaker_tickets_and_their_verification() {
     let lifetime = a.expires_at.saturating_sub(unix_now());
     assert!((1..=60).contains(&lifetime), "ticket lifetime {lifetime}");
 
-    // The game server accepts each ticket once, with the matching live session.
+    // The game server accepts each ticket once; the ticket alone is the credential.
     let ann_id = backends
         .auth
         .authenticate(&Credentials::Ticket {
             ticket: a.ticket.clone(),
-            session_token: ann.token().into(),
         })
         .await
         .expect("ann's ticket is accepted");
@@ -292,30 +306,19 @@ async fn matchmaker_tickets_and_their_verification() {
         .auth
         .authenticate(&Credentials::Ticket {
             ticket: a.ticket.clone(),
-            session_token: ann.token().into(),
         })
         .await;
     assert_eq!(replay, Err(AuthError::Replayed));
-    // Bob's ticket with Ann's session: refused.
-    let swapped = backends
-        .auth
-        .authenticate(&Credentials::Ticket {
-            ticket: b.ticket.clone(),
-            session_token: ann.token().into(),
-        })
-        .await;
-    assert!(
-        matches!(&swapped, Err(AuthError::BadTicket(m)) if m.contains("another user")),
-        "{swapped:?}"
-    );
 
     // Forged, expired and foreign tickets.
     let key = stack.ticket_key().as_bytes();
     let now = unix_now();
+    let instance = TicketClaims::unverified(&b.ticket).unwrap().ins;
     let claims = |jti: &str, srv: &str, iat: u64, exp: u64| TicketClaims {
         sub: bob.user_id().into(),
         usr: "bob".into(),
         srv: srv.into(),
+        ins: instance.clone(),
         jti: jti.into(),
         iat,
         exp,
@@ -341,10 +344,7 @@ async fn matchmaker_tickets_and_their_verification() {
     for (ticket, why) in cases {
         let r = backends
             .auth
-            .authenticate(&Credentials::Ticket {
-                ticket,
-                session_token: bob.token().into(),
-            })
+            .authenticate(&Credentials::Ticket { ticket })
             .await;
         assert!(
             matches!(&r, Err(AuthError::BadTicket(m)) if m.contains(why)),
@@ -360,18 +360,15 @@ async fn matchmaker_tickets_and_their_verification() {
         Err(AuthError::DevDisabled)
     );
 
-    // A logged-out session is not live any more, even with a valid ticket (and Bob's ticket
-    // was not burnt by the attempt with Ann's session above: this is not a replay).
-    bob.logout().await.unwrap();
+    // A deleted account's ticket is refused (checked over the server-only RPC by user id),
+    // and the refusal does not spend it.
+    bob.delete_account().await.unwrap();
     let r = backends
         .auth
-        .authenticate(&Credentials::Ticket {
-            ticket: b.ticket,
-            session_token: bob.token().into(),
-        })
+        .authenticate(&Credentials::Ticket { ticket: b.ticket })
         .await;
     assert!(
-        matches!(&r, Err(AuthError::BadTicket(m)) if m.contains("not live")),
+        matches!(&r, Err(AuthError::BadTicket(m)) if m.contains("does not exist")),
         "{r:?}"
     );
     busy_beats.abort();
@@ -490,7 +487,7 @@ async fn leaderboard_and_guild_record() {
     let stack = start_stack(&[]);
     let nk = client(&stack);
     let board = NakamaLeaderboard::new(nk.clone());
-    let auth = TicketAuth::new(nk, stack.ticket_key().as_bytes(), "s1");
+    let auth = TicketAuth::new(nk, stack.ticket_key().as_bytes(), "s1", "i1");
     let ann = player(&stack, "ann").await;
     let bob = player(&stack, "bob").await;
     let cid = player(&stack, "cid").await;
@@ -577,7 +574,7 @@ async fn leaderboard_and_guild_record() {
                 1
             )
             .await,
-        Err(StoreError::Corrupt(_))
+        Err(StoreError::Rejected(_))
     ));
     stack.stop().unwrap();
 }

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tower_meta::{
-    MemoryStore, PlayerState, PlayerStates, RetryPolicy, SaveStats, StateStore, StoreError, Version,
+    MemoryStore, PlayerState, PlayerStates, RetryPolicy, SaveAttempt, SaveStats, StateStore,
+    StoreError, Version,
 };
 
 fn state(floor: u32) -> PlayerState {
@@ -29,6 +30,10 @@ struct TestStore {
     down: AtomicBool,
     save_calls: AtomicUsize,
     gate: Option<Semaphore>,
+    /// Saves of this player are refused for good (a deleted account).
+    reject: Option<&'static str>,
+    /// The next save is committed but its answer is lost (reported as `Unavailable`).
+    lose_answer: AtomicBool,
 }
 
 impl TestStore {
@@ -54,6 +59,7 @@ impl StateStore for TestStore {
         player_id: &str,
         state: &PlayerState,
         expected: &Version,
+        attempt: &SaveAttempt,
     ) -> Result<Version, StoreError> {
         self.save_calls.fetch_add(1, Ordering::SeqCst);
         if let Some(gate) = &self.gate {
@@ -62,7 +68,22 @@ impl StateStore for TestStore {
         if self.down.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable("test: down".into()));
         }
-        self.inner.save(player_id, state, expected).await
+        if self.reject == Some(player_id) {
+            return Err(StoreError::Rejected("test: unknown user".into()));
+        }
+        let saved = self.inner.save(player_id, state, expected, attempt).await?;
+        if self.lose_answer.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("test: answer lost".into()));
+        }
+        Ok(saved)
+    }
+}
+
+/// A save made by another writer (a second game server).
+fn other() -> SaveAttempt {
+    SaveAttempt {
+        id: "other-writer".into(),
+        unconfirmed: Vec::new(),
     }
 }
 
@@ -103,10 +124,14 @@ async fn new_player_loads_default_and_saves_land_with_versions() {
 #[tokio::test(start_paused = true)]
 async fn load_returns_the_stored_state_and_version_is_used_for_the_next_write() {
     let store = Arc::new(TestStore::default());
-    store.inner.save("p", &state(4), &None).await.unwrap();
     store
         .inner
-        .save("p", &state(5), &Some("1".into()))
+        .save("p", &state(4), &None, &other())
+        .await
+        .unwrap();
+    store
+        .inner
+        .save("p", &state(5), &Some("1".into()), &other())
         .await
         .unwrap();
     let states = PlayerStates::with_policy(store.clone(), fast());
@@ -175,9 +200,10 @@ async fn unavailable_store_keeps_every_save_and_retries_with_backoff_until_it_re
     }
     assert_eq!(states.pending(), 3);
     let calls_while_down = store.save_calls.load(Ordering::SeqCst) - 3;
-    // 4 s down with backoff 0.1, 0.2, 0.4, 0.8, 1.6, 2, ...: a handful of tries, not a spin.
+    // 4 s down with a per-player backoff of 0.1, 0.2, 0.4, 0.8, 1.6, 2, ...: a handful of
+    // tries per player, not a spin.
     assert!(
-        (3..=10).contains(&calls_while_down),
+        (3..=24).contains(&calls_while_down),
         "tries while down: {calls_while_down}"
     );
     assert!(states.stats().retried >= 3);
@@ -226,7 +252,7 @@ async fn a_stale_write_is_counted_not_forced() {
     // Another writer (e.g. a second game server) updates the object behind our back.
     store
         .inner
-        .save("p", &state(30), &Some("1".into()))
+        .save("p", &state(30), &Some("1".into()), &other())
         .await
         .unwrap();
     states.save("p", state(2));
@@ -255,7 +281,11 @@ async fn a_stale_write_is_counted_not_forced() {
 #[tokio::test(start_paused = true)]
 async fn a_player_never_loaded_cannot_overwrite_existing_data() {
     let store = Arc::new(TestStore::default());
-    store.inner.save("p", &state(9), &None).await.unwrap();
+    store
+        .inner
+        .save("p", &state(9), &None, &other())
+        .await
+        .unwrap();
     let states = PlayerStates::with_policy(store.clone(), fast());
     states.save("p", state(1));
     assert_eq!(states.flush(Duration::from_secs(1)).await, 0);
@@ -287,6 +317,108 @@ async fn a_newer_save_made_during_a_failing_write_wins_over_the_retry() {
         store.save_calls.load(Ordering::SeqCst),
         2,
         "state 1 was not retried"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_save_that_can_never_succeed_is_dead_lettered_and_blocks_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dead.jsonl");
+    let store = Arc::new(TestStore {
+        reject: Some("gone"),
+        ..TestStore::default()
+    });
+    let states = PlayerStates::with_options(
+        store.clone(),
+        tower_meta::SaveOptions {
+            retry: fast(),
+            dead_letter: Some(file.clone()),
+        },
+    );
+    states.save("gone", state(3));
+    states.save("ok", state(4));
+    assert_eq!(states.flush(Duration::from_secs(1)).await, 0);
+    assert_eq!(
+        store.save_calls.load(Ordering::SeqCst),
+        2,
+        "the refused save is not retried"
+    );
+    assert_eq!(
+        store.inner.load("ok").await.unwrap().map(|(s, _)| s),
+        Some(state(4))
+    );
+    let stats = states.stats();
+    assert_eq!(
+        (stats.failed, stats.dead_lettered, stats.written),
+        (1, 1, 1)
+    );
+    let letters = tower_meta::read_dead_letters(&file).unwrap();
+    assert_eq!(letters.len(), 1);
+    let letter = letters[0].as_ref().unwrap();
+    assert_eq!(
+        (letter.player_id.as_str(), &letter.state),
+        ("gone", &state(3))
+    );
+    assert!(letter.reason.contains("unknown user"), "{}", letter.reason);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_transiently_failing_player_does_not_hold_up_the_others() {
+    let store = Arc::new(TestStore::gated());
+    let states = PlayerStates::with_policy(
+        store.clone(),
+        RetryPolicy {
+            initial: Duration::from_secs(5),
+            max: Duration::from_secs(60),
+        },
+    );
+    store.down.store(true, Ordering::SeqCst);
+    states.save("a", state(1));
+    store.gate.as_ref().unwrap().add_permits(1);
+    tokio::time::sleep(Duration::from_millis(10)).await; // a failed: backs off 5 s
+    store.down.store(false, Ordering::SeqCst);
+    states.save("b", state(2));
+    store.gate.as_ref().unwrap().add_permits(100);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(
+        store.inner.load("b").await.unwrap().map(|(s, _)| s),
+        Some(state(2)),
+        "b landed while a was still backing off"
+    );
+    assert_eq!(states.pending(), 1, "a is still waiting");
+    assert_eq!(states.flush(Duration::from_secs(10)).await, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_a_lost_answer_succeeds_and_later_saves_keep_working() {
+    let store = Arc::new(TestStore::default());
+    let states = PlayerStates::with_policy(store.clone(), fast());
+    assert_eq!(states.load("p").await, Ok(PlayerState::default()));
+    store.lose_answer.store(true, Ordering::SeqCst);
+    states.save("p", state(1));
+    assert_eq!(states.flush(Duration::from_secs(2)).await, 0);
+    states.save("p", state(2));
+    assert_eq!(states.flush(Duration::from_secs(2)).await, 0);
+    // A lost answer while a newer state already waits: that one replaces the unconfirmed write.
+    let gated = Arc::new(TestStore::gated());
+    let states2 = PlayerStates::with_policy(gated.clone(), fast());
+    assert_eq!(states2.load("q").await, Ok(PlayerState::default()));
+    gated.lose_answer.store(true, Ordering::SeqCst);
+    states2.save("q", state(5));
+    tokio::task::yield_now().await;
+    states2.save("q", state(6));
+    gated.gate.as_ref().unwrap().add_permits(100);
+    assert_eq!(states2.flush(Duration::from_secs(2)).await, 0);
+    assert_eq!(
+        gated.inner.load("q").await.unwrap().map(|(s, _)| s),
+        Some(state(6))
+    );
+    let stats = states.stats();
+    assert_eq!((stats.conflicts, stats.written, stats.retried), (0, 2, 1));
+    assert_eq!(states2.stats().conflicts, 0);
+    assert_eq!(
+        store.inner.load("p").await.unwrap().map(|(s, _)| s),
+        Some(state(2))
     );
 }
 

@@ -7,7 +7,9 @@ Conventions of every Tower RPC:
     write (9, FAILED_PRECONDITION) from bad input (3, INVALID_ARGUMENT) or a refused caller
     (7, PERMISSION_DENIED);
   * "server" RPCs may only be called with the runtime http_key (no user session): they are
-    how the game server, and nobody else, writes authoritative data.
+    how the game server, and nobody else, writes authoritative data;
+  * every collection named tower_* is written by these modules only (tower_guard.lua refuses
+    client writes and deletes), and what they read back is type-checked before use.
 ]]
 
 local nk = require("nakama")
@@ -16,9 +18,14 @@ local M = {}
 
 M.CODE_INVALID_ARGUMENT = 3
 M.CODE_NOT_FOUND = 5
+M.CODE_ALREADY_EXISTS = 6
 M.CODE_PERMISSION_DENIED = 7
 M.CODE_FAILED_PRECONDITION = 9
 M.CODE_INTERNAL = 13
+M.CODE_DATA_LOSS = 15
+
+-- Shortest accepted shared secret (ticket key, http_key), in bytes.
+M.MIN_KEY_BYTES = 32
 
 -- Nakama's owner id for objects that belong to the system rather than to a user.
 M.SYSTEM_USER = "00000000-0000-0000-0000-000000000000"
@@ -75,6 +82,38 @@ function M.env_number(context, name, default)
   local n = tonumber(raw)
   if n == nil or n <= 0 then return default end
   return n
+end
+
+-- The runtime environment (runtime.env "k=v" entries) as a table, readable at module load
+-- (RPCs get the same values in context.env).
+function M.startup_env()
+  local env = {}
+  local ok, cfg = pcall(nk.get_config)
+  if not ok or type(cfg) ~= "table" or type(cfg.runtime) ~= "table" then return env, nil end
+  for _, entry in ipairs(cfg.runtime.env or {}) do
+    local k, v = string.match(tostring(entry), "^([^=]+)=(.*)$")
+    if k ~= nil then env[k] = v end
+  end
+  return env, cfg.runtime.http_key
+end
+
+-- Fails the module load (so Nakama refuses to start) when a shared secret is missing or short.
+function M.require_strong_key(name, value)
+  if type(value) ~= "string" or #value < M.MIN_KEY_BYTES then
+    error(string.format("tower: %s must be at least %d bytes (got %d); generate one with "
+      .. "`openssl rand -hex 32` (scripts/nakama-stack.sh does)", name, M.MIN_KEY_BYTES,
+      type(value) == "string" and #value or 0))
+  end
+end
+
+-- true when v is an integer number in lo..hi.
+function M.is_int(v, lo, hi)
+  return type(v) == "number" and v == math.floor(v) and v >= lo and v <= hi
+end
+
+-- true when v is a string of 1..max bytes.
+function M.is_text(v, max)
+  return type(v) == "string" and #v > 0 and #v <= max
 end
 
 function M.now_ms()

@@ -21,16 +21,31 @@ nk.leaderboard_create(GUILDS, true, "desc", "best", "", { game = "tower" })
 
 local M = {}
 
+-- Longest username a leaderboard record takes (Nakama's limit).
+M.MAX_BOARD_NAME = 128
+
+-- The name a guild goes by on the board: its own name when it fits, else its group id (any
+-- group admin can give a guild a longer name, which the board would refuse).
+function M.board_name(g)
+  if type(g.name) == "string" and #g.name > 0 and #g.name <= M.MAX_BOARD_NAME then return g.name end
+  return g.id
+end
+
 -- Records `floor` for the player and their guild ("best": never lowers a record).
--- Returns the guild's name or "".
+-- Returns the guild's board name or "". The guild record is best effort: a failure there is
+-- logged and never undoes or fails the player's own record.
 function M.record(user_id, username, floor)
   local g = guild.of_user(user_id)
-  nk.leaderboard_record_write(PLAYERS, user_id, username, floor, 0,
-    { guild = g and g.name or "" })
+  local name = g and M.board_name(g) or ""
+  nk.leaderboard_record_write(PLAYERS, user_id, username, floor, 0, { guild = name })
   if g ~= nil then
-    nk.leaderboard_record_write(GUILDS, g.id, g.name, floor, 0, { last_member = username })
+    local ok, err = pcall(nk.leaderboard_record_write, GUILDS, g.id, name, floor, 0,
+      { last_member = username })
+    if not ok then
+      nk.logger_warn(string.format("tower leaderboard: guild %s record failed: %s", g.id, tostring(err)))
+    end
   end
-  return g and g.name or ""
+  return name
 end
 
 local function submit(context, payload)

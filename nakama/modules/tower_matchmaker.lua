@@ -4,13 +4,25 @@ Matchmaker → game server. Players join Nakama's own matchmaker over the realti
 server and sends EACH matched user a notification (code 100) with the server's address,
 port and certificate fingerprint and a ticket of their own: an HS256 JWT signed with the
 key shared with the game servers (runtime env tower_ticket_key), valid for at most 60 s,
-naming the user (sub, usr), the server (srv) and a unique id (jti, for replay protection).
-With no live server, every user gets a notification with code 101 instead of silence.
+naming the user (sub, usr), the server (srv) and its current process (ins: a ticket is only
+good for the instance it was minted for, so a restart cannot revive it) and a unique id (jti,
+for replay protection). With no live server, every user gets a notification with code 101
+instead of silence. The player's Nakama session token is never part of it: the game server
+checks the account with the server-only RPC tower_player_admit.
+
+Loading this module fails (and Nakama refuses to start) when tower_ticket_key or the
+runtime http_key is shorter than 32 bytes.
 ]]
 
 local nk = require("nakama")
 local common = require("tower_common")
 local registry = require("tower_registry")
+
+do
+  local env, http_key = common.startup_env()
+  common.require_strong_key("runtime env tower_ticket_key", env["tower_ticket_key"])
+  common.require_strong_key("runtime.http_key", http_key)
+end
 
 local CODE_TICKET = 100
 local CODE_NO_SERVER = 101
@@ -43,6 +55,7 @@ local function matched(context, entries)
       sub = e.presence.user_id,
       usr = e.presence.username,
       srv = server.id,
+      ins = server.instance,
       jti = nk.uuid_v4(),
       iat = now_sec,
       exp = now_sec + ttl,

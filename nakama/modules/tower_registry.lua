@@ -1,8 +1,16 @@
 --[[
 Game-server registry. Each game server calls `tower_server_heartbeat` with the http_key every
 few seconds; the record lives in storage (collection tower_servers, owned by the system user,
-key = server id). A server whose last heartbeat is older than tower_server_ttl_sec (runtime
-env, default 15 s) is not live and is never chosen by the matchmaker.
+key = server id, no client permissions). A server whose last heartbeat is older than
+tower_server_ttl_sec (runtime env, default 15 s) is not live and is never chosen by the
+matchmaker.
+
+Only system-owned records are read (a client cannot create one: tower_guard.lua), and each
+record is type-checked and bounded before use; a malformed one is logged and ignored, so one
+bad record can never break the matchmaker hook for everybody.
+
+Each heartbeat names the server's `instance` (random per start of the game-server process):
+tickets name it too, so a ticket accepted before a restart is refused after it.
 ]]
 
 local nk = require("nakama")
@@ -12,39 +20,87 @@ local M = {}
 
 M.COLLECTION = "tower_servers"
 local DEFAULT_TTL_SEC = 15
+local MAX_PLAYERS = 1000000
+-- Pages of 100 records read per listing at most: the registry is small, a loop must be bounded.
+local MAX_PAGES = 20
+-- A heartbeat time further in the future than this is not believed.
+local FUTURE_SLACK_MS = 60000
 
 function M.ttl_ms(context)
   return common.env_number(context, "tower_server_ttl_sec", DEFAULT_TTL_SEC) * 1000
 end
 
 local function record_from_payload(p, now)
-  return {
+  local fingerprint = p.fingerprint
+  if fingerprint == nil then fingerprint = "" end
+  if type(fingerprint) ~= "string" or #fingerprint > 128 then
+    common.fail("fingerprint must be a string of at most 128 bytes", common.CODE_INVALID_ARGUMENT)
+  end
+  local record = {
     id = common.string_field(p, "id", 64),
+    instance = common.string_field(p, "instance", 64),
     address = common.string_field(p, "address", 255),
     port = common.count_field(p, "port", 65535),
-    fingerprint = type(p.fingerprint) == "string" and p.fingerprint or "",
-    capacity = common.count_field(p, "capacity", 1000000),
-    players = common.count_field(p, "players", 1000000),
+    fingerprint = fingerprint,
+    capacity = common.count_field(p, "capacity", MAX_PLAYERS),
+    players = common.count_field(p, "players", MAX_PLAYERS),
     heartbeat_ms = now,
+  }
+  if record.port == 0 then common.fail("port must be in 1..65535", common.CODE_INVALID_ARGUMENT) end
+  return record
+end
+
+-- A registry entry from a stored object, or nil and the reason it is not trusted.
+-- Pure: exposed for the module's own checks.
+function M.server_from_object(o, now, ttl)
+  if type(o) ~= "table" then return nil, "not an object" end
+  if o.user_id ~= nil and o.user_id ~= common.SYSTEM_USER then
+    return nil, "not owned by the system user"
+  end
+  local v = o.value
+  if type(v) ~= "table" then return nil, "value is not an object" end
+  if not common.is_text(v.id, 64) or v.id ~= o.key then return nil, "bad id" end
+  if not common.is_text(v.instance, 64) then return nil, "bad instance" end
+  if not common.is_text(v.address, 255) then return nil, "bad address" end
+  if not common.is_int(v.port, 1, 65535) then return nil, "bad port" end
+  if type(v.fingerprint) ~= "string" or #v.fingerprint > 128 then return nil, "bad fingerprint" end
+  if not common.is_int(v.capacity, 0, MAX_PLAYERS) then return nil, "bad capacity" end
+  if not common.is_int(v.players, 0, MAX_PLAYERS) then return nil, "bad players" end
+  if not common.is_int(v.heartbeat_ms, 0, now + FUTURE_SLACK_MS) then return nil, "bad heartbeat_ms" end
+  return {
+    id = v.id,
+    instance = v.instance,
+    address = v.address,
+    port = v.port,
+    fingerprint = v.fingerprint,
+    capacity = v.capacity,
+    players = v.players,
+    heartbeat_ms = v.heartbeat_ms,
+    live = (now - v.heartbeat_ms) <= ttl,
+    version = o.version,
   }
 end
 
--- Every registered server with `live` set from its heartbeat age.
+-- Every well-formed system-owned server record, with `live` set from its heartbeat age.
 function M.list(context)
   local now = common.now_ms()
   local ttl = M.ttl_ms(context)
   local servers = {}
   local cursor = nil
-  repeat
-    local objects, next_cursor = nk.storage_list(nil, M.COLLECTION, 100, cursor)
+  for _ = 1, MAX_PAGES do
+    local objects, next_cursor = nk.storage_list(common.SYSTEM_USER, M.COLLECTION, 100, cursor)
     for _, o in ipairs(objects or {}) do
-      local s = o.value
-      s.live = (now - (s.heartbeat_ms or 0)) <= ttl
-      s.version = o.version
-      table.insert(servers, s)
+      local s, why = M.server_from_object(o, now, ttl)
+      if s ~= nil then
+        table.insert(servers, s)
+      else
+        nk.logger_warn(string.format("tower registry: ignoring record %q (owner %s): %s",
+          tostring(o.key), tostring(o.user_id), why))
+      end
     end
     cursor = next_cursor
-  until cursor == nil or cursor == ""
+    if cursor == nil or cursor == "" then break end
+  end
   return servers
 end
 
@@ -69,7 +125,7 @@ function M.reserve(server, n)
   for k, v in pairs(server) do
     if k ~= "live" and k ~= "version" then value[k] = v end
   end
-  value.players = value.players + n
+  value.players = math.min(value.players + n, MAX_PLAYERS)
   pcall(nk.storage_write, { {
     collection = M.COLLECTION, key = server.id, user_id = common.SYSTEM_USER,
     value = value, version = server.version, permission_read = 0, permission_write = 0,

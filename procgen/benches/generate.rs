@@ -1,7 +1,9 @@
 //! One criterion run measuring (a) procgen's generate + SHA3 hash at 64×64 and (b) the
 //! `wfc` crate 0.10.7 collapsing a 64×64 grid over a comparable 7-kind adjacency tileset
 //! (the same kinds and neighbour relation as procgen's output tiles, no layout).
+//! It also measures (c) the load-time self-test (`procgen::self_test`, docs/floors.md).
 //!     cargo bench -p procgen --bench generate
+//!     cargo bench -p procgen --bench generate -- self_test
 #![allow(clippy::unwrap_used)]
 
 use std::hint::black_box;
@@ -60,5 +62,11 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+fn bench_self_test(c: &mut Criterion) {
+    c.bench_function("self_test", |b| {
+        b.iter(|| black_box(procgen::self_test()).is_ok())
+    });
+}
+
+criterion_group!(benches, bench, bench_self_test);
 criterion_main!(benches);

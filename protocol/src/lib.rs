@@ -35,7 +35,8 @@ pub use snapshot::{
 };
 
 /// Version carried in `Hello.protocol_version`; the server rejects any other.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// 2: `TicketLogin` no longer carries the player's Nakama session token.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// TLS ALPN protocol id of Tower over QUIC.
 pub const ALPN: &[u8] = b"tower/1";

@@ -37,6 +37,19 @@ pub struct Config {
     pub input_rate_limit: u32,
     /// Seconds a new connection has to send its Hello.
     pub handshake_timeout_secs: u64,
+    /// Seconds one control-stream write may wait for the peer's flow-control credit; past
+    /// it the connection is closed (`WRITE_TIMEOUT`) and counted.
+    pub control_write_timeout_secs: u64,
+    /// Connections not logged in yet (from accept until the core's Welcome), at most.
+    pub max_prelogin: usize,
+    /// Of those, at most this many from one IP address.
+    pub max_prelogin_per_address: usize,
+    /// From this many pre-login connections on, a client must prove its address with a
+    /// QUIC Retry before it is accepted.
+    pub retry_prelogin_from: usize,
+    /// Explicit dev mode: with `[nakama]`, accept weak or well-known development keys
+    /// (logged loudly). Never set it on a server players can reach.
+    pub dev_mode: bool,
     /// Meta-service; absent = dev mode (any name accepted, in-memory state).
     pub nakama: Option<tower_meta::NakamaConfig>,
 }
@@ -58,6 +71,11 @@ impl Default for Config {
             autosave_secs: 30,
             input_rate_limit: 90,
             handshake_timeout_secs: 10,
+            control_write_timeout_secs: 10,
+            max_prelogin: 1024,
+            max_prelogin_per_address: 64,
+            retry_prelogin_from: 128,
+            dev_mode: false,
             nakama: None,
         }
     }
@@ -75,7 +93,44 @@ impl Config {
         rules.floor_cache_capacity = self.floor_cache.max(1);
         rules.resume_window_ticks = self.resume_window_secs.saturating_mul(hz);
         rules.autosave_ticks = self.autosave_secs.max(1).saturating_mul(hz);
+        rules.max_players = self.max_players;
         rules
+    }
+
+    pub fn control_write_timeout(&self) -> Duration {
+        Duration::from_secs(self.control_write_timeout_secs.max(1))
+    }
+
+    pub fn prelogin_limits(&self) -> crate::shell::admission::PreLoginLimits {
+        crate::shell::admission::PreLoginLimits {
+            total: self.max_prelogin,
+            per_address: self.max_prelogin_per_address,
+            retry_from: self.retry_prelogin_from,
+        }
+    }
+
+    /// With `[nakama]`: the ticket and http keys must be at least [`MIN_KEY_BYTES`] long
+    /// and none of the well-known development keys, unless [`Config::dev_mode`] is set
+    /// (then every such key is returned, for the caller to log loudly). A ticket key anyone
+    /// can guess lets anyone mint tickets for any account on this server; a known http key
+    /// lets anyone call Nakama's server-only RPCs.
+    pub fn check_keys(&self) -> Result<Vec<String>, ConfigError> {
+        let Some(nakama) = &self.nakama else {
+            return Ok(Vec::new());
+        };
+        let mut weak = Vec::new();
+        for (name, key) in [
+            ("ticket_key", &nakama.ticket_key),
+            ("http_key", &nakama.http_key),
+        ] {
+            if let Some(why) = key_weakness(key) {
+                weak.push(format!("{name} {why}"));
+            }
+        }
+        if weak.is_empty() || self.dev_mode {
+            return Ok(weak);
+        }
+        Err(ConfigError::WeakKeys(weak.join("; ")))
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -89,6 +144,10 @@ impl Config {
         if self.input_rate_limit == 0 {
             return bad("input_rate_limit must be at least 1");
         }
+        if self.max_prelogin == 0 || self.max_prelogin_per_address == 0 {
+            return bad("max_prelogin and max_prelogin_per_address must be at least 1");
+        }
+        self.check_keys()?;
         Ok(())
     }
 }
@@ -107,6 +166,36 @@ pub enum ConfigError {
     },
     #[error("invalid configuration: {0}")]
     Invalid(String),
+    #[error(
+        "refusing weak Nakama keys ({0}): use random keys of at least {MIN_KEY_BYTES} bytes, or run in explicit dev mode (--dev-mode / TOWER_DEV_MODE=true / dev_mode = true)"
+    )]
+    WeakKeys(String),
+}
+
+/// Shortest ticket or http key accepted outside dev mode.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// Keys shipped in Tower's dev scripts and Nakama's own defaults: public knowledge.
+const DEV_KEYS: &[&str] = &[
+    tower_meta::config::DEV_TICKET_KEY,
+    tower_meta::config::DEV_HTTP_KEY,
+    tower_meta::config::DEV_SERVER_KEY,
+    "defaulthttpkey",
+    "defaultkey",
+];
+
+/// Why `key` must not protect a real server, if it must not.
+pub fn key_weakness(key: &str) -> Option<String> {
+    if DEV_KEYS.contains(&key) {
+        Some("is a well-known development key".to_owned())
+    } else if key.len() < MIN_KEY_BYTES {
+        Some(format!(
+            "has {} bytes (at least {MIN_KEY_BYTES})",
+            key.len()
+        ))
+    } else {
+        None
+    }
 }
 
 /// Tower's authoritative game server (QUIC). With no arguments it listens on
@@ -144,13 +233,16 @@ pub struct Cli {
     /// Input datagrams per second per connection.
     #[arg(long, env = "TOWER_INPUT_RATE_LIMIT")]
     pub input_rate_limit: Option<u32>,
+    /// Explicit dev mode: accept weak or well-known development Nakama keys (insecure).
+    #[arg(long, env = "TOWER_DEV_MODE")]
+    pub dev_mode: bool,
 }
 
 impl Cli {
     /// Defaults, then the file, then env and flags.
     pub fn load(&self) -> Result<Config, ConfigError> {
         let mut config = match &self.config {
-            Some(path) => from_file(path)?,
+            Some(path) => parse_file(path)?,
             None => Config::default(),
         };
         macro_rules! over {
@@ -171,17 +263,31 @@ impl Cli {
         if self.key.is_some() {
             config.key = self.key.clone();
         }
+        config.dev_mode |= self.dev_mode;
         config.check()?;
         Ok(config)
     }
 }
 
 pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+    let config = parse_file(path)?;
+    config.check()?;
+    Ok(config)
+}
+
+pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+    let config = parse(text)?;
+    config.check()?;
+    Ok(config)
+}
+
+/// The file's settings, not checked yet (env and flags may still change them).
+fn parse_file(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_owned(),
         source,
     })?;
-    from_toml(&text).map_err(|e| match e {
+    parse(&text).map_err(|e| match e {
         ConfigError::Parse { source, .. } => ConfigError::Parse {
             path: path.to_owned(),
             source,
@@ -190,13 +296,11 @@ pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
     })
 }
 
-pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-    let config: Config = toml::from_str(text).map_err(|source| ConfigError::Parse {
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    toml::from_str(text).map_err(|source| ConfigError::Parse {
         path: PathBuf::new(),
         source: Box::new(source),
-    })?;
-    config.check()?;
-    Ok(config)
+    })
 }
 
 #[cfg(test)]
@@ -240,6 +344,57 @@ mod tests {
         assert!(e.to_string().contains("/nonexistent/tower.toml"), "{e}");
         let e = from_toml("cert = \"a.pem\"").expect_err("cert without key");
         assert!(e.to_string().contains("together"), "{e}");
+    }
+
+    #[test]
+    fn weak_or_dev_nakama_keys_need_explicit_dev_mode() {
+        let strong = "k".repeat(MIN_KEY_BYTES);
+        let nakama = |http: &str, ticket: &str| {
+            format!(
+                "[nakama]\ngrpc_url = \"http://127.0.0.1:7349\"\nhttp_key = \"{http}\"\nticket_key = \"{ticket}\"\nserver_id = \"gs\"\npublic_host = \"127.0.0.1\"\npublic_port = 4433\n"
+            )
+        };
+        let short = "k".repeat(MIN_KEY_BYTES - 1);
+        for (http, ticket, why) in [
+            (short.as_str(), strong.as_str(), "http_key has 31 bytes"),
+            (strong.as_str(), short.as_str(), "ticket_key has 31 bytes"),
+            (
+                strong.as_str(),
+                tower_meta::config::DEV_TICKET_KEY,
+                "ticket_key is a well-known",
+            ),
+            (
+                tower_meta::config::DEV_HTTP_KEY,
+                strong.as_str(),
+                "http_key",
+            ),
+        ] {
+            let e = from_toml(&nakama(http, ticket)).expect_err("refused");
+            assert!(e.to_string().contains(why), "{e}");
+            let dev = format!("dev_mode = true\n{}", nakama(http, ticket));
+            let c = from_toml(&dev).expect("accepted in dev mode");
+            assert_eq!(c.check_keys().expect("dev mode").len(), 1);
+        }
+        let dir = std::env::temp_dir().join(format!("tower-cfg-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("server.toml");
+        let dev_keys = nakama(
+            tower_meta::config::DEV_HTTP_KEY,
+            tower_meta::config::DEV_TICKET_KEY,
+        );
+        std::fs::write(&path, dev_keys).expect("write");
+        let mut cli = Cli {
+            config: Some(path),
+            ..Cli::default()
+        };
+        assert!(matches!(cli.load(), Err(ConfigError::WeakKeys(_))));
+        cli.dev_mode = true;
+        assert!(cli.load().expect("--dev-mode").dev_mode);
+        let _ = std::fs::remove_dir_all(&dir);
+        let c = from_toml(&nakama(&strong, &strong)).expect("strong keys");
+        assert!(c.check_keys().expect("strong").is_empty());
+        // No [nakama]: dev auth, no keys to check (the no-argument start).
+        assert!(Config::default().check_keys().expect("dev auth").is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! announcing that certificate's fingerprint, or dev mode), then the game server; and the
 //! reverse on shutdown, ending with leaving Nakama's registry.
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::shell::{self, ServerHandle, StartError};
 use crate::tls::TlsError;
 use std::sync::Arc;
@@ -15,6 +15,8 @@ use tracing::{info, warn};
 
 #[derive(Debug, Error)]
 pub enum LaunchError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("TLS certificate: {0}")]
     Tls(#[from] TlsError),
     #[error("connecting to Nakama: {0}")]
@@ -38,6 +40,11 @@ struct Registration {
 /// fingerprint when the config leaves it empty, registers with Nakama when configured
 /// (dev auth otherwise) and starts the server.
 pub async fn launch(mut config: Config) -> Result<Launched, LaunchError> {
+    for weak in config.check_keys()? {
+        warn!(
+            "DEV MODE: {weak}. INSECURE: anyone who knows this key can forge logins or call Nakama as this server; never expose it."
+        );
+    }
     let identity = shell::load_identity(&config)?;
     let players = Arc::new(AtomicU32::new(0));
     let mut registration = None;

@@ -15,10 +15,19 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Cli::parse().load().context("configuration")?;
+    floor_self_test(procgen::self_test())?;
     let launched = tower_server::launch(config).await?;
     shutdown_signal().await;
     info!("shutdown requested");
     launched.shutdown().await;
+    Ok(())
+}
+
+/// Refuses to start when this build regenerates a golden floor with another hash: it would
+/// hand out floors that no client reproduces (docs/floors.md, "Self-test at load").
+fn floor_self_test(outcome: Result<(), procgen::SelfTestError>) -> anyhow::Result<()> {
+    outcome.context("refusing to start")?;
+    info!(platform = %procgen::Platform::current(), "floor self-test passed");
     Ok(())
 }
 
@@ -47,5 +56,27 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_floor_mismatch_refuses_to_start() {
+        let mut wrong = procgen::GOLDEN_FLOORS;
+        wrong[1].hash.0[5] ^= 4;
+        let err = super::floor_self_test(procgen::check_floors(&wrong, procgen::floor_hash))
+            .expect_err("must refuse");
+        let text = format!("{err:#}");
+        assert!(
+            text.starts_with("refusing to start: floor self-test failed on "),
+            "{text}"
+        );
+        assert!(text.contains(procgen::Platform::current().target), "{text}");
+    }
+
+    #[test]
+    fn the_golden_floors_start() {
+        super::floor_self_test(procgen::self_test()).expect("this build's floors are golden");
     }
 }

@@ -2,6 +2,7 @@
 //! in one process, as the end-to-end tests do) and the tiny `/metrics` HTTP endpoint.
 
 use crate::core::CoreStats;
+use crate::shell::admission::RefuseReason;
 use prometheus::{
     Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
@@ -59,6 +60,13 @@ pub struct Metrics {
     /// Connections closed for a protocol error, by ErrorCode name.
     pub protocol_errors: IntCounterVec,
     pub handshake_timeouts: IntCounter,
+    /// Connections closed because a control-stream write found no flow-control credit in time.
+    pub control_write_timeouts: IntCounter,
+    /// Connections accepted but not logged in yet.
+    pub prelogin_connections: IntGauge,
+    prelogin_refused: IntCounterVec,
+    /// Connection attempts asked to validate their address with a QUIC Retry.
+    pub quic_retries: IntCounter,
 }
 
 fn reg<T: prometheus::core::Collector + Clone + 'static>(r: &Registry, c: T) -> T {
@@ -154,12 +162,46 @@ impl Metrics {
                 "handshake_timeouts_total",
                 "Connections that sent no Hello in time",
             )?,
+            control_write_timeouts: counter(
+                "control_write_timeouts_total",
+                "Connections closed because a control-stream write got no flow-control credit in time",
+            )?,
+            prelogin_connections: gauge(
+                "prelogin_connections",
+                "Connections accepted and not logged in yet",
+            )?,
+            prelogin_refused: reg(
+                &r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "prelogin_refused_total",
+                        "Connection attempts refused by the pre-login bounds, by reason",
+                    ),
+                    &["reason"],
+                )?,
+            ),
+            quic_retries: counter(
+                "quic_retries_total",
+                "Connection attempts sent a QUIC Retry to validate their address",
+            )?,
             registry: r,
         }))
     }
 
     pub fn dropped(&self, reason: DropReason) {
         self.dropped.with_label_values(&[reason.label()]).inc();
+    }
+
+    pub fn prelogin_refused(&self, reason: RefuseReason) {
+        self.prelogin_refused
+            .with_label_values(&[reason.label()])
+            .inc();
+    }
+
+    pub fn prelogin_refused_count(&self, reason: RefuseReason) -> u64 {
+        self.prelogin_refused
+            .with_label_values(&[reason.label()])
+            .get()
     }
 
     pub fn dropped_count(&self, reason: DropReason) -> u64 {

@@ -97,7 +97,7 @@ pub fn load_or_generate(dir: &Path) -> Result<Identity, TlsError> {
     let der = made.cert.der().clone();
     let fingerprint = fingerprint(&der);
     write(&cert_path, made.cert.pem().as_bytes())?;
-    write(&key_path, made.signing_key.serialize_pem().as_bytes())?;
+    write_private(&key_path, made.signing_key.serialize_pem().as_bytes())?;
     write(&fp_path, format!("{fingerprint}\n").as_bytes())?;
     let key =
         PrivateKeyDer::try_from(made.signing_key.serialize_der()).map_err(|m| TlsError::Pem {
@@ -118,6 +118,28 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {
         path: path.to_owned(),
         source,
     })
+}
+
+/// Writes a secret readable by its owner only (mode 0600 on Unix), from its creation on:
+/// no moment where another user could open it. An existing file is replaced.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {
+    use std::io::Write;
+    let err = |source| TlsError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    // A file left over with looser permissions would keep them: start from a new one.
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(err)?;
+    file.write_all(bytes).map_err(err)
 }
 
 /// The quinn server configuration: TLS 1.3 only, ALPN `tower/1`, datagrams on, one
@@ -162,6 +184,13 @@ mod tests {
         assert_eq!(a.fingerprint, fingerprint(&a.chain[0]));
         let written = std::fs::read_to_string(dir.join("cert.sha256")).expect("fingerprint file");
         assert_eq!(written.trim(), a.fingerprint);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(dir.join("key.pem")).expect("written");
+            let mode = meta.permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "the private key is readable by its owner only");
+        }
         let b = load_or_generate(&dir).expect("reuse");
         assert!(!b.generated);
         assert_eq!(a.fingerprint, b.fingerprint);

@@ -261,30 +261,74 @@ fn hash_mismatch_is_refused_with_both_hashes_and_the_player_is_not_placed() {
 }
 
 #[test]
-fn proofs_out_of_turn_are_unexpected_but_harmless() {
+fn proofs_out_of_turn_are_unexpected_and_close_the_connection() {
+    let unexpected = |out: &TickOutput, conn: u64| {
+        matches!(
+            control_for(out, conn)[..],
+            [ControlOut::Error {
+                kind: ErrorKind::UnexpectedMessage,
+                ..
+            }]
+        ) && out.close == vec![conn]
+    };
     let mut core = core_with(quiet);
     let out = core.step(vec![proof(5, 0, [0; 32])]);
-    assert!(matches!(
-        control_for(&out, 5)[..],
-        [ControlOut::Error {
-            kind: ErrorKind::UnexpectedMessage,
-            ..
-        }]
-    ));
+    assert!(unexpected(&out, 5), "{out:?}");
     let out = enter(&mut core, 1, "ann", TOKEN_A);
     assert!(out.close.is_empty());
     let hash = core.floor(0).hash.0;
+    // A second proof while playing.
     let out = core.step(vec![proof(1, 0, hash)]);
-    assert!(matches!(
-        control_for(&out, 1)[..],
-        [ControlOut::Error {
-            kind: ErrorKind::UnexpectedMessage,
-            ..
-        }]
-    ));
-    let out = core.step(vec![proof(1, 3, hash)]);
-    assert!(out.close.is_empty());
-    assert!(core.player_by_conn(1).unwrap().playing);
+    assert!(unexpected(&out, 1), "{out:?}");
+    // The shell closes the connection: the player is held for a resume, not in the world.
+    let out = core.step(vec![ClientEvent::Disconnected { conn: 1 }]);
+    assert!(out.snapshots.is_empty());
+    assert_eq!(core.stats().players_playing, 0);
+    // A proof for another floor than the one asked for.
+    let out = core.step(vec![ClientEvent::Resume {
+        conn: 2,
+        token: TOKEN_A,
+    }]);
+    assert_eq!(floor_enter_of(&out, 2).0, 0);
+    let out = core.step(vec![proof(2, 3, hash)]);
+    assert!(unexpected(&out, 2), "{out:?}");
+}
+
+#[test]
+fn max_players_counts_slots_and_refuses_only_new_accounts() {
+    let mut rules = Rules::new(99, 30);
+    rules.max_players = 2;
+    let mut core = GameCore::with_generator(rules, quiet);
+    enter(&mut core, 1, "ann", TOKEN_A);
+    enter(&mut core, 2, "bob", TOKEN_B);
+    let out = core.step(vec![join(3, "cat", [3; 16])]);
+    assert!(
+        matches!(
+            control_for(&out, 3)[..],
+            [ControlOut::Error {
+                kind: ErrorKind::ServerFull,
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+    assert_eq!(out.close, vec![3]);
+    // A held player keeps its slot; its resume and a second login of ann are not new slots.
+    core.step(vec![ClientEvent::Disconnected { conn: 1 }]);
+    let out = core.step(vec![join(4, "cat", [4; 16])]);
+    assert_eq!(out.close, vec![4], "a held slot is still taken");
+    let out = core.step(vec![ClientEvent::Resume {
+        conn: 5,
+        token: TOKEN_A,
+    }]);
+    assert!(out.close.is_empty(), "{out:?}");
+    let out = core.step(vec![join(6, "bob", [6; 16])]);
+    assert_eq!(
+        out.close,
+        vec![2],
+        "bob's old connection is replaced, not refused"
+    );
+    assert_eq!(core.stats().players_total, 2);
 }
 
 #[test]

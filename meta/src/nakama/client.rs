@@ -45,7 +45,7 @@ impl From<tonic::Status> for RpcError {
     }
 }
 
-/// A cheap-to-clone Nakama client: runtime RPCs with the http_key, and session checks.
+/// A cheap-to-clone Nakama client: runtime RPCs with the http_key (never a player's session).
 #[derive(Clone)]
 pub struct NakamaClient {
     grpc: pb::nakama_client::NakamaClient<Channel>,
@@ -89,24 +89,6 @@ impl NakamaClient {
         serde_json::from_str(&answer.payload)
             .map_err(|e| RpcError::BadAnswer(format!("{id}: {e}: {:?}", answer.payload)))
     }
-
-    /// The (user id, username) of a live session; `Refused(Unauthenticated)` if the token
-    /// is invalid, expired or logged out.
-    pub async fn session_account(&self, session_token: &str) -> Result<(String, String), RpcError> {
-        let mut request = Request::new(());
-        let bearer = format!("Bearer {session_token}")
-            .parse()
-            .map_err(|_| RpcError::Refused {
-                code: Code::Unauthenticated,
-                message: "session token is not valid header text".into(),
-            })?;
-        request.metadata_mut().insert("authorization", bearer);
-        let account = self.grpc.clone().get_account(request).await?.into_inner();
-        let user = account
-            .user
-            .ok_or_else(|| RpcError::BadAnswer("account without user".into()))?;
-        Ok((user.id, user.username))
-    }
 }
 
 #[cfg(test)]
@@ -128,7 +110,11 @@ mod tests {
         let stale = RpcError::from(Status::failed_precondition("stale write"));
         assert_eq!(StoreError::from(stale), StoreError::Conflict);
         let bad = RpcError::from(Status::invalid_argument("user_id must be a Nakama user id"));
-        assert!(matches!(StoreError::from(bad), StoreError::Corrupt(m) if m.contains("user_id")));
+        assert!(matches!(StoreError::from(bad), StoreError::Rejected(m) if m.contains("user_id")));
+        let gone = RpcError::from(Status::not_found("unknown user"));
+        assert!(!StoreError::from(gone).is_transient());
+        let data = RpcError::from(Status::data_loss("stored state is unusable"));
+        assert!(matches!(StoreError::from(data), StoreError::Corrupt(_)));
         let key = RpcError::from(Status::unauthenticated("HTTP key invalid"));
         assert!(matches!(
             key,

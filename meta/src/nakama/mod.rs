@@ -27,9 +27,10 @@ pub enum MetaError {
     Register(#[from] RpcError),
 }
 
-/// Connects to Nakama, registers this game server and keeps heartbeating it (with the live
-/// player count read from `players`), and returns Nakama-backed [`Backends`] (ticket auth
-/// bound to `server_id`, storage, leaderboard) plus the heartbeat task (abort it to stop).
+/// Connects to Nakama, registers this game server under a fresh instance id and keeps
+/// heartbeating it (with the live player count read from `players`), and returns
+/// Nakama-backed [`Backends`] (ticket auth bound to `server_id` and this instance, storage,
+/// leaderboard) plus the heartbeat task (abort it to stop).
 ///
 /// Fails fast when Nakama is unreachable or refuses the http_key, so a misconfigured server
 /// does not start; once running, Nakama outages are ridden out (see `PlayerStates`).
@@ -48,15 +49,17 @@ pub async fn nakama_backends(
         }
     }
     let client = NakamaClient::connect_lazy(&cfg.grpc_url, &cfg.http_key, cfg.request_timeout())?;
-    let entry = ServerEntry::from_config(cfg, players.load(Ordering::Relaxed));
+    let instance = registry::new_instance_id();
+    let entry = ServerEntry::from_config(cfg, &instance, players.load(Ordering::Relaxed));
     registry::heartbeat(&client, &entry).await?;
-    tracing::info!(server_id = %cfg.server_id, url = %cfg.grpc_url, "registered with nakama");
-    let heartbeats = registry::spawn_heartbeats(client.clone(), cfg, players);
+    tracing::info!(server_id = %cfg.server_id, %instance, url = %cfg.grpc_url, "registered with nakama");
+    let heartbeats = registry::spawn_heartbeats(client.clone(), cfg, &instance, players);
     let backends = Backends {
         auth: Arc::new(TicketAuth::new(
             client.clone(),
             cfg.ticket_key.as_bytes(),
             &cfg.server_id,
+            &instance,
         )),
         store: Arc::new(NakamaStore::new(client.clone())),
         leaderboard: Arc::new(NakamaLeaderboard::new(client)),

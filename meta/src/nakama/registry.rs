@@ -1,5 +1,6 @@
 //! This game server's entry in the Nakama registry (`nakama/modules/tower_registry.lua`):
-//! registered at start, then a heartbeat every few seconds with the live player count.
+//! registered at start, then a heartbeat every few seconds with the live player count and
+//! this process's instance id (tickets name it: see [`super::ticket`]).
 
 use super::client::{NakamaClient, RpcError};
 use crate::config::NakamaConfig;
@@ -13,6 +14,8 @@ use tokio::time::MissedTickBehavior;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerEntry {
     pub id: String,
+    /// Random per process start; the matchmaker writes it into every ticket for this server.
+    pub instance: String,
     pub address: String,
     pub port: u16,
     pub fingerprint: String,
@@ -30,9 +33,10 @@ pub struct RegisteredServer {
 }
 
 impl ServerEntry {
-    pub fn from_config(cfg: &NakamaConfig, players: u32) -> ServerEntry {
+    pub fn from_config(cfg: &NakamaConfig, instance: &str, players: u32) -> ServerEntry {
         ServerEntry {
             id: cfg.server_id.clone(),
+            instance: instance.to_owned(),
             address: cfg.public_host.clone(),
             port: cfg.public_port,
             fingerprint: cfg.cert_fingerprint.clone(),
@@ -80,6 +84,16 @@ pub async fn heartbeat(client: &NakamaClient, entry: &ServerEntry) -> Result<(),
     Ok(())
 }
 
+/// A fresh instance id for this process start: unique per start (time and process id), not
+/// secret (tickets are signed by Nakama; the id only makes them stale after a restart).
+pub fn new_instance_id() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", std::process::id())
+}
+
 /// Removes this server from the registry (graceful shutdown).
 pub async fn deregister(client: &NakamaClient, server_id: &str) -> Result<(), RpcError> {
     let _: Ack = client
@@ -101,9 +115,11 @@ pub async fn list_servers(client: &NakamaClient) -> Result<Vec<RegisteredServer>
 pub fn spawn_heartbeats(
     client: NakamaClient,
     cfg: &NakamaConfig,
+    instance: &str,
     players: Arc<AtomicU32>,
 ) -> JoinHandle<()> {
     let cfg = cfg.clone();
+    let instance = instance.to_owned();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(cfg.heartbeat());
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -111,7 +127,7 @@ pub fn spawn_heartbeats(
         let mut failing = false;
         loop {
             ticks.tick().await;
-            let entry = ServerEntry::from_config(&cfg, players.load(Ordering::Relaxed));
+            let entry = ServerEntry::from_config(&cfg, &instance, players.load(Ordering::Relaxed));
             match heartbeat(&client, &entry).await {
                 Ok(()) if failing => {
                     tracing::info!(server_id = %cfg.server_id, "registry heartbeat recovered");

@@ -2,7 +2,7 @@
 //! `tower_leaderboard.lua`), authenticated by the http_key.
 
 use super::client::{NakamaClient, RpcError};
-use crate::model::{PlayerState, StateStore, StoreError, Version};
+use crate::model::{PlayerState, SaveAttempt, StateStore, StoreError, Version};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tonic::Code;
@@ -15,16 +15,21 @@ impl From<RpcError> for StoreError {
                 code: Code::FailedPrecondition,
                 ..
             } => StoreError::Conflict,
+            RpcError::Refused {
+                code: Code::DataLoss,
+                message,
+            } => StoreError::Corrupt(message),
             RpcError::Refused { code, message } => {
-                StoreError::Corrupt(format!("{code:?}: {message}"))
+                StoreError::Rejected(format!("{code:?}: {message}"))
             }
             RpcError::BadAnswer(m) => StoreError::Corrupt(m),
         }
     }
 }
 
-/// [`StateStore`] in Nakama storage (collection `tower_state`, key `state`, owned by the
-/// player, readable by them, writable only through the server RPC).
+/// [`StateStore`] in Nakama storage through the server RPCs of `tower_state.lua` (storage
+/// format 2: collection `tower_player_state`, key = user id, owned by the system user, so
+/// only the game server can have written what is loaded).
 pub struct NakamaStore {
     client: NakamaClient,
 }
@@ -54,6 +59,8 @@ struct SaveRequest<'a> {
     user_id: &'a str,
     state: &'a PlayerState,
     version: &'a Version,
+    save_id: &'a str,
+    unconfirmed: &'a [String],
 }
 
 #[derive(Deserialize)]
@@ -87,11 +94,14 @@ impl StateStore for NakamaStore {
         player_id: &str,
         state: &PlayerState,
         expected: &Version,
+        attempt: &SaveAttempt,
     ) -> Result<Version, StoreError> {
         let request = SaveRequest {
             user_id: player_id,
             state,
             version: expected,
+            save_id: &attempt.id,
+            unconfirmed: &attempt.unconfirmed,
         };
         let answer: SaveAnswer = self.client.rpc("tower_state_save", &request).await?;
         Ok(Some(answer.version))

@@ -2,7 +2,10 @@
 //!
 //! A ticket is an HS256 JWT minted by the Nakama matchmaker hook (`nakama/modules/
 //! tower_matchmaker.lua`) with the key shared by Nakama and the game servers. It is accepted
-//! once, by the server it names, before it expires, and only if it is short-lived.
+//! once, by the server it names, before it expires, and only if it is short-lived. It also
+//! names the server's *instance* (random per process start, announced in the registry
+//! heartbeat): the replay memory lives in the process, so a ticket accepted before a restart
+//! must not be good after it, and the new instance id guarantees that.
 
 use crate::model::AuthError;
 use jsonwebtoken::errors::ErrorKind;
@@ -24,11 +27,22 @@ pub struct TicketClaims {
     pub usr: String,
     /// The game server this ticket is for.
     pub srv: String,
+    /// The instance (process start) of that server the ticket was minted for.
+    pub ins: String,
     /// Unique id, remembered until expiry to refuse a replay.
     pub jti: String,
     /// Issued at / expires at, Unix seconds.
     pub iat: u64,
     pub exp: u64,
+}
+
+impl TicketClaims {
+    /// The claims of a ticket WITHOUT checking its signature: for tests and tools that
+    /// inspect a ticket (what it names), never for accepting one.
+    pub fn unverified(token: &str) -> Result<TicketClaims, AuthError> {
+        jsonwebtoken::dangerous::insecure_decode_claims(token)
+            .map_err(|e| AuthError::BadTicket(format!("malformed: {e}")))
+    }
 }
 
 /// Signs a ticket (what the Nakama module does; used by tests and tools).
@@ -92,12 +106,18 @@ impl ReplayGuard {
 pub struct TicketVerifier {
     key: DecodingKey,
     server_id: String,
+    instance: String,
     validation: Validation,
     used: ReplayGuard,
 }
 
 impl TicketVerifier {
-    pub fn new(key: &[u8], server_id: &str, replay_capacity: usize) -> TicketVerifier {
+    pub fn new(
+        key: &[u8],
+        server_id: &str,
+        instance: &str,
+        replay_capacity: usize,
+    ) -> TicketVerifier {
         let mut validation = Validation::new(Algorithm::HS256);
         // Time rules are checked below against the caller's clock, not the system's.
         validation.validate_exp = false;
@@ -108,6 +128,7 @@ impl TicketVerifier {
         TicketVerifier {
             key: DecodingKey::from_secret(key),
             server_id: server_id.to_owned(),
+            instance: instance.to_owned(),
             validation,
             used: ReplayGuard::new(replay_capacity),
         }
@@ -159,6 +180,11 @@ impl TicketVerifier {
                 claims.srv, self.server_id
             )));
         }
+        if claims.ins != self.instance {
+            return Err(AuthError::BadTicket(
+                "ticket is for an earlier instance of this server (it restarted since)".into(),
+            ));
+        }
         self.used.forget_expired(now);
         if self.used.by_id.contains_key(&claims.jti) {
             return Err(AuthError::Replayed);
@@ -190,6 +216,7 @@ mod tests {
             sub: "1b7d4ad6-0f1e-4d55-8e47-3f2a9b6c0d11".into(),
             usr: "ann".into(),
             srv: "s1".into(),
+            ins: "i1".into(),
             jti: jti.into(),
             iat: NOW,
             exp: NOW + 30,
@@ -209,7 +236,7 @@ mod tests {
 
     #[test]
     fn a_good_ticket_is_accepted_once() {
-        let mut v = TicketVerifier::new(KEY, "s1", 100);
+        let mut v = TicketVerifier::new(KEY, "s1", "i1", 100);
         let t = token(&claims("a"));
         assert_eq!(v.verify(&t, NOW + 1), Ok(claims("a")));
         assert_eq!(v.verify(&t, NOW + 2), Err(AuthError::Replayed));
@@ -218,7 +245,7 @@ mod tests {
 
     #[test]
     fn check_does_not_spend_and_a_double_spend_is_refused() {
-        let mut v = TicketVerifier::new(KEY, "s1", 100);
+        let mut v = TicketVerifier::new(KEY, "s1", "i1", 100);
         let t = token(&claims("a"));
         let first = v.check(&t, NOW).expect("valid");
         let second = v.check(&t, NOW).expect("still valid: not spent");
@@ -233,7 +260,7 @@ mod tests {
 
     #[test]
     fn forged_tickets_are_refused() {
-        let mut v = TicketVerifier::new(KEY, "s1", 100);
+        let mut v = TicketVerifier::new(KEY, "s1", "i1", 100);
         let forged = sign_ticket(b"other-key", &claims("a")).expect("sign");
         bad(v.verify(&forged, NOW), "bad signature");
         bad(v.verify("not.a.jwt", NOW), "malformed");
@@ -257,7 +284,7 @@ mod tests {
 
     #[test]
     fn expired_and_overlong_tickets_are_refused() {
-        let mut v = TicketVerifier::new(KEY, "s1", 100);
+        let mut v = TicketVerifier::new(KEY, "s1", "i1", 100);
         let t = token(&claims("a"));
         bad(v.verify(&t, NOW + 30 + CLOCK_SKEW_SECS), "expired");
         let long = TicketClaims {
@@ -282,7 +309,7 @@ mod tests {
 
     #[test]
     fn a_ticket_for_another_server_is_refused() {
-        let mut v = TicketVerifier::new(KEY, "s2", 100);
+        let mut v = TicketVerifier::new(KEY, "s2", "i1", 100);
         bad(
             v.verify(&token(&claims("a")), NOW),
             "for game server \"s1\"",
@@ -290,8 +317,18 @@ mod tests {
     }
 
     #[test]
+    fn a_ticket_for_an_earlier_instance_is_refused() {
+        let t = token(&claims("a"));
+        let mut before = TicketVerifier::new(KEY, "s1", "i1", 100);
+        assert!(before.verify(&t, NOW).is_ok());
+        // The server restarts: its replay memory is gone, and so is its instance id.
+        let mut after = TicketVerifier::new(KEY, "s1", "i2", 100);
+        bad(after.verify(&t, NOW + 1), "earlier instance");
+    }
+
+    #[test]
     fn replay_memory_is_bounded_and_forgets_expired_ids() {
-        let mut v = TicketVerifier::new(KEY, "s1", 2);
+        let mut v = TicketVerifier::new(KEY, "s1", "i1", 2);
         assert!(v.verify(&token(&claims("a")), NOW).is_ok());
         assert!(v.verify(&token(&claims("b")), NOW).is_ok());
         assert!(matches!(

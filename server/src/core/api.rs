@@ -76,6 +76,8 @@ pub enum ErrorKind {
     UnexpectedMessage,
     /// The same account logged in again elsewhere.
     Replaced,
+    /// Every player slot is taken.
+    ServerFull,
 }
 
 /// A control-stream message for one client.

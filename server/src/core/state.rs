@@ -20,6 +20,9 @@ pub struct Rules {
     pub floor_cache_capacity: usize,
     /// A dropped player is held this long for a resume.
     pub resume_window_ticks: u32,
+    /// Player slots (held ones included). A login that would need one more is refused
+    /// with `ServerFull`; a resume or a second login of the same account reuses its slot.
+    pub max_players: usize,
     pub autosave_ticks: u32,
     /// A snapshot goes out at least this often even when nothing changed.
     pub keepalive_ticks: u32,
@@ -61,6 +64,7 @@ impl Rules {
             world_seed,
             floor_cache_capacity: 64,
             resume_window_ticks: 60 * hz,
+            max_players: usize::MAX,
             autosave_ticks: 30 * hz,
             keepalive_ticks: hz,
             player_move,

@@ -2,8 +2,9 @@
 //! datagrams in, snapshots and control messages out. It turns everything into core events
 //! for the tick loop and never touches the game state itself.
 
-use crate::core::{ClientEvent, ConnId, ResumeToken};
+use crate::core::{ClientEvent, ConnId, ControlOut, ErrorKind, ResumeToken};
 use crate::metrics::DropReason;
+use crate::shell::admission::{self, PreLoginGuard};
 use crate::shell::ratelimit::TokenBucket;
 use crate::shell::{OUTGOING_QUEUE, Outgoing, Shared, ToLoop, convert};
 use bytes::Bytes;
@@ -26,6 +27,8 @@ pub mod close_code {
     pub const HANDSHAKE_TIMEOUT: u32 = 2;
     pub const SHUTDOWN: u32 = 3;
     pub const TOO_SLOW: u32 = 4;
+    /// A control-stream write got no flow-control credit within `control_write_timeout_secs`.
+    pub const WRITE_TIMEOUT: u32 = 5;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +37,8 @@ enum Phase {
     Hello,
     /// Authenticating and loading the state (async, off the loop).
     Auth,
-    /// Registered with the tick loop.
+    /// Registered with the tick loop (a login the auth accepted, or a resume token the
+    /// core is checking); it holds a player slot once the core sent the Welcome.
     Joined,
 }
 
@@ -49,6 +53,8 @@ enum End {
     /// The loop dropped us: we could not keep up.
     TooSlow,
     HandshakeTimeout,
+    /// A control-stream write found no flow-control credit in time: the peer does not read.
+    WriteTimeout,
     /// The peer went away (closed, reset, timed out).
     Lost(String),
 }
@@ -61,9 +67,13 @@ struct Session {
     history: SnapshotHistory,
     limiter: TokenBucket,
     warned_rate: bool,
+    /// Held until the core welcomes this connection: it counts against the pre-login bounds.
+    prelogin: Option<PreLoginGuard>,
+    /// The last Error the loop sent, for the close code when the loop then closes us.
+    last_error: Option<ErrorCode>,
 }
 
-pub(crate) async fn run(incoming: quinn::Incoming, shared: Arc<Shared>) {
+pub(crate) async fn run(incoming: quinn::Incoming, shared: Arc<Shared>, prelogin: PreLoginGuard) {
     let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
     let conn = match incoming.await {
         Ok(c) => c,
@@ -82,13 +92,14 @@ pub(crate) async fn run(incoming: quinn::Incoming, shared: Arc<Shared>) {
         history: SnapshotHistory::default(),
         limiter: TokenBucket::new(rate, rate, Instant::now()),
         warned_rate: false,
+        prelogin: Some(prelogin),
+        last_error: None,
     };
     let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
     let mut registered = false;
     let end = session.drive(tx, rx, &mut registered).await;
     session.finish(end).await;
     if registered {
-        shared.joined.fetch_sub(1, Ordering::Relaxed);
         let _ = shared.to_loop.send(ToLoop::Gone { conn: id });
     }
     shared.metrics.connections.dec();
@@ -125,9 +136,8 @@ impl Session {
                     match result {
                         Ok((identity, state)) => {
                             let Some(tx) = tx.take() else { return End::Loop };
-                            if !self.register(tx, registered) {
-                                return End::Error(ErrorCode::ServerFull, "server is full".into());
-                            }
+                            // The core takes the slot, or answers SERVER_FULL.
+                            self.register(tx, registered);
                             let resume_token: ResumeToken = rand::random();
                             info!(conn = self.id, player = %identity.player_id, "joined");
                             self.event(ClientEvent::Join { conn: self.id, identity, state, resume_token });
@@ -174,15 +184,11 @@ impl Session {
         }
     }
 
-    fn register(&mut self, tx: mpsc::Sender<Outgoing>, registered: &mut bool) -> bool {
-        let joined = self.shared.joined.fetch_add(1, Ordering::Relaxed);
-        if joined >= self.shared.config.max_players {
-            self.shared.joined.fetch_sub(1, Ordering::Relaxed);
-            return false;
-        }
+    /// Tells the loop where this connection's messages go. No player slot yet: the core
+    /// takes one (or refuses) when the Join or Resume event arrives.
+    fn register(&mut self, tx: mpsc::Sender<Outgoing>, registered: &mut bool) {
         let _ = self.shared.to_loop.send(ToLoop::Open { conn: self.id, tx });
         *registered = true;
-        true
     }
 
     fn event(&self, e: ClientEvent) {
@@ -269,9 +275,8 @@ impl Session {
             let Some(tx) = tx.take() else {
                 return Err(End::Loop);
             };
-            if !self.register(tx, registered) {
-                return Err(End::Error(ErrorCode::ServerFull, "server is full".into()));
-            }
+            // The core checks the token; an unknown one is answered RESUME_EXPIRED and closed.
+            self.register(tx, registered);
             self.event(ClientEvent::Resume {
                 conn: self.id,
                 token,
@@ -279,12 +284,16 @@ impl Session {
             *phase = Phase::Joined;
             return Ok(());
         }
+        // Known to be full: answer now rather than after a round trip to the meta-service.
+        if admission::server_full(
+            self.shared.players.load(Ordering::Relaxed),
+            self.shared.config.max_players,
+        ) {
+            return Err(End::Error(ErrorCode::ServerFull, "server is full".into()));
+        }
         let credentials = match h.credentials {
             Some(hello::Credentials::Dev(d)) => Credentials::Dev { name: d.name },
-            Some(hello::Credentials::Ticket(t)) => Credentials::Ticket {
-                ticket: t.ticket,
-                session_token: t.session_token,
-            },
+            Some(hello::Credentials::Ticket(t)) => Credentials::Ticket { ticket: t.ticket },
             None => {
                 return Err(End::Error(
                     ErrorCode::AuthFailed,
@@ -380,12 +389,22 @@ impl Session {
     async fn outgoing(&mut self, msg: Outgoing) -> Result<(), End> {
         match msg {
             Outgoing::Control(c) => {
-                if let crate::core::ControlOut::Error { kind, .. } = &c {
-                    self.shared
-                        .metrics
-                        .protocol_errors
-                        .with_label_values(&[convert::error_code(*kind).as_str_name()])
-                        .inc();
+                match &c {
+                    ControlOut::Error { kind, .. } => {
+                        let code = convert::error_code(*kind);
+                        // Replaced by a newer login is no fault of this connection.
+                        if *kind != ErrorKind::Replaced {
+                            self.last_error = Some(code);
+                        }
+                        self.shared
+                            .metrics
+                            .protocol_errors
+                            .with_label_values(&[code.as_str_name()])
+                            .inc();
+                    }
+                    // Logged in: no longer counted against the pre-login bounds.
+                    ControlOut::Welcome { .. } => self.prelogin = None,
+                    _ => {}
                 }
                 self.write(convert::control(&c)).await
             }
@@ -439,9 +458,12 @@ impl Session {
             return Ok(());
         };
         self.shared.metrics.bytes_out.inc_by(frame.len() as u64);
-        send.write_all(&frame)
-            .await
-            .map_err(|e| End::Lost(e.to_string()))
+        let deadline = self.shared.config.control_write_timeout();
+        match tokio::time::timeout(deadline, send.write_all(&frame)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(End::Lost(e.to_string())),
+            Err(_) => Err(End::WriteTimeout),
+        }
     }
 
     /// Ends the connection: an Error frame first when there is one, then the stream is
@@ -455,15 +477,21 @@ impl Session {
                     .protocol_errors
                     .with_label_values(&[code.as_str_name()])
                     .inc();
-                let _ = self.write(convert::error(code, message)).await;
+                if let Err(End::WriteTimeout) = self.write(convert::error(code, message)).await {
+                    return self.finish_stuck();
+                }
                 (close_code::PROTOCOL_ERROR, code.as_str_name().to_owned())
             }
-            End::Loop => (close_code::NORMAL, "closed by the server".to_owned()),
+            End::Loop => match self.last_error {
+                Some(code) => (close_code::PROTOCOL_ERROR, code.as_str_name().to_owned()),
+                None => (close_code::NORMAL, "closed by the server".to_owned()),
+            },
             End::TooSlow => (close_code::TOO_SLOW, "connection too slow".to_owned()),
             End::HandshakeTimeout => {
                 self.shared.metrics.handshake_timeouts.inc();
                 (close_code::HANDSHAKE_TIMEOUT, "no Hello in time".to_owned())
             }
+            End::WriteTimeout => return self.finish_stuck(),
             End::Lost(why) => {
                 debug!(conn = self.id, "connection lost: {why}");
                 return;
@@ -475,6 +503,17 @@ impl Session {
         }
         self.conn
             .close(quinn::VarInt::from_u32(code), reason.as_bytes());
+    }
+
+    /// The peer gave no flow-control credit in time: no Error frame (the stream is stuck)
+    /// and no waiting, the connection is closed at once and counted.
+    fn finish_stuck(&mut self) {
+        self.shared.metrics.control_write_timeouts.inc();
+        debug!(conn = self.id, "control stream write timed out; closing");
+        self.conn.close(
+            quinn::VarInt::from_u32(close_code::WRITE_TIMEOUT),
+            b"control stream write timed out",
+        );
     }
 }
 

@@ -11,6 +11,7 @@ pub fn error_code(kind: ErrorKind) -> ErrorCode {
         ErrorKind::ResumeExpired => ErrorCode::ResumeExpired,
         ErrorKind::UnexpectedMessage => ErrorCode::UnexpectedMessage,
         ErrorKind::Replaced => ErrorCode::ErrorUnspecified,
+        ErrorKind::ServerFull => ErrorCode::ServerFull,
     }
 }
 

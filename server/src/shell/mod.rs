@@ -2,6 +2,7 @@
 //! that owns the game core. Connection tasks and the loop talk only through channels, so
 //! the loop never waits on a socket.
 
+pub mod admission;
 mod conn;
 pub mod convert;
 pub mod ratelimit;
@@ -13,15 +14,16 @@ use crate::config::Config;
 use crate::core::{ClientEvent, ConnId, ControlOut, GameCore, Snapshot};
 use crate::metrics::{self, Metrics};
 use crate::tls;
+use admission::{Admission, PreLoginBook};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tower_meta::{Backends, PlayerStates};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// Connection task -> tick loop.
 pub(crate) enum ToLoop {
@@ -57,9 +59,10 @@ pub(crate) struct Shared {
     pub states: PlayerStates,
     pub to_loop: mpsc::UnboundedSender<ToLoop>,
     pub next_conn: AtomicU64,
-    /// Connections past their Hello (the `max_players` budget).
-    pub joined: AtomicUsize,
-    /// Player slots in the core, for the Nakama heartbeat.
+    /// Connections not logged in yet, by source address.
+    pub prelogin: PreLoginBook,
+    /// Player slots in the core (held ones included) as of the last tick: the Nakama
+    /// heartbeat's load and the `max_players` pre-check.
     pub players: Arc<AtomicU32>,
     pub dev_auth: bool,
 }
@@ -205,7 +208,7 @@ pub async fn start_with_identity(
         backends,
         to_loop,
         next_conn: AtomicU64::new(1),
-        joined: AtomicUsize::new(0),
+        prelogin: PreLoginBook::with_gauge(metrics.prelogin_connections.clone()),
         players,
         dev_auth,
         config,
@@ -239,9 +242,32 @@ pub async fn start_with_identity(
     })
 }
 
+/// Accepts connection attempts within the pre-login bounds (`admission::admit`): the rest
+/// are refused or, under pressure, asked to prove their address first (QUIC Retry).
 async fn accept(endpoint: quinn::Endpoint, shared: Arc<Shared>) {
+    let limits = shared.config.prelogin_limits();
     while let Some(incoming) = endpoint.accept().await {
-        let shared = Arc::clone(&shared);
-        tokio::spawn(conn::run(incoming, shared));
+        let ip = incoming.remote_address().ip();
+        let (total, from_address) = shared.prelogin.counts(ip);
+        // An attempt that already carries a Retry token cannot be retried again.
+        let validated = incoming.remote_address_validated() || !incoming.may_retry();
+        match admission::admit(total, from_address, validated, &limits) {
+            Admission::Accept => {
+                let guard = shared.prelogin.enter(ip);
+                tokio::spawn(conn::run(incoming, Arc::clone(&shared), guard));
+            }
+            Admission::Retry => {
+                shared.metrics.quic_retries.inc();
+                if let Err(e) = incoming.retry() {
+                    // Cannot happen after `may_retry`; drop the attempt silently if it does.
+                    e.into_incoming().ignore();
+                }
+            }
+            Admission::Refuse(reason) => {
+                shared.metrics.prelogin_refused(reason);
+                debug!(%ip, reason = reason.label(), total, from_address, "connection refused: too many connections not logged in");
+                incoming.refuse();
+            }
+        }
     }
 }

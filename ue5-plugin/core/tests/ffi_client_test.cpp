@@ -12,8 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -200,8 +202,12 @@ TEST(ClientErrors, ConnectRejectsBadOptionsAtOnce) {
     good.cert_fingerprint = kSomeFingerprint;
     good.dev_name = "ann";
     tower::ConnectOptions o = good;
-    o.server_address = "tower.example.com:4433";
-    rejects(o, "not IP:port");
+    o.server_address = "tower.example.com";
+    rejects(o, "no port");
+    o.server_address = "::1:4433";  // IPv6 literals need brackets
+    rejects(o, "no port");
+    o.server_address = "bad host.example:4433";
+    rejects(o, "invalid host name");
     o = good;
     o.cert_fingerprint = "abc";
     rejects(o, "fingerprint");
@@ -274,6 +280,12 @@ TEST(ClientErrors, NullsNotReadyAndBadArguments) {
     std::size_t len = 0;
     EXPECT_EQ(tower_client_entities(h, 0.0, nullptr, 3, &len), TOWER_STATUS_NULL_POINTER);
     EXPECT_EQ(tower_client_entities(h, 0.0, nullptr, 0, nullptr), TOWER_STATUS_NULL_POINTER);
+    // Lengths are checked before any slice is built from them (issue 8): SIZE_MAX used to
+    // abort the host process inside the debug library.
+    TowerEntity two[2]{};
+    EXPECT_EQ(tower_client_entities(h, 0.0, two, SIZE_MAX, &len), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("larger than any buffer"), std::string::npos) << last_error();
+    EXPECT_EQ(tower_client_entities(h, 0.0, two, 2, &len), TOWER_STATUS_OK);
 
     // Nothing answers, so there is no Welcome, no floor and no position yet.
     EXPECT_EQ(client.predicted_position().error().status, TOWER_STATUS_NOT_READY);
@@ -353,7 +365,7 @@ TEST(ClientLive, ConnectProveFloorMoveAndSeeItInSnapshots) {
     tower::FloorHash server_hash{};
     std::copy(std::begin(entered->hash), std::end(entered->hash), server_hash.begin());
     EXPECT_EQ(tower::to_hex(floor.value().hash().value()), tower::to_hex(server_hash));
-    EXPECT_TRUE(tower::Floor::verify(entered->seed, entered->floor, server_hash).ok());
+    EXPECT_TRUE(tower::Floor::verify_hash(entered->seed, entered->floor, server_hash).ok());
     EXPECT_EQ(floor.value().info().value().seed, entered->seed);
     const tower::TileGrid grid = floor.value().grid().value();
     const int sx = static_cast<int>(std::floor(admitted->spawn_x));
@@ -427,4 +439,58 @@ TEST(ClientLive, ConnectProveFloorMoveAndSeeItInSnapshots) {
     EXPECT_TRUE(disconnected);
     EXPECT_TRUE(client.is_closed().value());
     EXPECT_EQ(client.send_input(1.0f, 0.0f, false).error().status, TOWER_STATUS_CLOSED);
+}
+
+// The matchmaker hands out host names and either fingerprint form: both go straight to the
+// library, which resolves the name on its own thread. Freeing a connection that is still
+// open returns at once (the Leave goes out in the background).
+TEST(ClientLive, HostNameColonFingerprintAndFreeWithoutBlocking) {
+    std::string error;
+    std::optional<ServerProcess> server = ServerProcess::start(error);
+    ASSERT_TRUE(server.has_value()) << error;
+    const std::string port = server->address().substr(server->address().rfind(':') + 1);
+    std::string colons;  // "AB:CD:..." as openssl prints it
+    for (std::size_t i = 0; i < server->fingerprint().size() && i < 64; i += 2) {
+        if (!colons.empty()) colons += ':';
+        for (char c : server->fingerprint().substr(i, 2)) {
+            colons += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+    }
+
+    std::size_t live_before = 0;
+    ASSERT_EQ(tower_live_handles(&live_before), TOWER_STATUS_OK);
+    tower::ConnectOptions options;
+    options.server_address = "localhost:" + port;
+    options.cert_fingerprint = colons;
+    options.dev_name = "cpp-host-name";
+    const auto connect_started = Clock::now();
+    tower::Result<tower::Client> connected = tower::Client::connect(options);
+    EXPECT_LT(Clock::now() - connect_started, 100ms) << "connect must not resolve on the caller's thread";
+    ASSERT_TRUE(connected.ok()) << connected.error().message;
+    std::optional<tower::Client> client(std::move(connected).value());
+
+    bool welcomed = false;
+    const auto deadline = Clock::now() + 30s;
+    while (!welcomed && Clock::now() < deadline) {
+        tower::Result<std::optional<TowerEvent>> polled = client->poll_event();
+        ASSERT_TRUE(polled.ok()) << polled.error().message;
+        if (!polled.value()) {
+            std::this_thread::sleep_for(5ms);
+            continue;
+        }
+        const TowerEvent& e = *polled.value();
+        ASSERT_NE(e.kind, TOWER_EVENT_KIND_DISCONNECTED) << tower::event_message(e) << "\nserver log:\n" << server->log();
+        welcomed = e.kind == TOWER_EVENT_KIND_WELCOME;
+    }
+    ASSERT_TRUE(welcomed) << "no Welcome within 30 s; server log:\n" << server->log();
+    ASSERT_FALSE(client->is_closed().value());
+
+    const auto free_started = Clock::now();
+    client.reset();  // tower_client_free on an open connection
+    const auto took = Clock::now() - free_started;
+    EXPECT_LT(took, 50ms) << "tower_client_free blocked for "
+                          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+    std::size_t live_after = 0;
+    ASSERT_EQ(tower_live_handles(&live_after), TOWER_STATUS_OK);
+    EXPECT_EQ(live_after, live_before);
 }

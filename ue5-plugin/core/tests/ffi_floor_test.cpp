@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <cstdlib>
 #include <dirent.h>
@@ -158,7 +159,7 @@ TEST(Golden, EveryProcgenVectorReproducesThroughTheCAbi) {
         tower::Result<tower::FloorHash> hash = floor.value().hash();
         ASSERT_TRUE(hash.ok()) << hash.error().message;
         EXPECT_EQ(tower::to_hex(hash.value()), tower::to_hex(g.hash)) << "line: " << g.line;
-        EXPECT_TRUE(tower::Floor::verify(g.seed, g.floor, g.hash).ok()) << g.line;
+        EXPECT_TRUE(tower::Floor::verify_hash(g.seed, g.floor, g.hash).ok()) << g.line;
     }
 }
 
@@ -298,7 +299,7 @@ TEST(Errors, BadHashLengthAndMismatch) {
     EXPECT_NE(last_error().find("got 33"), std::string::npos) << last_error();
     EXPECT_EQ(tower_floor_verify(11, 22, hash.data(), hash.size()), TOWER_STATUS_OK);
     hash[31] ^= 0x80;
-    const tower::Status mismatch = tower::Floor::verify(11, 22, hash);
+    const tower::Status mismatch = tower::Floor::verify_hash(11, 22, hash);
     EXPECT_EQ(mismatch.error().status, TOWER_STATUS_HASH_MISMATCH);
     EXPECT_NE(mismatch.error().message.find("mismatch"), std::string::npos);
     // The same hash is wrong for another floor.
@@ -337,4 +338,34 @@ TEST(Hex, RoundTripAndRejects) {
     std::string upper = tower::to_hex(h);
     for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     EXPECT_EQ(tower::parse_hex(upper), h);
+}
+
+// Issue 8: every entry point that takes a length checks it before building a slice from it.
+// SIZE_MAX is an invalid argument (it used to abort the host inside the debug library) and
+// NULL with a non-zero length is a NULL pointer, never a crash.
+TEST(Errors, LengthsAreCheckedBeforeUse) {
+    tower::Result<tower::Floor> floor = tower::Floor::generate(5, 1);
+    ASSERT_TRUE(floor.ok()) << floor.error().message;
+    const TowerFloorHandle h = floor.value().handle();
+    std::uint8_t bytes[8]{};
+    TowerSpawn spawns[2]{};
+    std::size_t len = 0;
+    EXPECT_EQ(tower_floor_tiles(h, bytes, SIZE_MAX, &len), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(tower_floor_encode(h, bytes, SIZE_MAX, &len), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(tower_floor_spawns(h, spawns, SIZE_MAX, &len), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(tower_floor_spawns(h, spawns, SIZE_MAX / 2, &len), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(tower_floor_hash(h, bytes, SIZE_MAX), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(tower_floor_verify(1, 1, bytes, SIZE_MAX), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("larger than any buffer"), std::string::npos) << last_error();
+
+    EXPECT_EQ(tower_floor_tiles(h, nullptr, 5, &len), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_floor_encode(h, nullptr, 5, &len), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_floor_spawns(h, nullptr, 5, &len), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_floor_hash(h, nullptr, TOWER_HASH_LEN), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_floor_verify(1, 1, nullptr, TOWER_HASH_LEN), TOWER_STATUS_NULL_POINTER);
+
+    // The honest protocol is unchanged.
+    EXPECT_EQ(tower_floor_tiles(h, nullptr, 0, &len), TOWER_STATUS_BUFFER_TOO_SMALL);
+    EXPECT_GT(len, 0u);
+    EXPECT_EQ(tower_floor_hash(h, bytes, sizeof bytes), TOWER_STATUS_BUFFER_TOO_SMALL);
 }

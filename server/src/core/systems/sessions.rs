@@ -141,6 +141,17 @@ pub fn sessions(
                     out.0.control.push((*conn, floor_enter(&data)));
                     continue;
                 }
+                if sessions.by_account.len() >= rules.max_players {
+                    out.0.control.push((
+                        *conn,
+                        ControlOut::Error {
+                            kind: ErrorKind::ServerFull,
+                            message: "server is full".into(),
+                        },
+                    ));
+                    out.0.close.push(*conn);
+                    continue;
+                }
                 let data = floors.data(state.current_floor);
                 let max = rules.player_max_hp;
                 let hp = match u16::try_from(state.health) {
@@ -279,6 +290,7 @@ pub fn floor_proofs(
             out.0
                 .control
                 .push((*conn, unexpected("floor proof before welcome")));
+            out.0.close.push(*conn);
             continue;
         };
         let (e, mut player, health, mut pos, mut on_floor, mut controls, mut viewer) = found;
@@ -290,6 +302,7 @@ pub fn floor_proofs(
             out.0
                 .control
                 .push((*conn, unexpected("no floor proof was asked for")));
+            out.0.close.push(*conn);
             continue;
         };
         if *floor != expected_floor {
@@ -299,6 +312,7 @@ pub fn floor_proofs(
                     "floor proof for floor {floor}, expected floor {expected_floor}"
                 )),
             ));
+            out.0.close.push(*conn);
             continue;
         }
         let data = floors.data(expected_floor);
@@ -343,6 +357,8 @@ pub fn floor_proofs(
     }
 }
 
+/// A message the client should not have sent now: answered, then the connection is closed
+/// (the player is held for a resume, as after any disconnect).
 fn unexpected(what: &str) -> ControlOut {
     ControlOut::Error {
         kind: ErrorKind::UnexpectedMessage,

@@ -1,22 +1,27 @@
 #include "TowerClientSubsystem.h"
 
-#include "TowerCore/TowerClient.h"
-#include "TowerCore/TowerFfi.h"
+#include "HAL/PlatformTime.h"
+#include "TowerCoreIncludes.h"
+#include "TowerFloorComponent.h"
 #include "TowerGameModule.h"
+#include "TowerSettings.h"
 
 namespace
 {
 	// Events handled per frame at most: a burst never stalls a frame; the rest wait.
 	constexpr int32 MaxEventsPerTick = 64;
 
-	FString TowerToFString(const std::string& S)
+	FTowerEntity ToTowerEntity(const TowerEntity& Raw, const UTowerClientSubsystem& Tower)
 	{
-		return FString(UTF8_TO_TCHAR(S.c_str()));
-	}
-
-	std::string TowerToStd(const FString& S)
-	{
-		return std::string(TCHAR_TO_UTF8(*S));
+		FTowerEntity Entity;
+		Entity.Id = static_cast<int32>(Raw.id);
+		Entity.Kind = static_cast<ETowerEntityKind>(Raw.kind);
+		Entity.Tile = FVector2D(Raw.x, Raw.y);
+		Entity.Location = Tower.TileToWorld(Entity.Tile);
+		Entity.Health = Raw.health;
+		Entity.Guild = Raw.guild;
+		Entity.Flags = Raw.flags;
+		return Entity;
 	}
 }
 
@@ -26,6 +31,9 @@ UTowerClientSubsystem::~UTowerClientSubsystem() = default;
 
 void UTowerClientSubsystem::Deinitialize()
 {
+	// No entity events during teardown: their listeners are going away too. Freeing an
+	// open connection does not block: the library closes it in the background.
+	Tracker.reset();
 	ReleaseClient();
 	Super::Deinitialize();
 }
@@ -43,21 +51,48 @@ ETickableTickType UTowerClientSubsystem::GetTickableTickType() const
 
 bool UTowerClientSubsystem::ConnectDev(const FString& Address, const FString& Fingerprint, const FString& Name)
 {
-	return Connect(Address, Fingerprint, Name, FString(), FString());
+	if (Name.IsEmpty())
+	{
+		FailWith(TEXT("Tower: a development login needs a name"));
+		return false;
+	}
+	return Connect(Address, Fingerprint, Name, FString());
 }
 
-bool UTowerClientSubsystem::ConnectWithTicket(const FString& Address, const FString& Fingerprint,
-	const FString& Ticket, const FString& SessionToken)
+bool UTowerClientSubsystem::ConnectDevFromSettings()
 {
-	return Connect(Address, Fingerprint, FString(), Ticket, SessionToken);
+	const UTowerSettings* Settings = UTowerSettings::Get();
+	FString Address;
+	FString Error;
+	if (!Settings->GetServerAddress(Address, Error))
+	{
+		FailWith(Error);
+		return false;
+	}
+	return ConnectDev(Address, Settings->Fingerprint, Settings->DevName);
+}
+
+bool UTowerClientSubsystem::ConnectWithTicket(const FTowerMatchTicket& Match)
+{
+	if (Match.Ticket.IsEmpty())
+	{
+		FailWith(TEXT("Tower: the match ticket is empty"));
+		return false;
+	}
+	return Connect(Match.ServerAddress, Match.Fingerprint, FString(), Match.Ticket);
 }
 
 bool UTowerClientSubsystem::Connect(const FString& Address, const FString& Fingerprint, const FString& DevName,
-	const FString& Ticket, const FString& SessionToken)
+	const FString& Ticket)
 {
 	if (!FTowerGameModule::IsLibraryReady())
 	{
 		FailWith(FTowerGameModule::GetLibraryError());
+		return false;
+	}
+	if (!tower::normalize_fingerprint(TowerToStd(Fingerprint)))
+	{
+		FailWith(TEXT("Tower: the server fingerprint must be 64 hex digits (':' separators allowed); the dev server writes it to tower-server-cert/cert.sha256"));
 		return false;
 	}
 	ReleaseClient();
@@ -67,7 +102,6 @@ bool UTowerClientSubsystem::Connect(const FString& Address, const FString& Finge
 	Options.cert_fingerprint = TowerToStd(Fingerprint);
 	Options.dev_name = TowerToStd(DevName);
 	Options.ticket = TowerToStd(Ticket);
-	Options.session_token = TowerToStd(SessionToken);
 	tower::Result<tower::Client> Connected = tower::Client::connect(Options);
 	if (!Connected.ok())
 	{
@@ -75,6 +109,9 @@ bool UTowerClientSubsystem::Connect(const FString& Address, const FString& Finge
 		return false;
 	}
 	Client = std::make_shared<tower::Client>(std::move(Connected).value());
+	Tracker = std::make_shared<tower::EntityTracker>();
+	ServerAddress = Address;
+	ConnectedAtSeconds = FPlatformTime::Seconds();
 	UE_LOG(LogTower, Log, TEXT("Tower: connecting to %s"), *Address);
 	return true;
 }
@@ -83,6 +120,7 @@ void UTowerClientSubsystem::Disconnect()
 {
 	if (Client)
 	{
+		bClosing = true;
 		(void)Client->disconnect(); // DISCONNECTED arrives through Tick, then the handle is freed
 	}
 }
@@ -111,7 +149,7 @@ bool UTowerClientSubsystem::GetPredictedLocation(FVector& OutLocation) const
 	{
 		return false;
 	}
-	OutLocation = TilesToWorld(Position.value().x, Position.value().y);
+	OutLocation = TileToWorld(FVector2D(Position.value().x, Position.value().y));
 	return true;
 }
 
@@ -126,6 +164,69 @@ bool UTowerClientSubsystem::FindEntity(int32 Id, FTowerEntity& OutEntity) const
 		}
 	}
 	return false;
+}
+
+FVector UTowerClientSubsystem::TileToWorld(FVector2D Tile) const
+{
+	if (const UTowerFloorComponent* Floor = ActiveFloor.Get())
+	{
+		return Floor->TileToWorld(Tile);
+	}
+	const tower::LocalPoint Local =
+		tower::make_tile_space(UTowerSettings::Get()->TileSizeCm).to_local(Tile.X, Tile.Y);
+	return FVector(Local.x, Local.y, Local.z);
+}
+
+FVector2D UTowerClientSubsystem::WorldToTile(FVector Location) const
+{
+	if (const UTowerFloorComponent* Floor = ActiveFloor.Get())
+	{
+		return Floor->WorldToTile(Location);
+	}
+	const tower::TilePoint Tile = tower::make_tile_space(UTowerSettings::Get()->TileSizeCm)
+		.to_tiles(tower::LocalPoint{Location.X, Location.Y, Location.Z});
+	return FVector2D(Tile.x, Tile.y);
+}
+
+void UTowerClientSubsystem::SetActiveFloor(UTowerFloorComponent* Floor)
+{
+	ActiveFloor = Floor;
+}
+
+FString UTowerClientSubsystem::GetNetStatsLine() const
+{
+	tower::NetStats Stats;
+	if (!Client)
+	{
+		Stats.phase = tower::ConnectionPhase::Idle;
+	}
+	else if (bClosing)
+	{
+		Stats.phase = tower::ConnectionPhase::Closing;
+	}
+	else if (bOnFloor)
+	{
+		Stats.phase = tower::ConnectionPhase::OnFloor;
+	}
+	else if (bWelcomed)
+	{
+		Stats.phase = tower::ConnectionPhase::Welcomed;
+	}
+	else
+	{
+		Stats.phase = tower::ConnectionPhase::Connecting;
+	}
+	const double Now = FPlatformTime::Seconds();
+	Stats.server_address = TowerToStd(ServerAddress);
+	Stats.player_id = static_cast<uint32>(LocalPlayerId);
+	Stats.seed = Seed;
+	Stats.floor = FloorNumber;
+	Stats.events_total = EventsTotal;
+	Stats.entity_events_total = EntityEventsTotal;
+	Stats.entities_in_view = static_cast<uint32>(Entities.Num());
+	Stats.connected_seconds = ConnectedAtSeconds >= 0.0 ? Now - ConnectedAtSeconds : -1.0;
+	Stats.seconds_since_event = LastEventSeconds >= 0.0 ? Now - LastEventSeconds : -1.0;
+	return TowerToFString(tower::format_net_stats(Stats));
 }
 
 void UTowerClientSubsystem::Tick(float DeltaTime)
@@ -148,8 +249,10 @@ void UTowerClientSubsystem::DrainEvents()
 		tower::Result<std::optional<TowerEvent>> Polled = Client->poll_event();
 		if (!Polled.ok())
 		{
-			FailWith(TowerToFString(Polled.error().message));
+			const FString Message = TowerToFString(Polled.error().message);
 			ReleaseClient();
+			FailWith(Message);
+			OnDisconnected.Broadcast(Message);
 			return;
 		}
 		if (!Polled.value())
@@ -157,6 +260,8 @@ void UTowerClientSubsystem::DrainEvents()
 			return;
 		}
 		const TowerEvent& Event = *Polled.value();
+		++EventsTotal;
+		LastEventSeconds = FPlatformTime::Seconds();
 		switch (Event.kind)
 		{
 		case TOWER_EVENT_KIND_WELCOME:
@@ -166,6 +271,7 @@ void UTowerClientSubsystem::DrainEvents()
 			break;
 		case TOWER_EVENT_KIND_FLOOR_ENTERED:
 		{
+			bOnFloor = false;
 			if (Event.hash_matches == 0)
 			{
 				// The server will refuse the proof; say why from our side too.
@@ -180,11 +286,15 @@ void UTowerClientSubsystem::DrainEvents()
 				break;
 			}
 			CurrentFloor = std::make_shared<tower::Floor>(std::move(Floor).value());
+			Seed = Event.seed;
+			FloorNumber = Event.floor;
+			ClearEntities(); // a new floor: everything seen on the old one is gone
 			OnFloorReady.Broadcast(static_cast<int64>(Event.seed), static_cast<int32>(Event.floor));
 			break;
 		}
 		case TOWER_EVENT_KIND_FLOOR_ADMITTED:
-			OnFloorAdmitted.Broadcast(static_cast<int32>(Event.floor), TilesToWorld(Event.spawn_x, Event.spawn_y));
+			bOnFloor = true;
+			OnFloorAdmitted.Broadcast(static_cast<int32>(Event.floor), TileToWorld(FVector2D(Event.spawn_x, Event.spawn_y)));
 			break;
 		case TOWER_EVENT_KIND_SERVER_ERROR:
 			FailWith(FString::Printf(TEXT("Tower server error %d: %s"), Event.error_code,
@@ -207,19 +317,52 @@ void UTowerClientSubsystem::DrainEvents()
 void UTowerClientSubsystem::SampleEntities()
 {
 	const tower::Result<std::vector<TowerEntity>> Sampled = Client->entities();
+	if (!Sampled.ok() || !Tracker)
+	{
+		return; // NOT_READY before the first snapshot: keep what we have
+	}
+	const std::optional<std::uint32_t> Own =
+		LocalPlayerId != 0 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(LocalPlayerId)) : std::nullopt;
+	const std::vector<tower::EntityEvent> Events = Tracker->update(Sampled.value(), Own);
+
 	Entities.Reset();
-	if (!Sampled.ok())
+	Entities.Reserve(static_cast<int32>(Tracker->known().size()));
+	for (const TowerEntity& Raw : Sampled.value())
+	{
+		if (!Own || Raw.id != *Own)
+		{
+			Entities.Add(ToTowerEntity(Raw, *this));
+		}
+	}
+	EntityEventsTotal += Events.size();
+	for (const tower::EntityEvent& Event : Events)
+	{
+		const FTowerEntity Entity = ToTowerEntity(Event.entity, *this);
+		switch (Event.type)
+		{
+		case tower::EntityEventType::Appeared:
+			OnEntityAppeared.Broadcast(Entity);
+			break;
+		case tower::EntityEventType::Changed:
+			OnEntityChanged.Broadcast(Entity, static_cast<int32>(Event.changes));
+			break;
+		case tower::EntityEventType::Removed:
+			OnEntityRemoved.Broadcast(Entity);
+			break;
+		}
+	}
+}
+
+void UTowerClientSubsystem::ClearEntities()
+{
+	Entities.Reset();
+	if (!Tracker)
 	{
 		return;
 	}
-	Entities.Reserve(static_cast<int32>(Sampled.value().size()));
-	for (const TowerEntity& Raw : Sampled.value())
+	for (const tower::EntityEvent& Event : Tracker->clear())
 	{
-		FTowerEntity& Entity = Entities.AddDefaulted_GetRef();
-		Entity.Id = static_cast<int32>(Raw.id);
-		Entity.Kind = Raw.kind;
-		Entity.Location = TilesToWorld(Raw.x, Raw.y);
-		Entity.Health = Raw.health;
+		OnEntityRemoved.Broadcast(ToTowerEntity(Event.entity, *this));
 	}
 }
 
@@ -231,15 +374,17 @@ void UTowerClientSubsystem::FailWith(const FString& Message)
 
 void UTowerClientSubsystem::ReleaseClient()
 {
-	// Freeing an open connection waits (at most 300 ms) for the Leave to go out.
+	ClearEntities();
+	// The library closes an open connection in the background: this never blocks.
 	Client.reset();
 	CurrentFloor.reset();
-	Entities.Reset();
+	Tracker.reset();
 	bWelcomed = false;
+	bOnFloor = false;
+	bClosing = false;
 	LocalPlayerId = 0;
-}
-
-FVector UTowerClientSubsystem::TilesToWorld(float X, float Y) const
-{
-	return FloorOrigin + FVector(X * TileSizeCm, Y * TileSizeCm, 0.0);
+	Seed = 0;
+	FloorNumber = 0;
+	ConnectedAtSeconds = -1.0;
+	LastEventSeconds = -1.0;
 }

@@ -22,23 +22,30 @@ void UTowerEntityComponent::TickComponent(float DeltaTime, ELevelTick TickType, 
 	const UGameInstance* GameInstance = World != nullptr ? World->GetGameInstance() : nullptr;
 	const UTowerClientSubsystem* Tower =
 		GameInstance != nullptr ? GameInstance->GetSubsystem<UTowerClientSubsystem>() : nullptr;
-	if (Owner == nullptr || Tower == nullptr)
+	if (Owner == nullptr)
 	{
+		return;
+	}
+	if (Tower == nullptr || !Tower->IsOnFloor())
+	{
+		// Not playing on a floor: leave the actor alone, but undo our own hiding.
+		bInView = false;
+		SetHiddenByUs(*Owner, false);
 		return;
 	}
 
 	FVector Target;
 	if (bIsLocalPlayer)
 	{
-		bVisible = Tower->GetPredictedLocation(Target);
+		bInView = Tower->GetPredictedLocation(Target);
 	}
 	else
 	{
 		FTowerEntity Entity;
-		bVisible = Tower->FindEntity(EntityId, Entity);
+		bInView = Tower->FindEntity(EntityId, Entity);
 		Target = Entity.Location;
 	}
-	if (bVisible)
+	if (bInView)
 	{
 		Target.Z += HeightOffsetCm;
 		const FVector Step = Target - Owner->GetActorLocation();
@@ -52,5 +59,15 @@ void UTowerEntityComponent::TickComponent(float DeltaTime, ELevelTick TickType, 
 			Owner->SetActorLocation(Target);
 		}
 	}
-	Owner->SetActorHiddenInGame(!bVisible);
+	SetHiddenByUs(*Owner, !bIsLocalPlayer && bHideWhenOutOfView && !bInView);
+}
+
+void UTowerEntityComponent::SetHiddenByUs(AActor& Owner, bool bHide)
+{
+	if (bHide == bHiddenByUs)
+	{
+		return;
+	}
+	bHiddenByUs = bHide;
+	Owner.SetActorHiddenInGame(bHide);
 }

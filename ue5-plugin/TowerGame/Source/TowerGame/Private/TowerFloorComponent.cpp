@@ -1,33 +1,42 @@
 #include "TowerFloorComponent.h"
 
 #include "Components/InstancedStaticMeshComponent.h"
+#include "Engine/GameInstance.h"
 #include "Engine/StaticMesh.h"
+#include "Engine/World.h"
+#include "GameFramework/Actor.h"
 #include "Materials/MaterialInterface.h"
 #include "ProceduralMeshComponent.h"
-#include "TowerCore/FloorMesh.h"
-#include "TowerCore/TowerFfi.h"
+#include "TowerClientSubsystem.h"
+#include "TowerCoreIncludes.h"
 #include "TowerGameModule.h"
+#include "TowerSettings.h"
+
+const FName UTowerFloorComponent::GeneratedTag(TEXT("TowerFloorGenerated"));
 
 namespace
 {
+	// The engine cube: 100 cm, pivot in its centre. Used for tile kinds without a mesh.
+	const TCHAR* const EngineCubePath = TEXT("/Engine/BasicShapes/Cube.Cube");
+
 	FVector ToFVector(const tower::Vec3& V)
 	{
 		return FVector(V.x, V.y, V.z);
 	}
 
-	FString ToFString(const std::string& S)
-	{
-		return FString(UTF8_TO_TCHAR(S.c_str()));
-	}
-
-	tower::FloorMeshOptions TowerFloorMeshOptions(const UTowerFloorComponent& Component)
+	tower::FloorMeshOptions TowerFloorMeshOptions(const UTowerSettings& Settings, float SourceSize, float SourceHeight)
 	{
 		tower::FloorMeshOptions Options;
-		Options.tile_size_cm = Component.TileSizeCm;
-		Options.wall_height_cm = Component.WallHeightCm;
-		Options.source_mesh_size_cm = Component.SourceMeshSizeCm;
-		Options.source_mesh_height_cm = Component.SourceMeshHeightCm;
+		Options.tile_size_cm = static_cast<float>(tower::make_tile_space(Settings.TileSizeCm).tile_size_cm());
+		Options.wall_height_cm = FMath::Max(Settings.WallHeightCm, 1.0f);
+		Options.source_mesh_size_cm = FMath::Max(SourceSize, 1.0f);
+		Options.source_mesh_height_cm = FMath::Max(SourceHeight, 1.0f);
 		return Options;
+	}
+
+	FString TileName(int32 Kind)
+	{
+		return StaticEnum<ETowerTile>()->GetNameStringByValue(Kind);
 	}
 }
 
@@ -53,10 +62,25 @@ bool UTowerFloorComponent::BuildFloor(int64 Seed, int32 Floor, FString& OutError
 		tower::Floor::generate(static_cast<uint64>(Seed), static_cast<uint32>(Floor));
 	if (!Generated.ok())
 	{
-		OutError = ToFString(Generated.error().message);
+		OutError = TowerToFString(Generated.error().message);
 		return false;
 	}
 	return BuildFromFloor(Generated.value(), OutError);
+}
+
+bool UTowerFloorComponent::BuildFromClient(FString& OutError)
+{
+	const UWorld* World = GetWorld();
+	const UGameInstance* GameInstance = World != nullptr ? World->GetGameInstance() : nullptr;
+	const UTowerClientSubsystem* Tower =
+		GameInstance != nullptr ? GameInstance->GetSubsystem<UTowerClientSubsystem>() : nullptr;
+	const tower::Floor* Current = Tower != nullptr ? Tower->GetCurrentFloor() : nullptr;
+	if (Current == nullptr)
+	{
+		OutError = TEXT("Tower: no floor from the server yet (build after OnFloorReady)");
+		return false;
+	}
+	return BuildFromFloor(*Current, OutError);
 }
 
 bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& OutError)
@@ -72,22 +96,34 @@ bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& Ou
 		return false;
 	}
 	const tower::Result<TowerFloorInfo> Info = Floor.info();
-	const tower::Result<tower::TileGrid> Grid = Floor.grid();
-	const tower::Result<tower::FloorHash> Hash = Floor.hash();
-	if (!Info.ok() || !Grid.ok() || !Hash.ok())
+	if (!Info.ok())
 	{
-		OutError = ToFString(!Info.ok() ? Info.error().message : !Grid.ok() ? Grid.error().message : Hash.error().message);
+		OutError = TowerToFString(Info.error().message);
+		return false;
+	}
+	const tower::Result<tower::TileGrid> Grid = Floor.grid();
+	if (!Grid.ok())
+	{
+		OutError = TowerToFString(Grid.error().message);
+		return false;
+	}
+	const tower::Result<tower::FloorHash> Hash = Floor.hash();
+	if (!Hash.ok())
+	{
+		OutError = TowerToFString(Hash.error().message);
 		return false;
 	}
 
 	ClearFloor();
+	BuiltSeed = static_cast<int64>(Info.value().seed);
+	BuiltFloor = static_cast<int32>(Info.value().floor);
 	FloorWidth = Info.value().width;
 	FloorHeight = Info.value().height;
-	FloorHash = ToFString(tower::to_hex(Hash.value()));
+	FloorHash = TowerToFString(tower::to_hex(Hash.value()));
 	EntryLocation = TileToWorld(FVector2D(Info.value().entry_x + 0.5, Info.value().entry_y + 0.5));
 	StairsUpLocation = TileToWorld(FVector2D(Info.value().stairs_up_x + 0.5, Info.value().stairs_up_y + 0.5));
 
-	if (RenderMode == ETowerFloorRenderMode::InstancedMeshes)
+	if (UTowerSettings::Get()->RenderMode == ETowerFloorRenderMode::InstancedMeshes)
 	{
 		BuildInstanced(Grid.value());
 	}
@@ -95,54 +131,111 @@ bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& Ou
 	{
 		BuildProcedural(Grid.value());
 	}
+
+	UWorld* World = GetWorld();
+	if (bBecomeActiveFloor && World != nullptr && World->IsGameWorld())
+	{
+		UGameInstance* GameInstance = World->GetGameInstance();
+		if (UTowerClientSubsystem* Tower = GameInstance != nullptr ? GameInstance->GetSubsystem<UTowerClientSubsystem>() : nullptr)
+		{
+			Tower->SetActiveFloor(this);
+		}
+	}
 	UE_LOG(LogTower, Log, TEXT("Tower: built floor %u of seed %llu (%dx%d, hash %s)"),
 		Info.value().floor, static_cast<unsigned long long>(Info.value().seed), FloorWidth, FloorHeight, *FloorHash);
-	OnFloorBuilt.Broadcast(static_cast<int64>(Info.value().seed), static_cast<int32>(Info.value().floor));
+	OnFloorBuilt.Broadcast(BuiltSeed, BuiltFloor);
 	return true;
+}
+
+UMaterialInterface* UTowerFloorComponent::MaterialFor(ETowerTile Tile) const
+{
+	if (const TObjectPtr<UMaterialInterface>* Own = TileMaterials.Find(Tile))
+	{
+		if (*Own != nullptr)
+		{
+			return *Own;
+		}
+	}
+	if (const TSoftObjectPtr<UMaterialInterface>* Project = UTowerSettings::Get()->TileMaterials.Find(Tile))
+	{
+		return Project->LoadSynchronous();
+	}
+	return nullptr;
 }
 
 void UTowerFloorComponent::BuildInstanced(const tower::TileGrid& Grid)
 {
-	const tower::FloorInstances Instances = tower::build_instances(Grid, TowerFloorMeshOptions(*this));
+	const UTowerSettings& Settings = *UTowerSettings::Get();
+	const tower::FloorInstances Configured = tower::build_instances(
+		Grid, TowerFloorMeshOptions(Settings, Settings.SourceMeshSizeCm, Settings.SourceMeshHeightCm));
+	// The engine cube is 100 cm with a centred pivot, whatever the settings say.
+	const tower::FloorInstances Cube = tower::build_instances(Grid, TowerFloorMeshOptions(Settings, 100.0f, 100.0f));
+
+	TArray<FString> Missing;
+	AActor* Owner = GetOwner();
 	for (int32 Kind = 0; Kind < static_cast<int32>(tower::kTileKinds); ++Kind)
 	{
-		const ETowerTile Tile = static_cast<ETowerTile>(Kind);
-		const TObjectPtr<UStaticMesh>* Mesh = TileMeshes.Find(Tile);
-		const std::vector<tower::InstanceTransform>& Source = Instances.by_kind[static_cast<size_t>(Kind)];
-		if (Mesh == nullptr || *Mesh == nullptr || Source.empty())
+		const size_t Index = static_cast<size_t>(Kind);
+		if (Configured.by_kind[Index].empty())
 		{
 			continue;
 		}
-		UInstancedStaticMeshComponent* Ism = NewObject<UInstancedStaticMeshComponent>(
-			GetOwner(), MakeUniqueObjectName(GetOwner(), UInstancedStaticMeshComponent::StaticClass(),
-				*FString::Printf(TEXT("TowerTiles_%s"), *StaticEnum<ETowerTile>()->GetNameStringByValue(Kind))));
-		Ism->SetupAttachment(this);
-		Ism->SetStaticMesh(*Mesh);
-		if (const TObjectPtr<UMaterialInterface>* Material = TileMaterials.Find(Tile))
+		const ETowerTile Tile = static_cast<ETowerTile>(Kind);
+		const TSoftObjectPtr<UStaticMesh>* Assigned = Settings.TileMeshes.Find(Tile);
+		UStaticMesh* Mesh = Assigned != nullptr ? Assigned->LoadSynchronous() : nullptr;
+		const bool bFallback = Mesh == nullptr;
+		if (bFallback)
 		{
-			Ism->SetMaterial(0, *Material);
+			Missing.Add(TileName(Kind));
+			Mesh = LoadObject<UStaticMesh>(nullptr, EngineCubePath);
+			if (Mesh == nullptr)
+			{
+				continue;
+			}
 		}
-		Ism->SetCollisionEnabled(bCreateCollision ? ECollisionEnabled::QueryAndPhysics : ECollisionEnabled::NoCollision);
+		const std::vector<tower::InstanceTransform>& Source = bFallback ? Cube.by_kind[Index] : Configured.by_kind[Index];
+		const tower::MeshPivot Pivot = bFallback ? tower::MeshPivot::Centre : static_cast<tower::MeshPivot>(Settings.MeshPivot);
+		const double SourceHeight = bFallback ? 100.0 : FMath::Max(Settings.SourceMeshHeightCm, 1.0f);
+
+		UInstancedStaticMeshComponent* Ism = NewObject<UInstancedStaticMeshComponent>(Owner, NAME_None, RF_Transient);
+		Ism->ComponentTags.Add(GeneratedTag);
+		Ism->SetupAttachment(this);
+		Ism->SetStaticMesh(Mesh);
+		if (UMaterialInterface* Material = MaterialFor(Tile))
+		{
+			Ism->SetMaterial(0, Material);
+		}
+		Ism->SetCollisionEnabled(Settings.bCreateCollision ? ECollisionEnabled::QueryAndPhysics : ECollisionEnabled::NoCollision);
 		Ism->RegisterComponent();
 
 		TArray<FTransform> Transforms;
 		Transforms.Reserve(static_cast<int32>(Source.size()));
 		for (const tower::InstanceTransform& T : Source)
 		{
-			Transforms.Emplace(FRotator(0.0, T.yaw_degrees, 0.0), ToFVector(T.location), ToFVector(T.scale));
+			FVector Location = ToFVector(T.location);
+			Location.Z += tower::pivot_lift_cm(Pivot, Tile == ETowerTile::Wall, SourceHeight, T.scale.z);
+			Transforms.Emplace(FRotator(0.0, T.yaw_degrees, 0.0), Location, ToFVector(T.scale));
 		}
 		Ism->AddInstances(Transforms, /*bShouldReturnIndices=*/false, /*bWorldSpace=*/false);
-		InstanceComponents.Add(Ism);
+	}
+	if (Missing.Num() > 0)
+	{
+		LastWarning = FString::Printf(
+			TEXT("Tower: no tile mesh set for %s in Project Settings > Tower > Floors; drawing the engine cube instead"),
+			*FString::Join(Missing, TEXT(", ")));
+		UE_LOG(LogTower, Warning, TEXT("%s"), *LastWarning);
 	}
 }
 
 void UTowerFloorComponent::BuildProcedural(const tower::TileGrid& Grid)
 {
-	const tower::FloorMesh Mesh = tower::build_mesh(Grid, TowerFloorMeshOptions(*this));
-	ProceduralMesh = NewObject<UProceduralMeshComponent>(
-		GetOwner(), MakeUniqueObjectName(GetOwner(), UProceduralMeshComponent::StaticClass(), TEXT("TowerFloorMesh")));
-	ProceduralMesh->SetupAttachment(this);
-	ProceduralMesh->RegisterComponent();
+	const UTowerSettings& Settings = *UTowerSettings::Get();
+	const tower::FloorMesh Mesh =
+		tower::build_mesh(Grid, TowerFloorMeshOptions(Settings, Settings.SourceMeshSizeCm, Settings.SourceMeshHeightCm));
+	UProceduralMeshComponent* Procedural = NewObject<UProceduralMeshComponent>(GetOwner(), NAME_None, RF_Transient);
+	Procedural->ComponentTags.Add(GeneratedTag);
+	Procedural->SetupAttachment(this);
+	Procedural->RegisterComponent();
 
 	for (int32 Kind = 0; Kind < static_cast<int32>(tower::kTileKinds); ++Kind)
 	{
@@ -162,41 +255,63 @@ void UTowerFloorComponent::BuildProcedural(const tower::TileGrid& Grid)
 		}
 		Triangles.Append(Section.triangles.data(), static_cast<int32>(Section.triangles.size()));
 		// Empty sections are still created so section index == tile kind for materials.
-		ProceduralMesh->CreateMeshSection_LinearColor(Kind, Vertices, Triangles, Normals, Uvs,
-			TArray<FLinearColor>(), TArray<FProcMeshTangent>(), bCreateCollision, /*bSRGBConversion=*/false);
-		if (const TObjectPtr<UMaterialInterface>* Material = TileMaterials.Find(static_cast<ETowerTile>(Kind)))
+		Procedural->CreateMeshSection_LinearColor(Kind, Vertices, Triangles, Normals, Uvs,
+			TArray<FLinearColor>(), TArray<FProcMeshTangent>(), Settings.bCreateCollision, /*bSRGBConversion=*/false);
+		if (UMaterialInterface* Material = MaterialFor(static_cast<ETowerTile>(Kind)))
 		{
-			ProceduralMesh->SetMaterial(Kind, *Material);
+			Procedural->SetMaterial(Kind, Material);
 		}
+	}
+}
+
+void UTowerFloorComponent::DestroyGenerated()
+{
+	AActor* Owner = GetOwner();
+	if (Owner == nullptr)
+	{
+		return;
+	}
+	// Found by tag, not by remembered pointers: a construction-script rerun or an undo
+	// gives this component fresh (empty) members while the old children still exist.
+	TArray<UActorComponent*> Generated;
+	for (UActorComponent* Component : Owner->GetComponents())
+	{
+		const USceneComponent* Scene = Cast<USceneComponent>(Component);
+		if (Scene != nullptr && Scene->ComponentHasTag(GeneratedTag) &&
+			(Scene->GetAttachParent() == this || Scene->GetAttachParent() == nullptr))
+		{
+			Generated.Add(Component);
+		}
+	}
+	for (UActorComponent* Component : Generated)
+	{
+		Component->DestroyComponent();
 	}
 }
 
 void UTowerFloorComponent::ClearFloor()
 {
-	for (UInstancedStaticMeshComponent* Ism : InstanceComponents)
-	{
-		if (Ism != nullptr)
-		{
-			Ism->DestroyComponent();
-		}
-	}
-	InstanceComponents.Reset();
-	if (ProceduralMesh != nullptr)
-	{
-		ProceduralMesh->DestroyComponent();
-		ProceduralMesh = nullptr;
-	}
+	DestroyGenerated();
+	BuiltSeed = 0;
+	BuiltFloor = 0;
 	FloorWidth = 0;
 	FloorHeight = 0;
 	FloorHash.Reset();
+	LastWarning.Reset();
 }
 
 FVector UTowerFloorComponent::TileToWorld(FVector2D Tile) const
 {
-	tower::FloorMeshOptions Options;
-	Options.tile_size_cm = TileSizeCm;
-	const tower::Vec3 Local = tower::tile_to_world(static_cast<float>(Tile.X), static_cast<float>(Tile.Y), Options);
-	return GetComponentTransform().TransformPosition(ToFVector(Local));
+	const tower::LocalPoint Local = tower::make_tile_space(UTowerSettings::Get()->TileSizeCm).to_local(Tile.X, Tile.Y);
+	return GetComponentTransform().TransformPosition(FVector(Local.x, Local.y, Local.z));
+}
+
+FVector2D UTowerFloorComponent::WorldToTile(FVector Location) const
+{
+	const FVector Local = GetComponentTransform().InverseTransformPosition(Location);
+	const tower::TilePoint Tile =
+		tower::make_tile_space(UTowerSettings::Get()->TileSizeCm).to_tiles(tower::LocalPoint{Local.X, Local.Y, Local.Z});
+	return FVector2D(Tile.x, Tile.y);
 }
 
 void UTowerFloorComponent::OnComponentDestroyed(bool bDestroyingHierarchy)
@@ -204,7 +319,7 @@ void UTowerFloorComponent::OnComponentDestroyed(bool bDestroyingHierarchy)
 	// When the whole actor goes, its components go with it; otherwise remove ours.
 	if (!bDestroyingHierarchy)
 	{
-		ClearFloor();
+		DestroyGenerated();
 	}
 	Super::OnComponentDestroyed(bDestroyingHierarchy);
 }

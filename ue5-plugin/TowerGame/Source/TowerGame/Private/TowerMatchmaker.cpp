@@ -1,13 +1,12 @@
 #include "TowerMatchmaker.h"
 
-#include "Dom/JsonObject.h"
 #include "Engine/Engine.h"
 #include "Engine/GameInstance.h"
 #include "Engine/World.h"
-#include "Serialization/JsonReader.h"
-#include "Serialization/JsonSerializer.h"
 #include "TowerClientSubsystem.h"
+#include "TowerCoreIncludes.h"
 #include "TowerGameModule.h"
+#include "TowerSettings.h"
 #include "UObject/Package.h"
 
 #if WITH_TOWER_NAKAMA
@@ -25,35 +24,24 @@ UTowerMatchmaker* UTowerMatchmaker::CreateTowerMatchmaker(UObject* WorldContextO
 	UObject* Outer = World != nullptr && World->GetGameInstance() != nullptr
 		? static_cast<UObject*>(World->GetGameInstance())
 		: static_cast<UObject*>(GetTransientPackage());
-	return NewObject<UTowerMatchmaker>(Outer);
+	UTowerMatchmaker* Matchmaker = NewObject<UTowerMatchmaker>(Outer);
+	const UTowerSettings* Settings = UTowerSettings::Get();
+	Matchmaker->MinPlayers = Settings->MinPlayers;
+	Matchmaker->MaxPlayers = Settings->MaxPlayers;
+	return Matchmaker;
 }
 
 bool UTowerMatchmaker::ParseMatchReady(const FString& Content, FTowerMatchTicket& OutTicket, FString& OutError)
 {
-	TSharedPtr<FJsonObject> Json;
-	const TSharedRef<TJsonReader<>> Reader = TJsonReaderFactory<>::Create(Content);
-	if (!FJsonSerializer::Deserialize(Reader, Json) || !Json.IsValid())
+	const tower::Result<tower::MatchTicket> Parsed = tower::parse_match_ready(TowerToStd(Content));
+	if (!Parsed.ok())
 	{
-		OutError = TEXT("match notification is not a JSON object");
+		OutError = TowerToFString(Parsed.error().message);
 		return false;
 	}
-	FString Address;
-	FString Fingerprint;
-	FString Ticket;
-	double Port = 0.0;
-	if (!Json->TryGetStringField(TEXT("address"), Address) || Address.IsEmpty() ||
-		!Json->TryGetNumberField(TEXT("port"), Port) || Port < 1.0 || Port > 65535.0 ||
-		!Json->TryGetStringField(TEXT("fingerprint"), Fingerprint) || Fingerprint.Len() != 64 ||
-		!Json->TryGetStringField(TEXT("ticket"), Ticket) || Ticket.IsEmpty())
-	{
-		OutError = FString::Printf(TEXT("match notification lacks address/port/fingerprint/ticket: %s"), *Content);
-		return false;
-	}
-	// IPv6 literals need brackets in "host:port".
-	const bool bIpv6 = Address.Contains(TEXT(":")) && !Address.StartsWith(TEXT("["));
-	OutTicket.ServerAddress = FString::Printf(bIpv6 ? TEXT("[%s]:%d") : TEXT("%s:%d"), *Address, static_cast<int32>(Port));
-	OutTicket.Fingerprint = Fingerprint;
-	OutTicket.Ticket = Ticket;
+	OutTicket.ServerAddress = TowerToFString(Parsed.value().server_address);
+	OutTicket.Fingerprint = TowerToFString(Parsed.value().fingerprint);
+	OutTicket.Ticket = TowerToFString(Parsed.value().ticket);
 	return true;
 }
 
@@ -65,14 +53,15 @@ void UTowerMatchmaker::Fail(const FString& Reason)
 
 void UTowerMatchmaker::HandleNotification(int32 Code, const FString& Content)
 {
-	if (Code == TowerNakamaCodes::NoGameServer)
+	switch (tower::classify_notification(Code))
 	{
-		Fail(FString::Printf(TEXT("no game server is available: %s"), *Content));
-		return;
-	}
-	if (Code != TowerNakamaCodes::MatchReady)
-	{
+	case tower::NotificationKind::Other:
 		return; // some other notification (friend request, guild...): not ours
+	case tower::NotificationKind::NoGameServer:
+		Fail(TEXT("matched, but no game server is available right now; try again later"));
+		return;
+	case tower::NotificationKind::MatchReady:
+		break;
 	}
 	FTowerMatchTicket Match;
 	FString Error;
@@ -81,8 +70,12 @@ void UTowerMatchmaker::HandleNotification(int32 Code, const FString& Content)
 		Fail(Error);
 		return;
 	}
-	OnMatchFound.Broadcast(Match.ServerAddress, Match.Fingerprint);
-
+	MatchmakerTicket.Reset(); // Nakama removed us from the matchmaker when it matched
+	OnMatchFound.Broadcast(Match);
+	if (!bConnectOnMatch)
+	{
+		return;
+	}
 	UGameInstance* GameInstance = Cast<UGameInstance>(GetOuter());
 	UTowerClientSubsystem* Tower = GameInstance != nullptr ? GameInstance->GetSubsystem<UTowerClientSubsystem>() : nullptr;
 	if (Tower == nullptr)
@@ -90,21 +83,51 @@ void UTowerMatchmaker::HandleNotification(int32 Code, const FString& Content)
 		Fail(TEXT("no UTowerClientSubsystem: create the matchmaker with CreateTowerMatchmaker from a world context"));
 		return;
 	}
-#if WITH_TOWER_NAKAMA
-	const UNakamaSession* Session = Cast<UNakamaSession>(NakamaSession);
-	const FString SessionToken = Session != nullptr ? Session->GetAuthToken() : FString();
-#else
-	const FString SessionToken;
-#endif
 	OnStatus.Broadcast(FString::Printf(TEXT("connecting to %s"), *Match.ServerAddress));
-	Tower->ConnectWithTicket(Match.ServerAddress, Match.Fingerprint, Match.Ticket, SessionToken);
+	Tower->ConnectWithTicket(Match);
+}
+
+void UTowerMatchmaker::Login(const FString& DeviceId)
+{
+	const UTowerSettings* Settings = UTowerSettings::Get();
+	LoginTo(Settings->NakamaHost, Settings->NakamaPort, Settings->NakamaServerKey, Settings->bNakamaUseSSL,
+		DeviceId.IsEmpty() ? Settings->GetEffectiveDeviceId() : DeviceId);
+}
+
+void UTowerMatchmaker::BeginDestroy()
+{
+	Cancel();
+	Super::BeginDestroy();
 }
 
 #if WITH_TOWER_NAKAMA
 
-void UTowerMatchmaker::FindMatch(const FString& Host, int32 Port, const FString& ServerKey, bool bUseSSL, const FString& DeviceId)
+namespace
+{
+	// A Nakama object we may still call: during garbage collection the objects this one
+	// references may already be on their way out.
+	template <class T>
+	T* Usable(UObject* Object)
+	{
+		T* Typed = Cast<T>(Object);
+		return Typed != nullptr && !Typed->HasAnyFlags(RF_BeginDestroyed | RF_FinishDestroyed) ? Typed : nullptr;
+	}
+}
+
+void UTowerMatchmaker::LoginTo(const FString& Host, int32 Port, const FString& ServerKey, bool bUseSSL, const FString& DeviceId)
 {
 	Cancel();
+	const std::string Problem = tower::device_id_problem(TowerToStd(DeviceId));
+	if (!Problem.empty())
+	{
+		Fail(TowerToFString(Problem));
+		return;
+	}
+	if (Host.IsEmpty() || Port < 1 || Port > 65535)
+	{
+		Fail(FString::Printf(TEXT("Nakama address '%s:%d' is not usable (Project Settings > Tower > Nakama)"), *Host, Port));
+		return;
+	}
 	UNakamaClient* Client = UNakamaClient::CreateDefaultClient(ServerKey, Host, Port, bUseSSL, /*EnableDebug=*/false);
 	if (Client == nullptr)
 	{
@@ -115,83 +138,127 @@ void UTowerMatchmaker::FindMatch(const FString& Host, int32 Port, const FString&
 	OnStatus.Broadcast(TEXT("logging in to Nakama"));
 
 	// The callbacks run on the game thread; a weak pointer guards against this object
-	// being collected while a request is in flight.
+	// being collected while a request is in flight, the generation against a Cancel.
 	TWeakObjectPtr<UTowerMatchmaker> WeakThis(this);
+	const uint32 Started = Generation;
 	Client->AuthenticateDevice(DeviceId, TOptional<bool>(true), TOptional<FString>(), TMap<FString, FString>(),
-		[WeakThis](UNakamaSession* Session)
+		[WeakThis, Started](UNakamaSession* Session)
 		{
 			UTowerMatchmaker* Self = WeakThis.Get();
-			UNakamaClient* NClient = Self != nullptr ? Cast<UNakamaClient>(Self->NakamaClient) : nullptr;
-			if (NClient == nullptr)
+			if (Self == nullptr || Self->Generation != Started)
 			{
 				return;
 			}
 			Self->NakamaSession = Session;
-			UNakamaRealtimeClient* Realtime = NClient->SetupRealtimeClient();
-			if (Realtime == nullptr)
-			{
-				Self->Fail(TEXT("could not create the Nakama realtime client"));
-				return;
-			}
-			Self->NakamaRealtime = Realtime;
-			Self->NotificationHandle = Realtime->NotificationReceivedNative.AddWeakLambda(Self,
-				[Self](const FNakamaNotificationList& List)
-				{
-					for (const FNakamaNotification& Notification : List.Notifications)
-					{
-						Self->HandleNotification(Notification.Code, Notification.Content);
-					}
-				});
-			Self->OnStatus.Broadcast(TEXT("opening the Nakama socket"));
-			Realtime->Connect(Session, /*bCreateStatus=*/true,
-				[WeakThis]()
-				{
-					UTowerMatchmaker* Me = WeakThis.Get();
-					UNakamaRealtimeClient* Rt = Me != nullptr ? Cast<UNakamaRealtimeClient>(Me->NakamaRealtime) : nullptr;
-					if (Rt == nullptr)
-					{
-						return;
-					}
-					TOptional<int32> MinCount = Me->MinPlayers;
-					TOptional<int32> MaxCount = Me->MaxPlayers;
-					Rt->AddMatchmaker(MinCount, MaxCount, TOptional<FString>(TEXT("*")),
-						TMap<FString, FString>(), TMap<FString, double>(), TOptional<int32>(),
-						[WeakThis](const FNakamaMatchmakerTicket& Ticket)
-						{
-							if (UTowerMatchmaker* Ok = WeakThis.Get())
-							{
-								Ok->MatchmakerTicket = Ticket.TicketId;
-								Ok->OnStatus.Broadcast(TEXT("waiting for a match"));
-							}
-						},
-						[WeakThis](const FNakamaRtError& Error)
-						{
-							if (UTowerMatchmaker* Failed = WeakThis.Get())
-							{
-								Failed->Fail(FString::Printf(TEXT("AddMatchmaker failed: %s"), *Error.Message));
-							}
-						});
-				},
-				[WeakThis](const FNakamaRtError& Error)
-				{
-					if (UTowerMatchmaker* Me = WeakThis.Get())
-					{
-						Me->Fail(FString::Printf(TEXT("Nakama socket failed: %s"), *Error.Message));
-					}
-				});
+			Self->UserId = Session != nullptr ? Session->GetUserId() : FString();
+			Self->OnLoggedIn.Broadcast(Self->UserId);
 		},
-		[WeakThis](const FNakamaError& Error)
+		[WeakThis, Started](const FNakamaError& Error)
 		{
-			if (UTowerMatchmaker* Self = WeakThis.Get())
+			UTowerMatchmaker* Self = WeakThis.Get();
+			if (Self != nullptr && Self->Generation == Started)
 			{
 				Self->Fail(FString::Printf(TEXT("Nakama login failed: %s"), *Error.Message));
 			}
 		});
 }
 
+void UTowerMatchmaker::FindMatch()
+{
+	UNakamaClient* Client = Usable<UNakamaClient>(NakamaClient);
+	UNakamaSession* Session = Cast<UNakamaSession>(NakamaSession);
+	if (Client == nullptr || Session == nullptr)
+	{
+		Fail(TEXT("log in first (Login, or the Tower Login node)"));
+		return;
+	}
+	if (!MatchmakerTicket.IsEmpty())
+	{
+		Fail(TEXT("already waiting for a match; Cancel first"));
+		return;
+	}
+	if (UNakamaRealtimeClient* Open = Usable<UNakamaRealtimeClient>(NakamaRealtime))
+	{
+		if (Open->IsConnected())
+		{
+			QueueInMatchmaker();
+			return;
+		}
+	}
+	UNakamaRealtimeClient* Realtime = Client->SetupRealtimeClient();
+	if (Realtime == nullptr)
+	{
+		Fail(TEXT("could not create the Nakama realtime client"));
+		return;
+	}
+	NakamaRealtime = Realtime;
+	NotificationHandle = Realtime->NotificationReceivedNative.AddWeakLambda(this,
+		[this](const FNakamaNotificationList& List)
+		{
+			for (const FNakamaNotification& Notification : List.Notifications)
+			{
+				HandleNotification(Notification.Code, Notification.Content);
+			}
+		});
+	OnStatus.Broadcast(TEXT("opening the Nakama socket"));
+	TWeakObjectPtr<UTowerMatchmaker> WeakThis(this);
+	const uint32 Started = Generation;
+	Realtime->Connect(Session, /*bCreateStatus=*/true,
+		[WeakThis, Started]()
+		{
+			UTowerMatchmaker* Self = WeakThis.Get();
+			if (Self != nullptr && Self->Generation == Started)
+			{
+				Self->QueueInMatchmaker();
+			}
+		},
+		[WeakThis, Started](const FNakamaRtError& Error)
+		{
+			UTowerMatchmaker* Self = WeakThis.Get();
+			if (Self != nullptr && Self->Generation == Started)
+			{
+				Self->Fail(FString::Printf(TEXT("Nakama socket failed: %s"), *Error.Message));
+			}
+		});
+}
+
+void UTowerMatchmaker::QueueInMatchmaker()
+{
+	UNakamaRealtimeClient* Realtime = Usable<UNakamaRealtimeClient>(NakamaRealtime);
+	if (Realtime == nullptr)
+	{
+		Fail(TEXT("the Nakama socket is gone"));
+		return;
+	}
+	TOptional<int32> MinCount = FMath::Max(MinPlayers, 1);
+	TOptional<int32> MaxCount = FMath::Max(MaxPlayers, FMath::Max(MinPlayers, 1));
+	TWeakObjectPtr<UTowerMatchmaker> WeakThis(this);
+	const uint32 Started = Generation;
+	Realtime->AddMatchmaker(MinCount, MaxCount, TOptional<FString>(TEXT("*")),
+		TMap<FString, FString>(), TMap<FString, double>(), TOptional<int32>(),
+		[WeakThis, Started](const FNakamaMatchmakerTicket& Ticket)
+		{
+			UTowerMatchmaker* Self = WeakThis.Get();
+			if (Self != nullptr && Self->Generation == Started)
+			{
+				Self->MatchmakerTicket = Ticket.TicketId;
+				Self->OnStatus.Broadcast(TEXT("waiting for a match"));
+			}
+		},
+		[WeakThis, Started](const FNakamaRtError& Error)
+		{
+			UTowerMatchmaker* Self = WeakThis.Get();
+			if (Self != nullptr && Self->Generation == Started)
+			{
+				Self->Fail(FString::Printf(TEXT("joining the matchmaker failed: %s"), *Error.Message));
+			}
+		});
+}
+
 void UTowerMatchmaker::Cancel()
 {
-	if (UNakamaRealtimeClient* Realtime = Cast<UNakamaRealtimeClient>(NakamaRealtime))
+	++Generation;
+	if (UNakamaRealtimeClient* Realtime = Usable<UNakamaRealtimeClient>(NakamaRealtime))
 	{
 		Realtime->NotificationReceivedNative.Remove(NotificationHandle);
 		if (!MatchmakerTicket.IsEmpty())
@@ -202,6 +269,7 @@ void UTowerMatchmaker::Cancel()
 	}
 	NotificationHandle.Reset();
 	MatchmakerTicket.Reset();
+	UserId.Reset();
 	NakamaRealtime = nullptr;
 	NakamaSession = nullptr;
 	NakamaClient = nullptr;
@@ -209,13 +277,38 @@ void UTowerMatchmaker::Cancel()
 
 #else // !WITH_TOWER_NAKAMA
 
-void UTowerMatchmaker::FindMatch(const FString&, int32, const FString&, bool, const FString&)
+namespace
 {
-	Fail(TEXT("TowerGame was built without the Nakama plugin; add nakama-unreal to the project's Plugins folder and rebuild"));
+	FString NakamaMissingReason()
+	{
+#if TOWER_NAKAMA_TOO_OLD
+		return TEXT("the project's nakama-unreal plugin is older than 2.11.0, which Tower needs; update it and rebuild");
+#else
+		return TEXT("TowerGame was built without the Nakama plugin; add nakama-unreal 2.11.0 or newer to the project's Plugins folder and rebuild");
+#endif
+	}
+}
+
+void UTowerMatchmaker::LoginTo(const FString&, int32, const FString&, bool, const FString& DeviceId)
+{
+	const std::string Problem = tower::device_id_problem(TowerToStd(DeviceId));
+	Fail(Problem.empty() ? NakamaMissingReason() : TowerToFString(Problem));
+}
+
+void UTowerMatchmaker::FindMatch()
+{
+	Fail(NakamaMissingReason());
+}
+
+void UTowerMatchmaker::QueueInMatchmaker()
+{
 }
 
 void UTowerMatchmaker::Cancel()
 {
+	++Generation;
+	MatchmakerTicket.Reset();
+	UserId.Reset();
 }
 
 #endif // WITH_TOWER_NAKAMA

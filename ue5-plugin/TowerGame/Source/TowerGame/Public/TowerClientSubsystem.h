@@ -1,6 +1,7 @@
 // Owns the tower_ffi client handle for the lifetime of the game instance and ticks it on
 // the game thread: every call into the library is non-blocking (its network runtime runs
-// on its own threads inside the handle).
+// on its own threads inside the handle). Decisions (event diffing, addresses, tile
+// mapping, stats text) live in the engine-free core; this class adapts types and lifetimes.
 #pragma once
 
 #include "CoreMinimal.h"
@@ -10,9 +11,12 @@
 #include <memory>
 #include "TowerClientSubsystem.generated.h"
 
+class UTowerFloorComponent;
+
 namespace tower
 {
 	class Client;
+	class EntityTracker;
 	class Floor;
 }
 
@@ -21,6 +25,9 @@ DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerFloorReady, int64, Seed, in
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerFloorAdmitted, int32, Floor, FVector, SpawnLocation);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerError, const FString&, Message);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerDisconnected, const FString&, Reason);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerEntityAppeared, const FTowerEntity&, Entity);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerEntityChanged, const FTowerEntity&, Entity, int32, Changes);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerEntityRemoved, const FTowerEntity&, Entity);
 
 UCLASS()
 class TOWERGAME_API UTowerClientSubsystem : public UGameInstanceSubsystem, public FTickableGameObject
@@ -41,17 +48,22 @@ public:
 	virtual bool IsTickableWhenPaused() const override { return true; }
 
 	// Starts connecting with a development login (servers in dev auth mode only).
-	// Address is "host:port"; Fingerprint the server certificate's SHA-256 in hex. Returns
-	// false (and broadcasts OnError) when the arguments are rejected at once; network
-	// failures arrive later through OnError / OnDisconnected.
+	// Address is "host:port" (host name or IP literal); Fingerprint the server
+	// certificate's SHA-256 in hex. Returns false (and broadcasts OnError) when the
+	// arguments are rejected at once; network failures arrive later through OnError /
+	// OnDisconnected.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
 	bool ConnectDev(const FString& Address, const FString& Fingerprint, const FString& Name);
 
-	// Starts connecting with a Nakama match ticket and the Nakama session token.
+	// ConnectDev with the server, fingerprint and name from Project Settings > Tower.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
-	bool ConnectWithTicket(const FString& Address, const FString& Fingerprint, const FString& Ticket,
-		const FString& SessionToken);
+	bool ConnectDevFromSettings();
 
+	// Starts connecting with a Nakama match ticket (from UTowerMatchmaker).
+	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
+	bool ConnectWithTicket(const FTowerMatchTicket& Match);
+
+	// Leaves politely; OnDisconnected follows. The handle is freed after DISCONNECTED.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
 	void Disconnect();
 
@@ -59,8 +71,13 @@ public:
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
 	void SendInput(FVector2D Move, bool bAttack);
 
+	// Logged in (Welcome received) and not yet disconnected.
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	bool IsConnected() const { return Client != nullptr && bWelcomed; }
+
+	// Admitted to a floor: snapshots flow and the prediction runs.
+	UFUNCTION(BlueprintPure, Category = "Tower|Client")
+	bool IsOnFloor() const { return Client != nullptr && bOnFloor; }
 
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	int32 GetLocalPlayerId() const { return LocalPlayerId; }
@@ -69,24 +86,37 @@ public:
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	bool GetPredictedLocation(FVector& OutLocation) const;
 
-	// Remote entities interpolated at this frame's render time (sampled once per tick).
+	// Entities in view interpolated at this frame's render time (sampled once per tick),
+	// without the local player.
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	TArray<FTowerEntity> GetEntities() const { return Entities; }
 
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	bool FindEntity(int32 Id, FTowerEntity& OutEntity) const;
 
+	// The tile <-> world mapping: Project Settings' tile size, placed by the active
+	// floor's transform (the world origin when no floor is active).
+	UFUNCTION(BlueprintPure, Category = "Tower|Client")
+	FVector TileToWorld(FVector2D Tile) const;
+
+	UFUNCTION(BlueprintPure, Category = "Tower|Client")
+	FVector2D WorldToTile(FVector Location) const;
+
+	// The floor component that places server positions in the world. A floor component
+	// that builds in a game world makes itself active; call this to pick another.
+	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
+	void SetActiveFloor(UTowerFloorComponent* Floor);
+
+	UFUNCTION(BlueprintPure, Category = "Tower|Client")
+	UTowerFloorComponent* GetActiveFloor() const { return ActiveFloor.Get(); }
+
 	// The floor the server sent last, regenerated and proved by the library (C++ only;
 	// Blueprints use OnFloorReady + UTowerFloorComponent::BuildFloor with the same seed).
 	const tower::Floor* GetCurrentFloor() const { return CurrentFloor.get(); }
 
-	// Edge of one tile in centimetres; must match the floor component's TileSizeCm.
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Client")
-	float TileSizeCm = 400.0f;
-
-	// World origin of the floor's tile (0, 0) corner (the floor component's location).
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Client")
-	FVector FloorOrigin = FVector::ZeroVector;
+	// One line for logs and the `Tower.NetStats` console command.
+	UFUNCTION(BlueprintPure, Category = "Tower|Client")
+	FString GetNetStatsLine() const;
 
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Client")
 	FOnTowerConnected OnConnected;
@@ -105,20 +135,45 @@ public:
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Client")
 	FOnTowerDisconnected OnDisconnected;
 
+	// An entity came into view (or the connection started with it in view).
+	UPROPERTY(BlueprintAssignable, Category = "Tower|Entities")
+	FOnTowerEntityAppeared OnEntityAppeared;
+
+	// An entity moved or its health, flags, guild or kind changed; Changes is a bit set of
+	// ETowerEntityChange.
+	UPROPERTY(BlueprintAssignable, Category = "Tower|Entities")
+	FOnTowerEntityChanged OnEntityChanged;
+
+	// An entity left view, or the connection ended.
+	UPROPERTY(BlueprintAssignable, Category = "Tower|Entities")
+	FOnTowerEntityRemoved OnEntityRemoved;
+
 private:
-	bool Connect(const FString& Address, const FString& Fingerprint, const FString& DevName,
-		const FString& Ticket, const FString& SessionToken);
+	bool Connect(const FString& Address, const FString& Fingerprint, const FString& DevName, const FString& Ticket);
 	void DrainEvents();
 	void SampleEntities();
 	void FailWith(const FString& Message);
 	void ReleaseClient();
-	FVector TilesToWorld(float X, float Y) const;
+	void ClearEntities();
 
 	// shared_ptr, not unique_ptr: its deleter is bound where the object is made, so the
 	// UHT-generated code that sees only the forward declarations never needs the types.
 	std::shared_ptr<tower::Client> Client;
 	std::shared_ptr<tower::Floor> CurrentFloor;
+	std::shared_ptr<tower::EntityTracker> Tracker;
+	TWeakObjectPtr<UTowerFloorComponent> ActiveFloor;
 	TArray<FTowerEntity> Entities;
 	int32 LocalPlayerId = 0;
 	bool bWelcomed = false;
+	bool bOnFloor = false;
+	bool bClosing = false;
+
+	// For GetNetStatsLine.
+	FString ServerAddress;
+	uint64 Seed = 0;
+	uint32 FloorNumber = 0;
+	uint64 EventsTotal = 0;
+	uint64 EntityEventsTotal = 0;
+	double ConnectedAtSeconds = -1.0;
+	double LastEventSeconds = -1.0;
 };

@@ -1,5 +1,8 @@
 // Draws a Tower floor regenerated locally from (seed, floor) by the tower_ffi library,
-// through the engine-free builder in TowerCore/FloorMesh.h.
+// through the engine-free builder in TowerCore/FloorMesh.h. Drawing settings (tile size,
+// render mode, meshes) come from Project Settings > Tower; the component's transform places
+// the floor. The components it generates are transient and tagged: every build removes the
+// previous ones first, so construction scripts and editor previews never pile them up.
 #pragma once
 
 #include "Components/SceneComponent.h"
@@ -28,42 +31,31 @@ class TOWERGAME_API UTowerFloorComponent : public USceneComponent
 public:
 	UTowerFloorComponent();
 
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Floor")
-	ETowerFloorRenderMode RenderMode = ETowerFloorRenderMode::InstancedMeshes;
+	// Tag on every component this one generates (and removes before each build).
+	static const FName GeneratedTag;
 
-	// Edge of one tile in centimetres (Unreal units). Must match UTowerClientSubsystem::TileSizeCm.
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Floor", meta = (ClampMin = "10.0"))
-	float TileSizeCm = 400.0f;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Floor", meta = (ClampMin = "10.0"))
-	float WallHeightCm = 400.0f;
-
-	// X/Y and Z size of the meshes in TileMeshes, pivot at the centre of the bottom face.
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Floor|Instanced", meta = (ClampMin = "1.0"))
-	float SourceMeshSizeCm = 100.0f;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Floor|Instanced", meta = (ClampMin = "1.0"))
-	float SourceMeshHeightCm = 100.0f;
-
-	// Mesh per tile kind (InstancedMeshes mode). Kinds without a mesh are not drawn.
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Floor|Instanced")
-	TMap<ETowerTile, TObjectPtr<UStaticMesh>> TileMeshes;
-
-	// Material per tile kind (both modes; in InstancedMeshes mode it overrides slot 0).
+	// Material per tile kind for this floor only; kinds not listed use Project Settings.
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Floor")
 	TMap<ETowerTile, TObjectPtr<UMaterialInterface>> TileMaterials;
 
+	// In a game world, building makes this the floor that places server positions
+	// (UTowerClientSubsystem::SetActiveFloor).
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Floor")
-	bool bCreateCollision = true;
+	bool bBecomeActiveFloor = true;
 
 	// Regenerates floor `Floor` of tower `Seed` and rebuilds the geometry. False (with
 	// OutError) when the library is not loaded or the arguments are rejected.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Floor")
 	bool BuildFloor(int64 Seed, int32 Floor, FString& OutError);
 
-	// Builds from a floor the client already regenerated and proved (C++ only).
+	// Builds the floor the connected client regenerated and proved (after OnFloorReady).
+	UFUNCTION(BlueprintCallable, Category = "Tower|Floor")
+	bool BuildFromClient(FString& OutError);
+
+	// Builds from a floor the caller owns (C++ only).
 	bool BuildFromFloor(const tower::Floor& Floor, FString& OutError);
 
+	// Removes the generated geometry.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Floor")
 	void ClearFloor();
 
@@ -71,24 +63,37 @@ public:
 	UFUNCTION(BlueprintPure, Category = "Tower|Floor")
 	FVector TileToWorld(FVector2D Tile) const;
 
+	UFUNCTION(BlueprintPure, Category = "Tower|Floor")
+	FVector2D WorldToTile(FVector Location) const;
+
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Floor")
 	FOnTowerFloorBuilt OnFloorBuilt;
 
-	UPROPERTY(VisibleInstanceOnly, BlueprintReadOnly, Category = "Tower|Floor")
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
+	int64 BuiltSeed = 0;
+
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
+	int32 BuiltFloor = 0;
+
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
 	int32 FloorWidth = 0;
 
-	UPROPERTY(VisibleInstanceOnly, BlueprintReadOnly, Category = "Tower|Floor")
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
 	int32 FloorHeight = 0;
 
 	// SHA3-256 of the floor (hex): the same string the server and `tower-floor hash` print.
-	UPROPERTY(VisibleInstanceOnly, BlueprintReadOnly, Category = "Tower|Floor")
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
 	FString FloorHash;
 
-	UPROPERTY(VisibleInstanceOnly, BlueprintReadOnly, Category = "Tower|Floor")
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
 	FVector EntryLocation = FVector::ZeroVector;
 
-	UPROPERTY(VisibleInstanceOnly, BlueprintReadOnly, Category = "Tower|Floor")
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
 	FVector StairsUpLocation = FVector::ZeroVector;
+
+	// Why the last build drew less than asked (e.g. tile meshes missing), or empty.
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
+	FString LastWarning;
 
 protected:
 	virtual void OnComponentDestroyed(bool bDestroyingHierarchy) override;
@@ -96,10 +101,6 @@ protected:
 private:
 	void BuildInstanced(const tower::TileGrid& Grid);
 	void BuildProcedural(const tower::TileGrid& Grid);
-
-	UPROPERTY(Transient)
-	TArray<TObjectPtr<UInstancedStaticMeshComponent>> InstanceComponents;
-
-	UPROPERTY(Transient)
-	TObjectPtr<UProceduralMeshComponent> ProceduralMesh;
+	void DestroyGenerated();
+	UMaterialInterface* MaterialFor(ETowerTile Tile) const;
 };

@@ -5,7 +5,8 @@
 #include "CoreMinimal.h"
 #include "Modules/ModuleInterface.h"
 
-DECLARE_LOG_CATEGORY_EXTERN(LogTower, Log, All);
+// Exported, so game modules can raise or filter it (Log LogTower Verbose).
+TOWERGAME_API DECLARE_LOG_CATEGORY_EXTERN(LogTower, Log, All);
 
 class TOWERGAME_API FTowerGameModule : public IModuleInterface
 {
@@ -14,14 +15,18 @@ public:
 	virtual void ShutdownModule() override;
 
 	// True once the library is loaded and speaks our ABI. Every glue class checks this
-	// before its first tower_* call: with delay loading, calling into a library that
-	// failed to load would crash instead of failing.
+	// before its first tower_* call: with delay loading (Win64, Mac), calling into a
+	// library that failed to load would crash instead of failing.
 	static bool IsLibraryReady();
 	// Why the library is not ready (empty when it is).
 	static FString GetLibraryError();
+	// The library's ABI version (0 when it could not be loaded) and the header's.
+	static uint32 GetLibraryAbiVersion();
+	static uint32 GetHeaderAbiVersion();
 
 private:
 	void* LibraryHandle = nullptr;
 	static bool bLibraryReady;
+	static uint32 LibraryAbiVersion;
 	static FString LibraryError;
 };

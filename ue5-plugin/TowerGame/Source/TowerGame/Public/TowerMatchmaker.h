@@ -1,40 +1,20 @@
-// Nakama login + matchmaking for Tower, through Heroic Labs' nakama-unreal plugin:
-//   authenticate (device id) -> realtime socket -> AddMatchmaker -> Nakama notification
-//   code 100 {address, port, fingerprint, ticket} -> UTowerClientSubsystem::ConnectWithTicket.
-// Code 101 means no game server is live. The class always exists so Blueprints keep
-// working; without the Nakama plugin (WITH_TOWER_NAKAMA == 0) FindMatch reports that.
+// Nakama login + matchmaking for Tower, through Heroic Labs' nakama-unreal plugin (2.11.0 or
+// newer): device login -> realtime socket -> AddMatchmaker -> Nakama notification code 100
+// {address, port, fingerprint, ticket} -> UTowerClientSubsystem::ConnectWithTicket. Code 101
+// means no game server is live. The class always exists so Blueprints keep working; without
+// a usable Nakama plugin every call fails with a message saying why. The async nodes in
+// TowerAsyncActions.h wrap it with success/failure pins.
 #pragma once
 
 #include "CoreMinimal.h"
+#include "TowerTypes.h"
 #include "UObject/Object.h"
 #include "TowerMatchmaker.generated.h"
 
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerLoggedIn, const FString&, UserId);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerMatchmakerStatus, const FString&, Status);
-DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerMatchFound, const FString&, ServerAddress, const FString&, Fingerprint);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerMatchFound, const FTowerMatchTicket&, Match);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerMatchmakerFailed, const FString&, Reason);
-
-// Notification codes sent by nakama/modules/tower_matchmaker.lua.
-namespace TowerNakamaCodes
-{
-	constexpr int32 MatchReady = 100;
-	constexpr int32 NoGameServer = 101;
-}
-
-// Connection details parsed from a "match ready" notification.
-USTRUCT(BlueprintType)
-struct TOWERGAME_API FTowerMatchTicket
-{
-	GENERATED_BODY()
-
-	UPROPERTY(BlueprintReadOnly, Category = "Tower|Nakama")
-	FString ServerAddress; // "host:port"
-
-	UPROPERTY(BlueprintReadOnly, Category = "Tower|Nakama")
-	FString Fingerprint;
-
-	UPROPERTY(BlueprintReadOnly, Category = "Tower|Nakama")
-	FString Ticket;
-};
 
 UCLASS(BlueprintType)
 class TOWERGAME_API UTowerMatchmaker : public UObject
@@ -46,25 +26,50 @@ public:
 	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama", meta = (WorldContext = "WorldContextObject"))
 	static UTowerMatchmaker* CreateTowerMatchmaker(UObject* WorldContextObject);
 
+	// Players per match; start from Project Settings > Tower > Nakama.
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Nakama")
-	int32 MinPlayers = 2;
+	int32 MinPlayers = 1;
 
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Nakama")
 	int32 MaxPlayers = 8;
 
-	// Logs in to Nakama with DeviceId, joins the matchmaker and, when the match notification
-	// arrives, connects the game instance's UTowerClientSubsystem with the ticket.
-	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
-	void FindMatch(const FString& Host, int32 Port, const FString& ServerKey, bool bUseSSL, const FString& DeviceId);
+	// Connect the game instance's UTowerClientSubsystem as soon as a match is found.
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Nakama")
+	bool bConnectOnMatch = true;
 
-	// Leaves the matchmaker and closes the socket.
+	// Device login to the Nakama server of Project Settings > Tower. DeviceId empty: the
+	// one in settings, or this machine's login id. Nakama needs 10 to 128 bytes.
+	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
+	void Login(const FString& DeviceId);
+
+	// Device login to an explicit Nakama server.
+	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
+	void LoginTo(const FString& Host, int32 Port, const FString& ServerKey, bool bUseSSL, const FString& DeviceId);
+
+	// Opens the realtime socket (once) and joins the matchmaker. Needs a login first.
+	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
+	void FindMatch();
+
+	// Leaves the matchmaker, closes the socket and forgets the session. Also runs when the
+	// matchmaker is destroyed. Callbacks of requests in flight are ignored from now on.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
 	void Cancel();
 
-	// Parses a notification's JSON content ({"address", "port", "fingerprint", "ticket"}).
-	// Pure and engine-only, so it can be unit-tested in an automation test.
+	UFUNCTION(BlueprintPure, Category = "Tower|Nakama")
+	bool IsLoggedIn() const { return NakamaSession != nullptr; }
+
+	UFUNCTION(BlueprintPure, Category = "Tower|Nakama")
+	FString GetUserId() const { return UserId; }
+
+	// Parses a code-100 notification's JSON content (the engine-free core does the work).
 	UFUNCTION(BlueprintPure, Category = "Tower|Nakama")
 	static bool ParseMatchReady(const FString& Content, FTowerMatchTicket& OutTicket, FString& OutError);
+
+	// Handles one Nakama notification (public for tests and custom transports).
+	void HandleNotification(int32 Code, const FString& Content);
+
+	UPROPERTY(BlueprintAssignable, Category = "Tower|Nakama")
+	FOnTowerLoggedIn OnLoggedIn;
 
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Nakama")
 	FOnTowerMatchmakerStatus OnStatus;
@@ -75,9 +80,12 @@ public:
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Nakama")
 	FOnTowerMatchmakerFailed OnFailed;
 
+	// UObject
+	virtual void BeginDestroy() override;
+
 private:
 	void Fail(const FString& Reason);
-	void HandleNotification(int32 Code, const FString& Content);
+	void QueueInMatchmaker();
 
 	// Nakama objects, typed as UObject so this header does not need the Nakama plugin.
 	UPROPERTY(Transient)
@@ -89,6 +97,9 @@ private:
 	UPROPERTY(Transient)
 	TObjectPtr<UObject> NakamaRealtime;
 
+	FString UserId;
 	FString MatchmakerTicket;
 	FDelegateHandle NotificationHandle;
+	// Bumped by Cancel: callbacks from an older generation are ignored.
+	uint32 Generation = 0;
 };

@@ -1,4 +1,5 @@
-// Blueprint-facing types of the TowerGame plugin.
+// Blueprint-facing types of the TowerGame plugin. Every enum here mirrors a value of
+// tower.h or of the engine-free core; TowerTypes.cpp static_asserts each one.
 #pragma once
 
 #include "CoreMinimal.h"
@@ -17,20 +18,64 @@ enum class ETowerTile : uint8
 	StairsDown = 6,
 };
 
+// Entity kinds, with the values of TowerEntityKind in tower.h.
+UENUM(BlueprintType)
+enum class ETowerEntityKind : uint8
+{
+	Player = 0,
+	Monster = 1,
+};
+
+// Protocol entity flags (TowerEntity::flags), as a Blueprint bit set.
+UENUM(BlueprintType, meta = (Bitflags, UseEnumValuesAsMaskValuesInEditor = "true"))
+enum class ETowerEntityFlags : uint8
+{
+	None = 0 UMETA(Hidden),
+	Attacking = 1,
+	Dead = 2,
+	Hurt = 4,
+	InCombat = 8,
+};
+ENUM_CLASS_FLAGS(ETowerEntityFlags);
+
+// What changed between two samples of an entity (OnEntityChanged), as a bit set.
+UENUM(BlueprintType, meta = (Bitflags, UseEnumValuesAsMaskValuesInEditor = "true"))
+enum class ETowerEntityChange : uint8
+{
+	None = 0 UMETA(Hidden),
+	Moved = 1,
+	Health = 2,
+	Flags = 4,
+	Guild = 8,
+	Kind = 16,
+};
+ENUM_CLASS_FLAGS(ETowerEntityChange);
+
 // How a floor is drawn.
 UENUM(BlueprintType)
 enum class ETowerFloorRenderMode : uint8
 {
-	// One UInstancedStaticMeshComponent per tile kind, one instance per tile: best for
-	// art-made tile meshes.
-	InstancedMeshes,
 	// One UProceduralMeshComponent with a section per tile kind: flat-shaded boxes with
-	// world-aligned UVs, no art needed.
+	// world-aligned UVs, no art needed. The default: visible on first run.
 	ProceduralMesh,
+	// One UInstancedStaticMeshComponent per tile kind, one instance per tile: for art-made
+	// tile meshes. Kinds without a mesh fall back to the engine cube, with a warning.
+	InstancedMeshes,
 };
 
-// A remote entity (player or monster) at the current render time, in world space. The
-// protocol carries no facing: UTowerEntityComponent turns actors toward their motion.
+// Where the pivot of the instanced tile meshes sits.
+UENUM(BlueprintType)
+enum class ETowerMeshPivot : uint8
+{
+	// Art made for tiles: pivot at the centre of the bottom face, used as is.
+	BottomCentre,
+	// Like /Engine/BasicShapes/Cube: walls are lifted to stand on the floor and walkable
+	// tiles become slabs whose top is the floor surface.
+	Centre,
+};
+
+// An entity (player or monster) at the current render time, in world space. The protocol
+// carries no facing: UTowerEntityComponent turns actors toward their motion.
 USTRUCT(BlueprintType)
 struct TOWERGAME_API FTowerEntity
 {
@@ -40,11 +85,41 @@ struct TOWERGAME_API FTowerEntity
 	int32 Id = 0;
 
 	UPROPERTY(BlueprintReadOnly, Category = "Tower")
-	int32 Kind = 0;
+	ETowerEntityKind Kind = ETowerEntityKind::Player;
 
 	UPROPERTY(BlueprintReadOnly, Category = "Tower")
 	FVector Location = FVector::ZeroVector;
 
+	// Position in tiles, as the server sees it (12.5, 3.5 = centre of tile 12, 3).
+	UPROPERTY(BlueprintReadOnly, Category = "Tower")
+	FVector2D Tile = FVector2D::ZeroVector;
+
 	UPROPERTY(BlueprintReadOnly, Category = "Tower")
 	int32 Health = 0;
+
+	// Guild tag id; 0 when the entity is in no guild.
+	UPROPERTY(BlueprintReadOnly, Category = "Tower")
+	int32 Guild = 0;
+
+	UPROPERTY(BlueprintReadOnly, Category = "Tower", meta = (Bitmask, BitmaskEnum = "/Script/TowerGame.ETowerEntityFlags"))
+	int32 Flags = 0;
+};
+
+// Connection details from a Nakama "match ready" notification.
+USTRUCT(BlueprintType)
+struct TOWERGAME_API FTowerMatchTicket
+{
+	GENERATED_BODY()
+
+	// "host:port" (IPv6 literals in brackets); host names are resolved by the library.
+	UPROPERTY(BlueprintReadOnly, Category = "Tower|Nakama")
+	FString ServerAddress;
+
+	// The server certificate's SHA-256, 64 lower-case hex digits.
+	UPROPERTY(BlueprintReadOnly, Category = "Tower|Nakama")
+	FString Fingerprint;
+
+	// The signed, short-lived match ticket: the only credential the game server sees.
+	UPROPERTY(BlueprintReadOnly, Category = "Tower|Nakama")
+	FString Ticket;
 };

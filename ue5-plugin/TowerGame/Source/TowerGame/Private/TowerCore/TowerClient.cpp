@@ -24,7 +24,6 @@ Result<Client> Client::connect(const ConnectOptions& options) {
     raw.cert_fingerprint = options.cert_fingerprint.c_str();
     raw.dev_name = client_opt_cstr(options.dev_name);
     raw.ticket = client_opt_cstr(options.ticket);
-    raw.session_token = client_opt_cstr(options.session_token);
     TowerClientHandle handle{0};
     const TowerStatus status = tower_client_connect(&raw, &handle);
     if (status != TOWER_STATUS_OK) {

@@ -118,7 +118,7 @@ Result<Floor> Floor::generate_sized(std::uint64_t seed, std::uint32_t floor, std
     return Floor(handle);
 }
 
-Status Floor::verify(std::uint64_t seed, std::uint32_t floor, const FloorHash& hash) {
+Status Floor::verify_hash(std::uint64_t seed, std::uint32_t floor, const FloorHash& hash) {
     return status_from(tower_floor_verify(seed, floor, hash.data(), hash.size()));
 }
 

@@ -1,4 +1,4 @@
-// Engine-free core of the TowerGame plugin (C++17, no Unreal headers, no exceptions).
+// Engine-free core of the TowerGame plugin (C++20, no Unreal headers, no exceptions).
 // Errors from the C ABI as values: a status code plus the library's message.
 #pragma once
 

@@ -13,12 +13,15 @@
 namespace tower {
 
 struct ConnectOptions {
-    std::string server_address;    // "IP:port" or "localhost:port"
-    std::string cert_fingerprint;  // 64 hex digits
-    // Exactly one login: a dev name, or a Nakama ticket with its session token.
+    // "host:port", "IP:port" or "[IPv6]:port"; the library resolves a host name on its own
+    // thread (never the caller's) and reports failures as a DISCONNECTED event.
+    std::string server_address;
+    // SHA-256 of the server certificate: 64 hex digits, either case, ':' separators allowed.
+    std::string cert_fingerprint;
+    // Exactly one login: a dev name, or a Nakama ticket (never the Nakama session token:
+    // a game server must not hold a credential for the player's account).
     std::string dev_name;
     std::string ticket;
-    std::string session_token;
 };
 
 // Position in tiles (x east along world +X, y along world +Y).

@@ -43,8 +43,9 @@ public:
                                         std::uint16_t width, std::uint16_t height);
     // Takes ownership of a handle the C ABI issued (e.g. the client's current floor).
     static Floor adopt(TowerFloorHandle handle) { return Floor(handle); }
-    // Regenerates (seed, floor) and compares hashes.
-    static Status verify(std::uint64_t seed, std::uint32_t floor, const FloorHash& hash);
+    // Regenerates (seed, floor) and compares hashes. Not `verify`: Unreal defines a
+    // global verify(expr) macro, and no core name may collide with an Unreal macro.
+    static Status verify_hash(std::uint64_t seed, std::uint32_t floor, const FloorHash& hash);
 
     Floor(Floor&& other) noexcept;
     Floor& operator=(Floor&& other) noexcept;

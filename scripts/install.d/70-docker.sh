@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the compose stage (scripts/test.d/70-compose.sh) needs, from Debian's packages:
+#  - the Docker engine (docker.io: dockerd, containerd, runc; 20.10 in bookworm) and compose v1
+#    (docker-compose 1.29; compose v2 is not packaged in bookworm);
+#  - debootstrap, which makes the local base image (no image can be pulled here);
+#  - what the stage's checks use: python3-yaml, openssl (random keys), curl.
+# The stage starts dockerd itself when none runs. Idempotent and quiet when all is present.
+set -euo pipefail
+
+missing=()
+# /usr/bin/docker is the engine's own client (20.10): the stage uses it for BuildKit builds.
+{ [ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ]; } || missing+=(docker.io)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing Debian packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "error: installing ${missing[*]} needs root (apt-get install)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Another install may hold dpkg's lock for a while on a shared machine: wait for it.
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,477 @@
+//! Hostile players against the real server on 127.0.0.1 (issue 8), each attack played by a
+//! client we did not write for it: raw quinn with its own transport settings and the
+//! protocol crate's frames, not tower-client's happy path. Every wait is bounded in time and
+//! every loop in count.
+#![allow(clippy::unwrap_used)]
+
+use async_trait::async_trait;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tower_client::{CertFingerprint, Trust};
+use tower_meta::nakama::{NakamaClient, TicketAuth, TicketClaims, sign_ticket};
+use tower_meta::{
+    AuthError, Authenticator, Backends, Credentials, DevAuth, Identity, MemoryStore, NakamaConfig,
+    NoLeaderboard,
+};
+use tower_protocol::pb::{self, ErrorCode, client_control, server_control};
+use tower_protocol::{FrameDecoder, PROTOCOL_VERSION, decode_server, encode_client};
+use tower_server::shell::admission::RefuseReason;
+use tower_server::shell::close_code;
+use tower_server::{Config, ServerHandle};
+
+fn test_config(tag: &str) -> Config {
+    let dir = std::env::temp_dir().join(format!("tower-hostile-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        metrics_listen: "127.0.0.1:0".parse().unwrap(),
+        cert_dir: dir,
+        handshake_timeout_secs: 2,
+        control_write_timeout_secs: 1,
+        ..Config::default()
+    }
+}
+
+async fn start(config: Config, backends: Backends) -> ServerHandle {
+    let players = Arc::new(AtomicU32::new(0));
+    tower_server::start(config, backends, true, players)
+        .await
+        .expect("server starts")
+}
+
+/// Polls `done` every 20 ms for at most `secs`; true once it held.
+async fn eventually(secs: u64, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done()
+}
+
+/// A raw quinn connection. `stream_window` is the flow-control credit it grants the server
+/// on the control stream (it never grows unless the client reads).
+struct Raw {
+    _endpoint: quinn::Endpoint,
+    conn: quinn::Connection,
+    send: Option<quinn::SendStream>,
+    recv: Option<quinn::RecvStream>,
+    decoder: FrameDecoder,
+}
+
+fn client_endpoint(h: &ServerHandle, stream_window: Option<u32>) -> quinn::Endpoint {
+    let trust = Trust::Fingerprint(CertFingerprint::parse(&h.fingerprint).unwrap());
+    let mut cfg = tower_client::quic_client_config(&trust).unwrap();
+    let mut transport = quinn::TransportConfig::default();
+    if let Some(window) = stream_window {
+        transport.stream_receive_window(window.into());
+    }
+    cfg.transport_config(Arc::new(transport));
+    let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+    endpoint.set_default_client_config(cfg);
+    endpoint
+}
+
+impl Raw {
+    async fn connect(h: &ServerHandle, stream_window: Option<u32>) -> Raw {
+        let endpoint = client_endpoint(h, stream_window);
+        let connecting = endpoint.connect(h.addr, "localhost").unwrap();
+        let conn = tokio::time::timeout(Duration::from_secs(10), connecting)
+            .await
+            .expect("QUIC handshake in time")
+            .expect("QUIC handshake");
+        Raw {
+            _endpoint: endpoint,
+            conn,
+            send: None,
+            recv: None,
+            decoder: FrameDecoder::new(),
+        }
+    }
+
+    async fn write(&mut self, msg: client_control::Msg) {
+        if self.send.is_none() {
+            let (send, recv) = self.conn.open_bi().await.unwrap();
+            self.send = Some(send);
+            self.recv = Some(recv);
+        }
+        let frame = encode_client(msg).unwrap();
+        self.send.as_mut().unwrap().write_all(&frame).await.unwrap();
+    }
+
+    async fn hello(&mut self, credentials: pb::hello::Credentials, resume_token: Vec<u8>) {
+        self.write(client_control::Msg::Hello(pb::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            credentials: Some(credentials),
+            resume_token,
+        }))
+        .await;
+    }
+
+    async fn dev_hello(&mut self, name: &str) {
+        self.hello(dev(name), Vec::new()).await;
+    }
+
+    async fn next(&mut self) -> server_control::Msg {
+        let mut buf = [0u8; 4096];
+        for _ in 0..1000 {
+            if let Some(frame) = self.decoder.next_frame().unwrap() {
+                return decode_server(&frame).unwrap();
+            }
+            let read = tokio::time::timeout(
+                Duration::from_secs(10),
+                self.recv.as_mut().unwrap().read(&mut buf),
+            );
+            let n = read
+                .await
+                .expect("a message in time")
+                .unwrap()
+                .expect("stream open");
+            self.decoder.push(&buf[..n]);
+        }
+        panic!("no complete frame in 1000 reads");
+    }
+
+    /// Hello, Welcome, FloorEnter, proof, FloorAdmitted, Roster.
+    async fn join(h: &ServerHandle, name: &str, stream_window: Option<u32>) -> Raw {
+        let mut raw = Raw::connect(h, stream_window).await;
+        raw.dev_hello(name).await;
+        let msg = raw.next().await;
+        assert!(
+            matches!(msg, server_control::Msg::Welcome(_)),
+            "{name}: {msg:?}"
+        );
+        let server_control::Msg::FloorEnter(enter) = raw.next().await else {
+            panic!("floor enter")
+        };
+        raw.prove(enter.floor, enter.seed).await;
+        let server_control::Msg::FloorAdmitted(_) = raw.next().await else {
+            panic!("admitted")
+        };
+        let roster = raw.next().await;
+        assert!(matches!(&roster, server_control::Msg::Roster(r) if r.reset));
+        raw
+    }
+
+    async fn prove(&mut self, floor: u32, seed: u64) {
+        let hash = procgen::generate(seed, floor).hash();
+        self.write(client_control::Msg::FloorProof(pb::FloorProof {
+            floor,
+            hash: hash.0.to_vec(),
+            generator_version: procgen::GENERATOR_VERSION,
+        }))
+        .await;
+    }
+
+    /// The application close code, once the server closed the connection (within `secs`).
+    async fn closed_with(&self, secs: u64) -> Option<u32> {
+        let closed = tokio::time::timeout(Duration::from_secs(secs), self.conn.closed()).await;
+        match closed {
+            Ok(quinn::ConnectionError::ApplicationClosed(c)) => {
+                Some(u32::try_from(c.error_code.into_inner()).unwrap_or(u32::MAX))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn dev(name: &str) -> pb::hello::Credentials {
+    pb::hello::Credentials::Dev(pb::DevLogin { name: name.into() })
+}
+
+fn is_error(msg: &server_control::Msg, code: ErrorCode) -> bool {
+    matches!(msg, server_control::Msg::Error(e) if e.code == code as i32)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_grants_no_credit_is_closed_at_the_write_deadline() {
+    let config = test_config("nocredit");
+    let key = config.cert_dir.join("key.pem");
+    let h = start(config, Backends::dev()).await;
+    // Zero credit on the control stream: the server cannot write a single byte of Welcome.
+    let mut mute = Raw::connect(&h, Some(0)).await;
+    mute.dev_hello("mute").await;
+    let started = Instant::now();
+    assert_eq!(
+        mute.closed_with(8).await,
+        Some(close_code::WRITE_TIMEOUT),
+        "closed for the stuck write"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(h.metrics.control_write_timeouts.get(), 1);
+    assert!(eventually(5, || h.metrics.connections.get() == 0).await);
+    // The self-signed key the server wrote is its owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_player_who_stops_reading_leaves_the_world() {
+    let h = start(test_config("ghost"), Backends::dev()).await;
+    // A small window that the join's own reads keep open; then the player stops reading.
+    let ghost = Raw::join(&h, "ghost", Some(256)).await;
+    assert!(eventually(5, || h.metrics.players.get() == 1).await);
+    // Every arrival on the floor is a roster message for the ghost: 16 of them need more
+    // than the 256 bytes of credit it has left.
+    let mut others = Vec::new();
+    for i in 0..16 {
+        others.push(Raw::join(&h, &format!("arrival-{i:02}-with-a-long-name-xx"), None).await);
+    }
+    assert_eq!(
+        ghost.closed_with(10).await,
+        Some(close_code::WRITE_TIMEOUT),
+        "the ghost's connection is closed"
+    );
+    assert!(h.metrics.control_write_timeouts.get() >= 1);
+    assert!(
+        eventually(5, || h.metrics.players.get() == 16).await,
+        "the ghost is out of the world: {} players",
+        h.metrics.players.get()
+    );
+    assert!(others.iter().all(|o| o.conn.close_reason().is_none()));
+    drop(others);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_token_squatters_take_no_player_slot() {
+    let config = Config {
+        max_players: 10,
+        // Long enough that a squatter stuck on its write outlives the test.
+        control_write_timeout_secs: 30,
+        ..test_config("squat")
+    };
+    let h = start(config, Backends::dev()).await;
+    let mut squatters = Vec::new();
+    for i in 0..10u8 {
+        let mut s = Raw::connect(&h, Some(0)).await;
+        s.hello(dev("squatter"), vec![i; 16]).await;
+        squatters.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Real logins still get every slot.
+    let mut players = Vec::new();
+    for i in 0..10 {
+        players.push(Raw::join(&h, &format!("real-{i}"), None).await);
+    }
+    assert_eq!(h.players(), 10);
+    let mut late = Raw::connect(&h, None).await;
+    late.dev_hello("late").await;
+    let msg = late.next().await;
+    assert!(is_error(&msg, ErrorCode::ServerFull), "{msg:?}");
+    drop((squatters, players));
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pre_login_flood_is_bounded_per_address_and_retried_under_pressure() {
+    let config = Config {
+        max_prelogin: 100,
+        max_prelogin_per_address: 4,
+        retry_prelogin_from: 2,
+        handshake_timeout_secs: 3,
+        ..test_config("flood")
+    };
+    let h = start(config, Backends::dev()).await;
+    // Twelve connections that never say Hello, all from 127.0.0.1.
+    let endpoint = client_endpoint(&h, None);
+    let mut open = Vec::new();
+    let mut refused = 0;
+    for _ in 0..12 {
+        let connecting = endpoint.connect(h.addr, "localhost").unwrap();
+        match tokio::time::timeout(Duration::from_secs(5), connecting).await {
+            Ok(Ok(conn)) => open.push(conn),
+            Ok(Err(quinn::ConnectionError::ConnectionClosed(c))) => {
+                assert_eq!(c.error_code, quinn::TransportErrorCode::CONNECTION_REFUSED);
+                refused += 1;
+            }
+            other => panic!("neither accepted nor refused: {other:?}"),
+        }
+    }
+    assert_eq!((open.len(), refused), (4, 8));
+    let m = &h.metrics;
+    assert_eq!(m.prelogin_refused_count(RefuseReason::PerAddress), 8);
+    assert_eq!(m.prelogin_connections.get(), 4);
+    // The first two came in unasked; every later one first had to prove its address.
+    assert_eq!(m.quic_retries.get(), 10);
+    // They are dropped at the Hello deadline; then the address may log in again.
+    assert!(eventually(8, || m.prelogin_connections.get() == 0).await);
+    let player = Raw::join(&h, "after-the-flood", None).await;
+    assert_eq!(
+        m.prelogin_connections.get(),
+        0,
+        "logged in: no longer pre-login"
+    );
+    drop((player, open));
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unexpected_message_while_playing_closes_the_connection() {
+    let h = start(test_config("unexpected"), Backends::dev()).await;
+    let mut player = Raw::join(&h, "prover", None).await;
+    // A floor proof nobody asked for.
+    player.prove(0, 1).await;
+    let msg = player.next().await;
+    assert!(is_error(&msg, ErrorCode::UnexpectedMessage), "{msg:?}");
+    assert_eq!(
+        player.closed_with(5).await,
+        Some(close_code::PROTOCOL_ERROR)
+    );
+    assert!(eventually(5, || h.metrics.players.get() == 0).await);
+    h.shutdown().await;
+}
+
+/// Dev logins through dev auth, tickets through the real `TicketAuth` (which calls Nakama).
+struct DevOrTicket {
+    dev: DevAuth,
+    ticket: TicketAuth,
+}
+
+#[async_trait]
+impl Authenticator for DevOrTicket {
+    async fn authenticate(&self, credentials: &Credentials) -> Result<Identity, AuthError> {
+        match credentials {
+            Credentials::Dev { .. } => self.dev.authenticate(credentials).await,
+            Credentials::Ticket { .. } => self.ticket.authenticate(credentials).await,
+        }
+    }
+}
+
+const TICKET_KEY: &[u8] = b"a-ticket-key-of-at-least-32-bytes-for-tests";
+
+fn ticket(jti: &str) -> pb::hello::Credentials {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = TicketClaims {
+        sub: "00000000-0000-0000-0000-000000000001".into(),
+        usr: "ticketed".into(),
+        srv: "gs-full".into(),
+        ins: "instance-1".into(),
+        jti: jti.into(),
+        iat: now,
+        exp: now + 30,
+    };
+    pb::hello::Credentials::Ticket(pb::TicketLogin {
+        ticket: sign_ticket(TICKET_KEY, &claims).unwrap(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_server_answers_server_full_without_calling_nakama() {
+    // "Nakama" is a socket that counts who connects to it and never answers.
+    let nakama = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let nakama_addr: SocketAddr = nakama.local_addr().unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let listener = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = nakama.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            held.push(s);
+        }
+    });
+    let client = NakamaClient::connect_lazy(
+        &format!("http://{nakama_addr}"),
+        "an-http-key-of-at-least-32-bytes-for-tests",
+        Duration::from_millis(500),
+    )
+    .unwrap();
+    let backends = Backends {
+        auth: Arc::new(DevOrTicket {
+            dev: DevAuth,
+            ticket: TicketAuth::new(client, TICKET_KEY, "gs-full", "instance-1"),
+        }),
+        store: Arc::new(MemoryStore::default()),
+        leaderboard: Arc::new(NoLeaderboard),
+    };
+    let config = Config {
+        max_players: 1,
+        ..test_config("full")
+    };
+    let h = start(config, backends).await;
+    let mut first = Raw::join(&h, "first", None).await;
+    assert!(eventually(5, || h.players() == 1).await);
+    let mut refused = Raw::connect(&h, None).await;
+    refused.hello(ticket("full-1"), Vec::new()).await;
+    let msg = refused.next().await;
+    assert!(is_error(&msg, ErrorCode::ServerFull), "{msg:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 0, "Nakama was not asked");
+    // The control: with the slot free again, the same kind of login does reach Nakama.
+    first.write(client_control::Msg::Leave(pb::Leave {})).await;
+    assert!(eventually(5, || h.players() == 0).await);
+    let mut admitted = Raw::connect(&h, None).await;
+    admitted.hello(ticket("full-2"), Vec::new()).await;
+    let msg = admitted.next().await;
+    assert!(is_error(&msg, ErrorCode::AuthFailed), "{msg:?}");
+    assert!(
+        calls.load(Ordering::SeqCst) >= 1,
+        "this time Nakama was asked"
+    );
+    listener.abort();
+    h.shutdown().await;
+}
+
+fn nakama_config(http_key: &str, ticket_key: &str) -> NakamaConfig {
+    // Nothing listens on port 1: getting as far as connecting means the keys passed.
+    let mut n = NakamaConfig::local_dev("http://127.0.0.1:1", "gs-keys", "127.0.0.1", 4433);
+    n.http_key = http_key.into();
+    n.ticket_key = ticket_key.into();
+    n.request_timeout_ms = 300;
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weak_or_dev_keys_are_refused_in_nakama_mode_unless_in_dev_mode() {
+    let strong = "0123456789abcdef0123456789abcdef-strong";
+    let cases = [
+        ("short", "short-http-key", strong),
+        ("dev default", strong, "tower-dev-ticket-key-change-me"),
+    ];
+    for (what, http_key, ticket_key) in cases {
+        let config = Config {
+            nakama: Some(nakama_config(http_key, ticket_key)),
+            ..test_config("keys")
+        };
+        let e = tower_server::launch(config.clone()).await.err().unwrap();
+        assert!(
+            matches!(e, tower_server::LaunchError::Config(_)),
+            "{what}: {e}"
+        );
+        assert!(e.to_string().contains("dev mode"), "{what}: {e}");
+        // In explicit dev mode the keys pass and the launch gets as far as Nakama.
+        let dev = Config {
+            dev_mode: true,
+            ..config
+        };
+        let e = tower_server::launch(dev).await.err().unwrap();
+        assert!(
+            matches!(e, tower_server::LaunchError::Nakama(_)),
+            "{what}: {e}"
+        );
+    }
+    let config = Config {
+        nakama: Some(nakama_config(strong, strong)),
+        ..test_config("keys")
+    };
+    let e = tower_server::launch(config).await.err().unwrap();
+    assert!(
+        matches!(e, tower_server::LaunchError::Nakama(_)),
+        "strong keys: {e}"
+    );
+}

@@ -1,0 +1,132 @@
+// Async Blueprint nodes with success / failure pins: Tower Login (Nakama), Tower Find Match,
+// Tower Connect (dev or match). Each wraps UTowerMatchmaker / UTowerClientSubsystem events,
+// fires exactly one pin, and ends. Errors are sentences meant for a log or a message box.
+#pragma once
+
+#include "CoreMinimal.h"
+#include "Kismet/BlueprintAsyncActionBase.h"
+#include "TowerTypes.h"
+#include "TowerAsyncActions.generated.h"
+
+class UTowerClientSubsystem;
+class UTowerMatchmaker;
+
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_ThreeParams(FTowerLoginPin, UTowerMatchmaker*, Matchmaker, const FString&, UserId, const FString&, Error);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FTowerFindMatchPin, const FTowerMatchTicket&, Match, const FString&, Error);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_FourParams(FTowerConnectPin, int32, PlayerId, int32, Floor, FVector, SpawnLocation, const FString&, Error);
+
+// Device login to Nakama (Project Settings > Tower > Nakama). Success gives the logged-in
+// matchmaker for Tower Find Match.
+UCLASS()
+class TOWERGAME_API UTowerLoginAction : public UBlueprintAsyncActionBase
+{
+	GENERATED_BODY()
+
+public:
+	// DeviceId empty: the one in Project Settings, or this machine's login id.
+	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama", meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "Tower Login (Nakama)"))
+	static UTowerLoginAction* TowerLogin(UObject* WorldContextObject, const FString& DeviceId);
+
+	UPROPERTY(BlueprintAssignable)
+	FTowerLoginPin OnSuccess;
+
+	UPROPERTY(BlueprintAssignable)
+	FTowerLoginPin OnFailure;
+
+	virtual void Activate() override;
+
+private:
+	UFUNCTION()
+	void HandleLoggedIn(const FString& UserId);
+
+	UFUNCTION()
+	void HandleFailed(const FString& Reason);
+
+	void Finish();
+
+	UPROPERTY(Transient)
+	TObjectPtr<UTowerMatchmaker> Matchmaker;
+
+	TWeakObjectPtr<UObject> WorldContext;
+	FString DeviceId;
+};
+
+// Joins the matchmaker with a logged-in matchmaker and waits for the game server's ticket.
+// It only finds: connect with Tower Connect (Match).
+UCLASS()
+class TOWERGAME_API UTowerFindMatchAction : public UBlueprintAsyncActionBase
+{
+	GENERATED_BODY()
+
+public:
+	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama", meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "Tower Find Match"))
+	static UTowerFindMatchAction* TowerFindMatch(UObject* WorldContextObject, UTowerMatchmaker* Matchmaker);
+
+	UPROPERTY(BlueprintAssignable)
+	FTowerFindMatchPin OnSuccess;
+
+	UPROPERTY(BlueprintAssignable)
+	FTowerFindMatchPin OnFailure;
+
+	virtual void Activate() override;
+
+private:
+	UFUNCTION()
+	void HandleMatchFound(const FTowerMatchTicket& Match);
+
+	UFUNCTION()
+	void HandleFailed(const FString& Reason);
+
+	void Finish();
+
+	UPROPERTY(Transient)
+	TObjectPtr<UTowerMatchmaker> Matchmaker;
+};
+
+// Connects the game instance's Tower client and succeeds once the server admits the player
+// to a floor; fails on the first error or disconnect before that.
+UCLASS()
+class TOWERGAME_API UTowerConnectAction : public UBlueprintAsyncActionBase
+{
+	GENERATED_BODY()
+
+public:
+	// Development login with the server, fingerprint and name from Project Settings.
+	UFUNCTION(BlueprintCallable, Category = "Tower|Client", meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "Tower Connect (Dev)"))
+	static UTowerConnectAction* TowerConnectDev(UObject* WorldContextObject);
+
+	// Login with a match ticket from Tower Find Match.
+	UFUNCTION(BlueprintCallable, Category = "Tower|Client", meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "Tower Connect (Match)"))
+	static UTowerConnectAction* TowerConnectWithMatch(UObject* WorldContextObject, const FTowerMatchTicket& Match);
+
+	UPROPERTY(BlueprintAssignable)
+	FTowerConnectPin OnSuccess;
+
+	UPROPERTY(BlueprintAssignable)
+	FTowerConnectPin OnFailure;
+
+	virtual void Activate() override;
+
+private:
+	UFUNCTION()
+	void HandleConnected(int32 PlayerId);
+
+	UFUNCTION()
+	void HandleAdmitted(int32 Floor, FVector SpawnLocation);
+
+	UFUNCTION()
+	void HandleError(const FString& Message);
+
+	UFUNCTION()
+	void HandleDisconnected(const FString& Reason);
+
+	void Finish();
+	void FailNow(const FString& Message);
+
+	TWeakObjectPtr<UObject> WorldContext;
+	TWeakObjectPtr<UTowerClientSubsystem> Tower;
+	FTowerMatchTicket Match;
+	bool bWithMatch = false;
+	bool bDone = false;
+	int32 PlayerId = 0;
+};

@@ -1,0 +1,67 @@
+// Engine-free core of the TowerGame plugin: turns the library's per-frame entity samples
+// (tower_client_entities) into events a game reacts to: an entity appeared, changed (moved,
+// health, flags, guild, kind) or was removed. Plain C++17, no Unreal headers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "tower.h"
+
+namespace tower {
+
+// Bits of TowerEntity::flags (the protocol's entity flags; tower.h documents them only in
+// a comment, so they are named here once).
+constexpr std::uint8_t kEntityFlagAttacking = 1;
+constexpr std::uint8_t kEntityFlagDead = 2;
+constexpr std::uint8_t kEntityFlagHurt = 4;
+constexpr std::uint8_t kEntityFlagInCombat = 8;
+
+// What changed between two samples of one entity (a bit set).
+enum EntityChange : std::uint8_t {
+    kEntityChangeNone = 0,
+    kEntityChangeMoved = 1,
+    kEntityChangeHealth = 2,
+    kEntityChangeFlags = 4,
+    kEntityChangeGuild = 8,
+    kEntityChangeKind = 16,
+};
+
+enum class EntityEventType : std::uint8_t { Appeared, Changed, Removed };
+
+struct EntityEvent {
+    EntityEventType type = EntityEventType::Appeared;
+    // Appeared / Changed: the new sample. Removed: the last sample seen.
+    TowerEntity entity{};
+    std::uint8_t changes = kEntityChangeNone;  // Changed only
+};
+
+// Remembers the last reported state of each entity and reports differences. Deterministic: events come removed
+// first, then appeared and changed, each in ascending id order. Duplicated ids in one
+// sample keep the first occurrence.
+class EntityTracker {
+public:
+    // Movement below this many tiles is not a change (interpolation jitter).
+    explicit EntityTracker(float move_epsilon_tiles = 0.001f) : move_epsilon_tiles_(move_epsilon_tiles) {}
+
+    // `ignore_id`: an entity to leave out entirely (the local player, drawn from the
+    // prediction instead).
+    std::vector<EntityEvent> update(const std::vector<TowerEntity>& sample,
+                                    std::optional<std::uint32_t> ignore_id = std::nullopt);
+    // Forgets everything, returning a Removed event for each known entity (disconnect).
+    std::vector<EntityEvent> clear();
+
+    std::size_t size() const { return known_.size(); }
+    const std::vector<TowerEntity>& known() const { return known_; }
+
+private:
+    float move_epsilon_tiles_;
+    std::vector<TowerEntity> known_;  // sorted by id, unique
+};
+
+// The change bits between two samples of the same entity.
+std::uint8_t entity_changes(const TowerEntity& before, const TowerEntity& after, float move_epsilon_tiles);
+
+}  // namespace tower

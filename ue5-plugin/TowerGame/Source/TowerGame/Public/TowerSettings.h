@@ -1,0 +1,108 @@
+// Project Settings > Plugins > Tower: where the game server and Nakama are, and how floors
+// are drawn. Stored in Config/DefaultGame.ini ([/Script/TowerGame.TowerSettings]). The one
+// place the tile size is set: the floor, the entities and the subsystem all read it here.
+#pragma once
+
+#include "CoreMinimal.h"
+#include "Engine/DeveloperSettings.h"
+#include "TowerTypes.h"
+#include "TowerSettings.generated.h"
+
+class UMaterialInterface;
+class UStaticMesh;
+
+UCLASS(Config = Game, DefaultConfig, meta = (DisplayName = "Tower"))
+class TOWERGAME_API UTowerSettings : public UDeveloperSettings
+{
+	GENERATED_BODY()
+
+public:
+	UTowerSettings();
+
+	static const UTowerSettings* Get() { return GetDefault<UTowerSettings>(); }
+
+	virtual FName GetCategoryName() const override { return TEXT("Plugins"); }
+
+	// --- Game server (development logins; Nakama matches bring their own address) ---
+
+	// Host name or IP literal of the game server; `cargo run --release -p tower-server`
+	// listens on 127.0.0.1:4433.
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server")
+	FString ServerHost = TEXT("127.0.0.1");
+
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server", meta = (ClampMin = "1", ClampMax = "65535"))
+	int32 ServerPort = 4433;
+
+	// SHA-256 of the server certificate: 64 hex digits, ':' separators allowed. The dev
+	// server prints it and writes it to tower-server-cert/cert.sha256.
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server")
+	FString Fingerprint;
+
+	// Name for development logins (servers in dev auth mode only).
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server")
+	FString DevName = TEXT("UnrealPlayer");
+
+	// --- Nakama ---
+
+	UPROPERTY(Config, EditAnywhere, Category = "Nakama")
+	FString NakamaHost = TEXT("127.0.0.1");
+
+	UPROPERTY(Config, EditAnywhere, Category = "Nakama", meta = (ClampMin = "1", ClampMax = "65535"))
+	int32 NakamaPort = 7350;
+
+	// Nakama's server key (socket.server_key in its config): public, identifies the game.
+	UPROPERTY(Config, EditAnywhere, Category = "Nakama")
+	FString NakamaServerKey = TEXT("defaultkey");
+
+	UPROPERTY(Config, EditAnywhere, Category = "Nakama")
+	bool bNakamaUseSSL = false;
+
+	// Device id for device login, 10 to 128 bytes. Empty: this machine's login id.
+	UPROPERTY(Config, EditAnywhere, Category = "Nakama")
+	FString DeviceId;
+
+	UPROPERTY(Config, EditAnywhere, Category = "Nakama", meta = (ClampMin = "1", ClampMax = "64"))
+	int32 MinPlayers = 1;
+
+	UPROPERTY(Config, EditAnywhere, Category = "Nakama", meta = (ClampMin = "1", ClampMax = "64"))
+	int32 MaxPlayers = 8;
+
+	// --- Floors ---
+
+	// Edge of one tile in centimetres. 400 cm: a one-tile corridor fits a character and a
+	// camera; a 64x64 floor is 256 m across.
+	UPROPERTY(Config, EditAnywhere, Category = "Floors", meta = (ClampMin = "10.0", ClampMax = "10000.0", Units = "cm"))
+	float TileSizeCm = 400.0f;
+
+	UPROPERTY(Config, EditAnywhere, Category = "Floors", meta = (ClampMin = "10.0", Units = "cm"))
+	float WallHeightCm = 400.0f;
+
+	UPROPERTY(Config, EditAnywhere, Category = "Floors")
+	ETowerFloorRenderMode RenderMode = ETowerFloorRenderMode::ProceduralMesh;
+
+	// Mesh per tile kind (Instanced Meshes mode). Kinds left empty use the engine cube.
+	UPROPERTY(Config, EditAnywhere, Category = "Floors|Instanced")
+	TMap<ETowerTile, TSoftObjectPtr<UStaticMesh>> TileMeshes;
+
+	UPROPERTY(Config, EditAnywhere, Category = "Floors|Instanced")
+	ETowerMeshPivot MeshPivot = ETowerMeshPivot::Centre;
+
+	// X/Y and Z size of the meshes in TileMeshes (100 = Unreal's basic shapes).
+	UPROPERTY(Config, EditAnywhere, Category = "Floors|Instanced", meta = (ClampMin = "1.0", Units = "cm"))
+	float SourceMeshSizeCm = 100.0f;
+
+	UPROPERTY(Config, EditAnywhere, Category = "Floors|Instanced", meta = (ClampMin = "1.0", Units = "cm"))
+	float SourceMeshHeightCm = 100.0f;
+
+	// Material per tile kind (both modes); a floor component's own map overrides it.
+	UPROPERTY(Config, EditAnywhere, Category = "Floors")
+	TMap<ETowerTile, TSoftObjectPtr<UMaterialInterface>> TileMaterials;
+
+	UPROPERTY(Config, EditAnywhere, Category = "Floors")
+	bool bCreateCollision = true;
+
+	// The game server address for development logins ("host:port"), or empty with OutError.
+	bool GetServerAddress(FString& OutAddress, FString& OutError) const;
+	// The configured device id, or this machine's login id when none is set.
+	FString GetEffectiveDeviceId() const;
+};
