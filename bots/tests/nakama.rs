@@ -76,8 +76,6 @@ async fn bots_are_matched_by_nakama_and_play() {
 listen = "127.0.0.1:{port}"
 metrics_listen = "127.0.0.1:0"
 cert_dir = {cert_dir:?}
-# The native stack runs with the well-known dev keys: explicit dev mode.
-dev_mode = true
 
 [nakama]
 grpc_url = "{grpc}"

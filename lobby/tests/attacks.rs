@@ -405,8 +405,6 @@ async fn tickets_carry_no_session_and_die_with_the_server_instance() {
         metrics_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         cert_dir: cert_dir.path().to_owned(),
         nakama: Some(nakama),
-        // The native stack runs with the well-known dev keys: explicit dev mode.
-        dev_mode: true,
         ..tower_server::Config::default()
     };
     let first = tower_server::launch(server_config.clone()).await.unwrap();

@@ -195,8 +195,6 @@ async fn bots_play_through_nakama() {
         cert_dir: cert_dir.path().to_owned(),
         autosave_secs: 2,
         nakama: Some(nakama.clone()),
-        // The native stack runs with the well-known dev keys: explicit dev mode.
-        dev_mode: true,
         ..tower_server::Config::default()
     };
     let launched = tower_server::launch(config)

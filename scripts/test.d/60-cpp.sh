@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The C ABI from C and C++: the committed header must match cbindgen's output; the engine-free
 # core of the Unreal plugin (ue5-plugin/core) is built with CMake and its GoogleTest suite
-# runs against the real tower_ffi library (golden vectors, error paths, mesh builder,
-# interpolation, live client against a real tower-server), then once more under
-# AddressSanitizer + UndefinedBehaviorSanitizer with leak detection.
+# runs against the real tower_ffi library (golden vectors, error paths and lengths, mesh
+# builder, the glue's decisions, live client against a real tower-server by IP and by host
+# name), then once more under AddressSanitizer + UndefinedBehaviorSanitizer with leak
+# detection.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -101,7 +101,6 @@ pub(crate) fn run(
                 Vec::new()
             };
             let out = core.step(events);
-            dispatch(out, &mut links, &shared, &runtime);
             let now_stats = core.stats();
             shared.metrics.record_core(&stats, &now_stats);
             shared.players.store(
@@ -109,6 +108,8 @@ pub(crate) fn run(
                 Ordering::Relaxed,
             );
             stats = now_stats;
+            // After the counters: a client that sees this tick's messages finds them there.
+            dispatch(out, &mut links, &shared, &runtime);
             shared.metrics.ticks.inc();
             shared
                 .metrics

@@ -25,8 +25,10 @@ ATowerFloorActor::ATowerFloorActor()
 
 void ATowerFloorActor::Regenerate()
 {
+	// The editor reruns construction on every drag: say a failure once, not every frame.
+	const FString Previous = LastError;
 	LastError.Reset();
-	if (!Floor->BuildFloor(Seed, FloorNumber, LastError))
+	if (!Floor->BuildFloor(Seed, FloorNumber, LastError) && LastError != Previous)
 	{
 		UE_LOG(LogTower, Warning, TEXT("Tower floor %s: %s"), *GetName(), *LastError);
 	}
