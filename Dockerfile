@@ -20,6 +20,7 @@ COPY bots bots
 COPY meta meta
 COPY lobby lobby
 COPY ffi ffi
+COPY agones agones
 # The crate registry and the target dir live in cache mounts that outlast the build, so a
 # rebuild after a source change compiles only the crates that changed.
 RUN --mount=type=cache,id=tower-cargo-registry,target=/usr/local/cargo/registry \

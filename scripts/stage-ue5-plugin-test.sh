@@ -58,7 +58,15 @@ cat >"$fake/uname" <<'EOF'
 case "$1" in -m) echo "$FAKE_UNAME_M" ;; *) echo "$FAKE_UNAME_S" ;; esac
 EOF
 chmod +x "$fake"/*
-export PATH="$fake:$PATH"
+# Only the stand-ins and the base system: the real cargo (~/.cargo/bin) and any real
+# cargo-zigbuild stay out of reach. $zig holds a stand-in cargo-zigbuild for the cases
+# that have one.
+zig="$work/zig"
+mkdir -p "$zig"
+printf '#!/bin/sh\nexit 0\n' >"$zig/cargo-zigbuild"
+chmod +x "$zig/cargo-zigbuild"
+base_path="$fake:/usr/bin:/bin"
+export PATH="$base_path"
 
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
@@ -131,15 +139,28 @@ run linux64 Linux x86_64 x86_64-unknown-linux-gnu "" -- --debug --plugin-dir Plu
 expect_files linux64 "$p" "$bin/Linux/x86_64-unknown-linux-gnu/libtower_ffi.so"
 grep -q -- "--release" "$FAKE_LOG" && fail "linux64: --debug built a release"
 
-echo "--- Linux aarch64 (LinuxArm64 in Unreal)"
+echo "--- Linux aarch64 (LinuxArm64 in Unreal), release without cargo-zigbuild: native, warned"
 p="$(new_plugin linuxarm)"
 run linuxarm Linux x86_64 x86_64-unknown-linux-gnu "" -- --target aarch64-unknown-linux-gnu --plugin-dir Plugins/TowerGame ||
   fail "linuxarm: exit $? ($(cat "$work/linuxarm.out"))"
+grep -q "warning: cargo-zigbuild not found" "$work/linuxarm.out" || fail "linuxarm: no warning about the glibc baseline"
+grep -q "cargo build .*--release --target aarch64-unknown-linux-gnu" "$FAKE_LOG" || fail "linuxarm: $(cat "$FAKE_LOG")"
 expect_files linuxarm "$p" "$bin/Linux/aarch64-unknown-linux-gnueabi/libtower_ffi.so"
 grep -q "so aarch64-unknown-linux-gnu" "$p/$bin/Linux/aarch64-unknown-linux-gnueabi/libtower_ffi.so" 2>/dev/null ||
   fail "linuxarm: staged the wrong library"
 
-echo "--- Linux with an old glibc baseline (cargo-zigbuild)"
+echo "--- Linux release with cargo-zigbuild installed: glibc 2.17 by default, native on request"
+p="$(new_plugin zigdefault)"
+PATH="$zig:$base_path" run zigdefault Linux x86_64 x86_64-unknown-linux-gnu "" -- --plugin-dir Plugins/TowerGame ||
+  fail "zigdefault: exit $? ($(cat "$work/zigdefault.out"))"
+grep -q -- "cargo zigbuild .*--release --target x86_64-unknown-linux-gnu.2.17" "$FAKE_LOG" ||
+  fail "zigdefault: the shipped .so was not built for glibc 2.17: $(cat "$FAKE_LOG")"
+expect_files zigdefault "$p" "$bin/Linux/x86_64-unknown-linux-gnu/libtower_ffi.so"
+PATH="$zig:$base_path" run zigdefault Linux x86_64 x86_64-unknown-linux-gnu "" -- --glibc native --plugin-dir Plugins/TowerGame ||
+  fail "zigdefault native: exit $? ($(cat "$work/zigdefault.out"))"
+grep -q zigbuild "$FAKE_LOG" && fail "zigdefault: --glibc native still used zigbuild"
+
+echo "--- Linux with an explicit glibc baseline (cargo-zigbuild)"
 p="$(new_plugin glibc)"
 run glibc Linux aarch64 aarch64-unknown-linux-gnu "" -- --glibc 2.17 --plugin-dir Plugins/TowerGame ||
   fail "glibc: exit $? ($(cat "$work/glibc.out"))"

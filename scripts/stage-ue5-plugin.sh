@@ -12,10 +12,12 @@
 #   --debug        stage a debug build (default: release)
 #   --target T     cross-build for T; default: the host. Win64 needs x86_64-pc-windows-msvc
 #                  (Unreal links with MSVC; windows-gnu has no tower_ffi.dll.lib).
-#   --glibc VER    Linux only: link against glibc VER (e.g. 2.17, the oldest Rust supports)
-#                  with cargo-zigbuild, so the .so loads on distributions older than the
-#                  build machine. Needs `pip install ziglang` and `cargo install cargo-zigbuild`.
-#                  Without it the .so needs the build machine's glibc or newer.
+#   --glibc VER    Linux only: link against glibc VER with cargo-zigbuild, so the .so loads
+#                  on distributions older than the build machine. Release Linux builds use
+#                  2.17 (the oldest glibc Rust supports) by default when cargo-zigbuild is
+#                  installed (`pip install cargo-zigbuild ziglang`, as scripts/install.d/
+#                  60-cpp.sh does); `--glibc native` links against this machine's glibc,
+#                  so the .so then needs that glibc or newer.
 #   --plugin-dir D the TowerGame plugin folder to stage into (default: ue5-plugin/TowerGame,
 #                  e.g. MyProject/Plugins/TowerGame). A relative D is relative to the
 #                  directory you run the script from, like any other path argument.
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
     --target) target="${2:?--target needs a triple}"; shift ;;
     --glibc) glibc="${2:?--glibc needs a version, e.g. 2.17}"; shift ;;
     --plugin-dir) plugin="${2:?--plugin-dir needs a folder}"; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "stage-ue5-plugin: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -47,7 +49,7 @@ case "$plugin" in
 esac
 [ -d "$plugin" ] || { echo "stage-ue5-plugin: plugin folder $plugin does not exist" >&2; exit 2; }
 plugin="$(cd "$plugin" && pwd)"
-[[ $glibc =~ ^$|^2\.[0-9]+$ ]] || { echo "stage-ue5-plugin: --glibc wants 2.N, got '$glibc'" >&2; exit 2; }
+[[ $glibc =~ ^$|^native$|^2\.[0-9]+$ ]] || { echo "stage-ue5-plugin: --glibc wants 2.N or native, got '$glibc'" >&2; exit 2; }
 cd "$repo"
 
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
@@ -95,6 +97,17 @@ if [ -n "$glibc" ] && [ "$platform" != Linux ]; then
   echo "stage-ue5-plugin: --glibc is for Linux targets only" >&2
   exit 2
 fi
+# The shipped Linux library gets the old baseline whenever the tool for it is there.
+default_glibc=2.17
+if [ "$platform" = Linux ] && [ -z "$glibc" ] && [ "$profile" = release ]; then
+  if command -v cargo-zigbuild >/dev/null; then
+    glibc=$default_glibc
+  else
+    echo "stage-ue5-plugin: warning: cargo-zigbuild not found; this .so needs this machine's" \
+      "glibc or newer (pip install cargo-zigbuild ziglang for a glibc $default_glibc baseline)" >&2
+  fi
+fi
+[ "$glibc" != native ] || glibc=""
 
 case "$platform" in
   Win64)

@@ -43,6 +43,11 @@ EXPRESSION_KEYWORDS = {
     "return", "else", "do", "case", "throw", "co_return", "co_yield", "new", "delete",
     "sizeof", "not", "and", "or", "goto",
 }
+# Macros written right after a name by design (`Player UMETA(...)`, `int32 RESTRICT* P`).
+POSTFIX_MACROS = {
+    "UMETA", "UPARAM", "FORCEINLINE", "FORCENOINLINE", "FORCEINLINE_DEBUGGABLE", "RESTRICT",
+    "IN", "OUT", "UE_DEPRECATED", "DEPRECATED", "UE_NODISCARD",
+}
 IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -185,7 +190,8 @@ def check_collisions(rel: str, path: Path, src: str, names: set[str]) -> list[Fi
         return found
     alternatives = "|".join(sorted(names, key=len, reverse=True))
     member = re.compile(r"(?:\.|->|::)\s*(" + alternatives + r")\b")
-    declared = re.compile(r"\b([A-Za-z_]\w*)(?:\s*[*&]+\s*|\s+)(" + alternatives + r")\s*[(=;,{\[]")
+    declarable = "|".join(sorted(names - POSTFIX_MACROS, key=len, reverse=True))
+    declared = re.compile(r"\b([A-Za-z_]\w*)(?:\s*[*&]+\s*|\s+)(" + declarable + r")\s*[(=;,{\[]")
     for m in member.finditer(code):
         found.append(Finding(rel, line_of(src, m.start(1)),
                              f"`{m.group(1)}` is an Unreal macro name; do not use it as a member or "

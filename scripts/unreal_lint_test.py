@@ -23,6 +23,7 @@ PRELUDE = """
 #define UE_LOG(category, verbosity, format, ...) ((void)0)
 #define PI (3.14f)
 #define min(a, b) ((a) < (b) ? (a) : (b))
+#define UMETA(...)
 """
 
 GOOD = {
@@ -37,6 +38,10 @@ GOOD = {
         '#include "DemoActor.generated.h"\n\nUCLASS()\nclass ADemoActor : public AActor\n'
         '{\n\tGENERATED_BODY()\n};\n'),
     "Source/Demo/Public/Plain.h": '#pragma once\n#include "CoreMinimal.h"\nstruct FPlain { int32 X; };\n',
+    "Source/Demo/Public/DemoKinds.h": (
+        '#pragma once\n#include "CoreMinimal.h"\n#include "DemoKinds.generated.h"\n'
+        'UENUM(BlueprintType)\nenum class EDemoKind : uint8\n{\n\tPlayer UMETA(DisplayName = "Player"),\n'
+        '\tMonster = 1 UMETA(DisplayName = "Monster"),\n};\n'),
     "Source/Demo/Private/DemoActor.cpp": (
         '#include "DemoActor.h"\n'
         'void ADemoActor::Tick()\n{\n'

@@ -288,6 +288,8 @@ pub unsafe extern "C" fn tower_client_connect(
         // SAFETY: forwarded caller contract.
         let out = unsafe { out_ref(out, "out") }?;
         *out = TowerClientHandle { id: 0 };
+        // A build whose floors differ must not join a game (ffi/src/self_test.rs).
+        crate::self_test::ensure()?;
         // SAFETY: forwarded caller contract.
         let options = unsafe { options.as_ref() }.ok_or(FfiError::Null("options"))?;
         // SAFETY: forwarded caller contract (each string NULL or NUL-terminated).

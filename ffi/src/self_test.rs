@@ -1,9 +1,9 @@
 //! The load-time self-test at the C ABI: procgen regenerates its embedded golden floors
-//! once per process, on the first call of `tower_self_test` or of the floor API
-//! (`tower_floor_generate*`, `tower_floor_verify`). On a mismatch that call and every later
-//! one fails with `TOWER_STATUS_SELF_TEST_FAILED`, and `tower_last_error()` names the
-//! platform and generator version: a build whose floors differ never hands out or accepts
-//! a floor.
+//! once per process, on the first call of `tower_self_test`, of the floor API
+//! (`tower_floor_generate*`, `tower_floor_verify`) or of `tower_client_connect`. On a
+//! mismatch that call and every later one fails with `TOWER_STATUS_SELF_TEST_FAILED`, and
+//! `tower_last_error()` names the platform and generator version: a build whose floors
+//! differ never hands out or accepts a floor.
 
 use std::sync::OnceLock;
 

@@ -18,10 +18,10 @@ use tower_client::{
     CertFingerprint, Client, ClientConfig, ClientCore, CoreConfig, Credentials, Event, Trust,
 };
 use tower_lobby::{Lobby, LobbyError, MatchAssignment, NakamaStack, Session};
-use tower_meta::nakama::{NakamaClient, NakamaStore, TicketClaims, registry};
+use tower_meta::nakama::{NakamaClient, NakamaLeaderboard, NakamaStore, TicketClaims, registry};
 use tower_meta::{
-    NakamaConfig, PlayerState, PlayerStates, RetryPolicy, SaveAttempt, SaveOptions, StateStore,
-    StoreError, nakama_backends, read_dead_letters,
+    Identity, Leaderboard, NakamaConfig, PlayerState, PlayerStates, RetryPolicy, SaveAttempt,
+    SaveOptions, StateStore, StoreError, nakama_backends, read_dead_letters,
 };
 
 const SYSTEM_USER: &str = "00000000-0000-0000-0000-000000000000";
@@ -300,6 +300,18 @@ async fn failing_saves_are_dead_lettered_and_never_stop_the_others() {
         (ann.user_id(), &state(3))
     );
     assert!(letter.reason.contains("unknown user"), "{}", letter.reason);
+    // Her new best floor is refused for good too (not retried forever by the board's queue).
+    let board = NakamaLeaderboard::new(client(&stack));
+    let gone = Identity {
+        player_id: ann.user_id().into(),
+        username: "ann".into(),
+        guild: None,
+    };
+    assert!(matches!(
+        board.submit_highest_floor(&gone, 3).await,
+        Err(StoreError::Rejected(m)) if m.contains("unknown user")
+    ));
+    assert_eq!(board.pending(), 0);
 
     // The over-long guild name went to the guild board as the group id.
     let guilds = bob
@@ -413,7 +425,7 @@ async fn tickets_carry_no_session_and_die_with_the_server_instance() {
     let ann = player(&stack, "ann").await;
     let bob = player(&stack, "bob").await;
     let (a, b) = tokio::join!(find_match(&ann), find_match(&bob));
-    let (a, _b) = (a.unwrap(), b.unwrap());
+    let (a, b) = (a.unwrap(), b.unwrap());
 
     // No session token reaches the game server: the whole credential the client sends is
     // the ticket, and the ticket names no session.
@@ -442,6 +454,19 @@ async fn tickets_carry_no_session_and_die_with_the_server_instance() {
     );
     let replay = present(&a.ticket, port, &fingerprint).await;
     assert!(replay.is_err(), "a ticket is accepted once: {replay:?}");
+    // The check by user id sees bans: Bob is disabled (as the console's ban does) and his
+    // ticket, valid otherwise, is refused.
+    stack
+        .sql(&format!(
+            "UPDATE users SET disable_time = now() WHERE id = '{}'",
+            bob.user_id()
+        ))
+        .unwrap();
+    let banned = present(&b.ticket, port, &fingerprint).await;
+    assert!(
+        matches!(&banned, Err(m) if m.contains("disabled")),
+        "a banned account's ticket: {banned:?}"
+    );
 
     // The server restarts (its replay memory is gone): the ticket stays refused.
     first.shutdown().await;

@@ -51,8 +51,9 @@ impl NakamaConfig {
         Duration::from_millis(self.request_timeout_ms.max(1))
     }
 
-    /// The dev-only values of the native stack (`scripts/nakama-stack.sh`) and compose file.
-    /// Never use these keys on a reachable server.
+    /// A config with the well-known dev keys below (tests replace them with the stack's own:
+    /// `scripts/nakama-stack.sh` generates random keys, and Tower's Lua modules refuse keys
+    /// under 32 bytes). Never use these keys on a reachable server.
     pub fn local_dev(grpc_url: &str, server_id: &str, public_host: &str, public_port: u16) -> Self {
         NakamaConfig {
             grpc_url: grpc_url.to_owned(),
@@ -69,11 +70,11 @@ impl NakamaConfig {
     }
 }
 
-/// Dev-only default of Nakama's `runtime.http_key` in our stack script and compose file.
+/// Well-known dev http key (formerly the stack script's default): a key to recognise and refuse.
 pub const DEV_HTTP_KEY: &str = "tower-dev-http-key";
-/// Dev-only default ticket signing key (`TOWER_TICKET_KEY`).
+/// Well-known dev ticket signing key (formerly `TOWER_TICKET_KEY`'s default): refuse it.
 pub const DEV_TICKET_KEY: &str = "tower-dev-ticket-key-change-me";
-/// Dev-only default of Nakama's `socket.server_key` (clients' basic auth).
+/// Well-known dev `socket.server_key` (formerly the stack script's default).
 pub const DEV_SERVER_KEY: &str = "tower-dev-server-key";
 
 #[cfg(test)]

@@ -108,6 +108,12 @@ pub trait StateStore: Send + Sync + 'static {
         expected: &Version,
         attempt: &SaveAttempt,
     ) -> Result<Version, StoreError>;
+
+    /// Whether states outlive the process (Nakama: yes; the dev memory store: no). Only a
+    /// durable store's failed saves are worth a dead-letter file.
+    fn is_durable(&self) -> bool {
+        false
+    }
 }
 
 #[async_trait]

@@ -360,10 +360,12 @@ impl Shared {
 }
 
 fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    // Player data: readable by the server's own user only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
     file.write_all(format!("{line}\n").as_bytes())?;
     file.sync_data()
 }
@@ -390,10 +392,14 @@ pub struct PlayerStates {
 }
 
 impl PlayerStates {
-    /// Starts the writer task with [`SaveOptions::from_env`]; must be called inside a tokio
-    /// runtime.
+    /// Starts the writer task with [`SaveOptions::from_env`] for a durable store (no
+    /// dead-letter file for the dev memory store); must be called inside a tokio runtime.
     pub fn new(store: Arc<dyn StateStore>) -> PlayerStates {
-        PlayerStates::with_options(store, SaveOptions::from_env())
+        let mut options = SaveOptions::from_env();
+        if !store.is_durable() {
+            options.dead_letter = None;
+        }
+        PlayerStates::with_options(store, options)
     }
 
     /// An explicit backoff and no dead-letter file (permanent failures are only logged).

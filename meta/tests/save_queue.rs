@@ -360,6 +360,12 @@ async fn a_save_that_can_never_succeed_is_dead_lettered_and_blocks_nobody() {
         ("gone", &state(3))
     );
     assert!(letter.reason.contains("unknown user"), "{}", letter.reason);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "player data is private");
+    }
 }
 
 #[tokio::test(start_paused = true)]

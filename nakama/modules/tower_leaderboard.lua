@@ -54,6 +54,11 @@ local function submit(context, payload)
   local user_id = common.user_id_field(p, "user_id")
   local username = common.string_field(p, "username", 128)
   local floor = common.count_field(p, "floor", 1000000000)
+  local users = nk.users_get_id({ user_id })
+  if users == nil or users[1] == nil then
+    -- Permanent: the game server drops it instead of retrying (deleted account).
+    common.fail("unknown user " .. user_id .. " (deleted account?)", common.CODE_NOT_FOUND)
+  end
   local guild_name = M.record(user_id, username, floor)
   return nk.json_encode({ floor = floor, guild = guild_name })
 end

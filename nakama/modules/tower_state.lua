@@ -178,7 +178,14 @@ local function save(context, payload)
     end
   end
   if not ok then
-    common.fail("storage write failed: " .. tostring(result), common.CODE_INTERNAL)
+    local text = tostring(result)
+    -- Errors no retry can fix are refused as bad input; anything else may be transient.
+    for _, permanent in ipairs({ "foreign key", "value too long", "invalid input" }) do
+      if string.find(text, permanent, 1, true) then
+        common.fail("storage refused the state: " .. text, common.CODE_INVALID_ARGUMENT)
+      end
+    end
+    common.fail("storage write failed: " .. text, common.CODE_INTERNAL)
   end
   record_best(user_id, username, state.highest_floor)
   return nk.json_encode({ version = result[1].version })

@@ -5,7 +5,8 @@
 //! varint  ack          newest snapshot seq the client decoded (0 = none yet)
 //! varint  newest_seq   seq of inputs[0]; inputs[i] has seq newest_seq - i
 //! u8      count        0..=MAX_INPUTS_PER_DATAGRAM
-//! count × { i8 move_x, i8 move_y, u8 buttons, zigzag-varint predicted_x, zigzag-varint predicted_y }
+//! count × { i8 move_x, i8 move_y, u8 buttons, zigzag-varint predicted_x, zigzag-varint predicted_y,
+//!             [varint render_tick: only when buttons has ATTACK] }
 //! ```
 //! Inputs are newest first and consecutive, so a datagram repeats the last few inputs
 //! against loss at the cost of ~9 bytes each, without per-input sequence numbers.
@@ -38,6 +39,10 @@ pub struct InputCmd {
     pub buttons: Buttons,
     pub predicted_x: i32,
     pub predicted_y: i32,
+    /// With ATTACK: the server tick the client was drawing the world at (the server judges
+    /// the hit against where the targets were then, rewound by a bounded amount). On the
+    /// wire only with ATTACK; 0 otherwise.
+    pub render_tick: u32,
 }
 
 /// A decoded Input datagram.
@@ -103,6 +108,9 @@ impl InputDatagram {
             out.push(cmd.buttons.0);
             varint::put_u32(&mut out, varint::zigzag(cmd.predicted_x));
             varint::put_u32(&mut out, varint::zigzag(cmd.predicted_y));
+            if cmd.buttons.attack() {
+                varint::put_u32(&mut out, cmd.render_tick);
+            }
         }
         Ok(out)
     }
@@ -125,12 +133,18 @@ impl InputDatagram {
             let buttons = Buttons(take_u8(&mut rest)?);
             let predicted_x = varint::unzigzag(varint::get_u32(&mut rest)?);
             let predicted_y = varint::unzigzag(varint::get_u32(&mut rest)?);
+            let render_tick = if buttons.attack() {
+                varint::get_u32(&mut rest)?
+            } else {
+                0
+            };
             inputs.push(InputCmd {
                 move_x,
                 move_y,
                 buttons,
                 predicted_x,
                 predicted_y,
+                render_tick,
             });
         }
         if !rest.is_empty() {
@@ -169,6 +183,7 @@ mod tests {
                     buttons: Buttons(Buttons::ATTACK),
                     predicted_x: 1000,
                     predicted_y: -3,
+                    render_tick: 290,
                 },
                 InputCmd {
                     move_x: 0,
@@ -176,6 +191,7 @@ mod tests {
                     buttons: Buttons::default(),
                     predicted_x: 0,
                     predicted_y: 64,
+                    render_tick: 0,
                 },
             ],
         }
@@ -187,7 +203,8 @@ mod tests {
         assert_eq!(
             bytes,
             [
-                0x01, 0xac, 0x02, 7, 2, 127, 0xff, 1, 0xd0, 0x0f, 5, 0, 0, 0, 0, 0x80, 0x01
+                0x01, 0xac, 0x02, 7, 2, 127, 0xff, 1, 0xd0, 0x0f, 5, 0xa2, 0x02, 0, 0, 0, 0,
+                0x80, 0x01
             ]
         );
         assert_eq!(InputDatagram::decode(&bytes).unwrap(), sample());
@@ -239,9 +256,10 @@ mod tests {
     proptest! {
         #[test]
         fn roundtrip(ack in proptest::option::of(1u32..), newest in 4u32..,
-                     raw in proptest::collection::vec((any::<i8>(), any::<i8>(), any::<u8>(), any::<i32>(), any::<i32>()), 0..=4)) {
-            let inputs = raw.into_iter().map(|(x, y, b, px, py)| InputCmd {
-                move_x: x, move_y: y, buttons: Buttons(b), predicted_x: px, predicted_y: py }).collect();
+                     raw in proptest::collection::vec((any::<i8>(), any::<i8>(), any::<u8>(), any::<i32>(), any::<i32>(), any::<u32>()), 0..=4)) {
+            let inputs = raw.into_iter().map(|(x, y, b, px, py, r)| InputCmd {
+                move_x: x, move_y: y, buttons: Buttons(b), predicted_x: px, predicted_y: py,
+                render_tick: if Buttons(b).attack() { r } else { 0 } }).collect();
             let d = InputDatagram { ack, newest_seq: newest, inputs };
             prop_assert_eq!(InputDatagram::decode(&d.encode().unwrap()).unwrap(), d);
         }

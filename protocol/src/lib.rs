@@ -36,7 +36,8 @@ pub use snapshot::{
 
 /// Version carried in `Hello.protocol_version`; the server rejects any other.
 /// 2: `TicketLogin` no longer carries the player's Nakama session token.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// 3: an input with ATTACK carries the client's render tick (lag compensation).
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// TLS ALPN protocol id of Tower over QUIC.
 pub const ALPN: &[u8] = b"tower/1";

@@ -14,10 +14,17 @@ command -v clang++ >/dev/null || missing+=(clang)
 command -v python3 >/dev/null || missing+=(python3)
 command -v readelf >/dev/null || missing+=(binutils)
 [ -e /usr/include/gtest/gtest.h ] && ls /usr/lib/*/libgtest.a >/dev/null 2>&1 || missing+=(libgtest-dev)
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-export DEBIAN_FRONTEND=noninteractive
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# cargo-zigbuild + zig (PyPI wheels, no compile) link the shipped Linux libtower_ffi.so
+# against glibc 2.17: scripts/stage-ue5-plugin.sh uses them for release Linux builds.
+if ! command -v cargo-zigbuild >/dev/null || ! python3 -m ziglang version >/dev/null 2>&1; then
+  python3 -m pip install -q --disable-pip-version-check cargo-zigbuild==0.24.1 ziglang==0.17.1
+fi

@@ -17,6 +17,9 @@ repo=$PWD
 bash scripts/install.d/35-platforms.sh
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}/platforms"
+# Leaves out procgen's bench and property-test dev-dependencies (procgen/Cargo.toml): only
+# the golden, determinism and self-test targets run here. Applies to target crates only.
+export RUSTFLAGS="--cfg tower_platforms"
 mkdir -p "$CARGO_TARGET_DIR"
 
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc

@@ -7,6 +7,7 @@
 //! into packets.
 
 pub mod config;
+pub mod connection;
 pub mod core;
 pub mod launch;
 pub mod metrics;
@@ -14,6 +15,7 @@ pub mod shell;
 pub mod tls;
 
 pub use config::{Cli, Config};
+pub use connection::ServerConn;
 pub use core::{ClientEvent, ControlOut, CoreStats, GameCore, Rules, Snapshot, TickOutput};
 pub use launch::{LaunchError, Launched, launch};
 pub use shell::{ServerHandle, StartError, load_identity, start, start_with_identity};

@@ -106,4 +106,8 @@ impl StateStore for NakamaStore {
         let answer: SaveAnswer = self.client.rpc("tower_state_save", &request).await?;
         Ok(Some(answer.version))
     }
+
+    fn is_durable(&self) -> bool {
+        true
+    }
 }

@@ -11,7 +11,7 @@ pub mod tick;
 pub use conn::close_code;
 
 use crate::config::Config;
-use crate::core::{ClientEvent, ConnId, ControlOut, GameCore, Snapshot};
+use crate::core::{ClientEvent, ConnId, GameCore};
 use crate::metrics::{self, Metrics};
 use crate::tls;
 use admission::{Admission, PreLoginBook};
@@ -39,14 +39,7 @@ pub(crate) enum ToLoop {
     },
 }
 
-/// Tick loop -> connection task.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    Control(ControlOut),
-    Snapshot(Snapshot),
-    /// Close after the messages before it.
-    Close,
-}
+pub(crate) use crate::connection::Outgoing;
 
 /// Messages queued from the loop to one connection before snapshots are dropped.
 const OUTGOING_QUEUE: usize = 256;

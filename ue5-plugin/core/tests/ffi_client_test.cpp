@@ -267,6 +267,18 @@ TEST(ClientErrors, BadHandlesAndDoubleFree) {
     EXPECT_FALSE(client.poll_event().ok());                       // the wrapper sees it gone too
 }
 
+// Freeing a connection that is still being set up returns at once: before the fix the
+// library waited up to 300 ms for the close on the caller's (game) thread.
+TEST(ClientErrors, FreeNeverBlocksTheCaller) {
+    std::optional<tower::Client> client(unanswered_client());
+    std::this_thread::sleep_for(20ms);  // the handshake is under way
+    const auto started = Clock::now();
+    client.reset();
+    const auto took = Clock::now() - started;
+    EXPECT_LT(took, 50ms) << "tower_client_free blocked for "
+                          << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+}
+
 TEST(ClientErrors, NullsNotReadyAndBadArguments) {
     tower::Client client = unanswered_client();
     const TowerClientHandle h = client.handle();

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""validate.py must refuse broken manifests: each test breaks one thing in a copy of
+deploy/agones/ and expects the matching error. Run: python3 -m unittest deploy/test_validate.py
+"""
+
+import contextlib
+import io
+import shutil
+import tempfile
+import unittest
+from pathlib import Path
+
+import yaml
+
+import validate
+
+AGONES = Path(__file__).resolve().parent / "agones"
+
+
+class BrokenManifests(unittest.TestCase):
+    def setUp(self):
+        self.dir = Path(tempfile.mkdtemp())
+        for f in AGONES.glob("*.yaml"):
+            shutil.copy(f, self.dir)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def edit(self, name, change):
+        """Applies `change(docs)` to the documents of one file of the copy."""
+        path = self.dir / name
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+        change(docs)
+        path.write_text(yaml.safe_dump_all(docs))
+
+    def errors(self):
+        with contextlib.redirect_stdout(io.StringIO()):
+            return validate.validate([str(self.dir)])
+
+    def assert_refused(self, *fragments):
+        errors = self.errors()
+        self.assertTrue(errors, "the broken manifests were accepted")
+        text = "\n".join(errors)
+        for fragment in fragments:
+            self.assertIn(fragment, text)
+
+    def test_the_manifests_as_shipped_are_valid(self):
+        self.assertEqual(self.errors(), [])
+
+    def test_misspelt_agones_field(self):
+        self.edit("fleet.yaml", lambda d: d[0]["spec"].update(priorites=d[0]["spec"].pop("priorities")))
+        self.assert_refused("Agones Fleet", "priorites")
+
+    def test_wrong_type_in_an_agones_counter(self):
+        def change(d):
+            d[0]["spec"]["template"]["spec"]["counters"]["players"]["capacity"] = "lots"
+        self.edit("fleet.yaml", change)
+        self.assert_refused("Agones Fleet", "'lots'")
+
+    def test_unknown_enum_value(self):
+        self.edit("fleet.yaml", lambda d: d[0]["spec"]["priorities"][0].update(order="Emptiest"))
+        self.assert_refused("Agones Fleet", "Emptiest")
+
+    def test_pod_template_inside_the_fleet_is_checked_by_kubernetes_schema(self):
+        def change(d):
+            d[0]["spec"]["template"]["spec"]["template"]["spec"]["terminationGracePeriod"] = 60
+        self.edit("fleet.yaml", change)
+        self.assert_refused("Fleet pod template", "terminationGracePeriod")
+
+    def test_kubernetes_kind_with_a_wrong_type(self):
+        def change(d):
+            d[2]["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "grpc"
+        self.edit("nakama.yaml", change)
+        self.assert_refused("nakama.yaml#2", "'grpc'")
+
+    def test_kubernetes_kind_with_an_unknown_field(self):
+        self.edit("postgres.yaml", lambda d: d[1]["spec"].update(replica=1))
+        self.assert_refused("postgres.yaml#1", "replica")
+
+    def test_a_literal_key(self):
+        def change(d):
+            env = d[0]["spec"]["template"]["spec"]["template"]["spec"]["containers"][0]["env"]
+            env[1] = {"name": "HTTP_KEY", "value": "0123456789abcdef"}
+        self.edit("fleet.yaml", change)
+        self.assert_refused("HTTP_KEY looks like a key")
+
+    def test_a_secret_object(self):
+        secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tower-keys"},
+                  "stringData": {"http-key": "x"}}
+        (self.dir / "secret.yaml").write_text(yaml.safe_dump(secret))
+        self.assert_refused("a Secret in the repository")
+
+    def test_a_key_from_another_secret(self):
+        def change(d):
+            env = d[1]["spec"]["template"]["spec"]["containers"][0]["env"]
+            env[2]["valueFrom"]["secretKeyRef"]["name"] = "other"
+        self.edit("postgres.yaml", change)
+        self.assert_refused("not a key of Secret tower-keys")
+
+    def test_autoscaler_on_a_counter_the_fleet_lacks(self):
+        self.edit("fleetautoscaler.yaml", lambda d: d[0]["spec"]["policy"]["counter"].update(key="rooms"))
+        self.assert_refused("'rooms' is not a Counter")
+
+    def test_autoscaler_buffer_above_max(self):
+        self.edit("fleetautoscaler.yaml", lambda d: d[0]["spec"]["policy"]["counter"].update(bufferSize=30000))
+        self.assert_refused("bufferSize <= maxCapacity")
+
+    def test_autoscaler_for_an_unknown_fleet(self):
+        self.edit("fleetautoscaler.yaml", lambda d: d[0]["spec"].update(fleetName="nope"))
+        self.assert_refused("unknown Fleet 'nope'")
+
+    def test_fleet_must_scale_down_the_emptiest_first(self):
+        self.edit("fleet.yaml", lambda d: d[0]["spec"]["priorities"][0].update(order="Ascending"))
+        self.assert_refused("emptiest first")
+
+    def test_fleet_needs_the_players_counter(self):
+        self.edit("fleet.yaml", lambda d: d[0]["spec"]["template"]["spec"].update(counters={}))
+        self.assert_refused("`players` Counter")
+
+    def test_kustomization_lists_only_existing_files(self):
+        (self.dir / "fleet.yaml").unlink()
+        self.assert_refused("resource fleet.yaml does not exist")
+
+    def test_not_yaml(self):
+        (self.dir / "fleet.yaml").write_text("spec: [unclosed\n")
+        self.assert_refused("not YAML")
+
+
+if __name__ == "__main__":
+    unittest.main()
