@@ -8,7 +8,8 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 # Only the workspace's crates (.dockerignore keeps everything else out of the context), so an
-# edit to docs, scripts, Nakama's modules or the Unreal plugin reuses the build.
+# edit to docs, scripts, Nakama's modules or the Unreal plugin reuses the build. A new
+# workspace member needs its line here and in .dockerignore (cargo loads every member).
 COPY Cargo.toml Cargo.lock ./
 COPY procgen procgen
 COPY floor-cli floor-cli

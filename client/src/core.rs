@@ -708,7 +708,14 @@ impl ClientCore {
             0
         });
         let mv = MoveInput::new(self.input.move_x, self.input.move_y);
-        if self.predictor.apply(&*fs.floor, mv, buttons).is_none() {
+        let render_tick = self
+            .render_tick(now)
+            .map_or(0, |t| t.round().clamp(0.0, f64::from(u32::MAX)) as u32);
+        if self
+            .predictor
+            .apply(&*fs.floor, mv, buttons, render_tick)
+            .is_none()
+        {
             return;
         }
         self.idle.neutral_ticks = if neutral {
@@ -784,13 +791,21 @@ impl ClientCore {
 
     // ---- queries -----------------------------------------------------------------------
 
+    /// The server tick (fractional) drawn at local time `now`: `interp_delay` behind the
+    /// newest snapshots. An attack carries it, so the server judges the hit against what
+    /// this client saw.
+    pub fn render_tick(&self, now: Instant) -> Option<f64> {
+        let clock = self.clock?;
+        let tick = self.tick.as_secs_f64();
+        Some((self.secs(now) - clock - self.cfg.interp_delay.as_secs_f64()) / tick)
+    }
+
     /// Entities to draw at local time `now`, `interp_delay` behind the server.
     pub fn interpolated_entities(&self, now: Instant) -> Vec<EntityView> {
-        let Some(clock) = self.clock else {
+        let Some(render) = self.render_tick(now) else {
             return Vec::new();
         };
         let tick = self.tick.as_secs_f64();
-        let render = (self.secs(now) - clock - self.cfg.interp_delay.as_secs_f64()) / tick;
         self.interp
             .sample(render, self.cfg.max_extrapolation.as_secs_f64() / tick)
     }

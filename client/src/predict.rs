@@ -56,11 +56,13 @@ impl Predictor {
     }
 
     /// Applies one tick of input; returns its seq. Does nothing without a position.
+    /// `render_tick` is the server tick being drawn (sent with an attack).
     pub fn apply(
         &mut self,
         grid: &impl Walkable,
         input: MoveInput,
         buttons: Buttons,
+        render_tick: u32,
     ) -> Option<u32> {
         let pos = self.pos?;
         let next = step_with(grid, &self.params, pos, input);
@@ -73,6 +75,7 @@ impl Predictor {
             buttons,
             predicted_x: next.x,
             predicted_y: next.y,
+            render_tick: if buttons.attack() { render_tick } else { 0 },
         };
         self.pending.push_back(Pending { seq, cmd });
         while self.pending.len() > MAX_PENDING {
@@ -143,12 +146,12 @@ mod tests {
     fn replays_unacked_inputs() {
         let mut p = Predictor::new(MoveParams::default());
         assert_eq!(
-            p.apply(&Open, MoveInput::new(127, 0), Buttons::default()),
+            p.apply(&Open, MoveInput::new(127, 0), Buttons::default(), 0),
             None
         );
         p.reset(Pos::new(1000, 1000));
         for _ in 0..5 {
-            p.apply(&Open, MoveInput::new(127, 0), Buttons::default());
+            p.apply(&Open, MoveInput::new(127, 0), Buttons::default(), 0);
         }
         assert_eq!(p.position(), Some(Pos::new(1000 + 5 * 34, 1000)));
         let (newest, cmds) = p.recent(4).unwrap();
@@ -171,7 +174,7 @@ mod tests {
         let mut p = Predictor::new(MoveParams::default());
         p.reset(Pos::new(0, 0));
         for _ in 0..MAX_PENDING + 10 {
-            p.apply(&Open, MoveInput::STOP, Buttons::default());
+            p.apply(&Open, MoveInput::STOP, Buttons::default(), 0);
         }
         assert_eq!(p.pending.len(), MAX_PENDING);
     }

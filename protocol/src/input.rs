@@ -203,8 +203,8 @@ mod tests {
         assert_eq!(
             bytes,
             [
-                0x01, 0xac, 0x02, 7, 2, 127, 0xff, 1, 0xd0, 0x0f, 5, 0xa2, 0x02, 0, 0, 0, 0,
-                0x80, 0x01
+                0x01, 0xac, 0x02, 7, 2, 127, 0xff, 1, 0xd0, 0x0f, 5, 0xa2, 0x02, 0, 0, 0, 0, 0x80,
+                0x01
             ]
         );
         assert_eq!(InputDatagram::decode(&bytes).unwrap(), sample());

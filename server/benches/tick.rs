@@ -64,6 +64,7 @@ fn inputs(n: u64, tick: u32) -> Vec<ClientEvent> {
                     dir: Dir::new(dir.0, dir.1),
                     buttons: buttons::ATTACK,
                     predicted: Pos::default(),
+                    render_tick: None,
                 }],
             }
         })

@@ -233,7 +233,8 @@ impl ServerConn {
     /// A control-stream write found no flow-control credit in time: the peer does not
     /// read. Overrides any other ending (nothing more can be written).
     pub fn handle_write_stalled(&mut self) {
-        self.transmits.retain(|t| matches!(t, Transmit::Datagram(_)));
+        self.transmits
+            .retain(|t| matches!(t, Transmit::Datagram(_)));
         if matches!(self.ending, Some(Ending::Lost(_))) {
             return;
         }
@@ -544,17 +545,17 @@ impl ServerConn {
     }
 
     fn snapshot(&mut self, s: &Snapshot, max_datagram: usize) {
-        let payload = match self.history.encode_and_record(
-            s.tick,
-            s.own.last_input_seq,
-            convert::entities(s),
-        ) {
-            Ok(p) => p,
-            Err(e) => {
-                warn!(conn = self.id, "snapshot encode failed: {e}");
-                return;
-            }
-        };
+        let payload =
+            match self
+                .history
+                .encode_and_record(s.tick, s.own.last_input_seq, convert::entities(s))
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    warn!(conn = self.id, "snapshot encode failed: {e}");
+                    return;
+                }
+            };
         match packetize(s.tick, &payload, max_datagram) {
             Ok(datagrams) => self
                 .transmits

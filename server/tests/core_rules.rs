@@ -142,6 +142,7 @@ fn input(conn: u64, seq: u32, x: i8, y: i8, buttons: u8, predicted: Pos) -> Clie
             dir: Dir::new(x, y),
             buttons,
             predicted,
+            render_tick: None,
         }],
     }
 }
@@ -423,6 +424,7 @@ fn an_input_flood_cannot_buy_speed() {
             dir: Dir::new(0, 127),
             buttons: 0,
             predicted: Pos::default(),
+            render_tick: None,
         })
         .collect();
     core.step(vec![ClientEvent::Inputs {
@@ -830,6 +832,7 @@ fn hundreds_of_ticks_with_real_procgen_floors_stay_consistent() {
                         dir,
                         buttons: buttons::ATTACK,
                         predicted: Pos::default(),
+                        render_tick: None,
                     }],
                 }
             })

@@ -128,7 +128,10 @@ fn a_silent_client_is_closed_at_the_handshake_deadline() {
     pair.run_for(SECOND / 5);
     assert!(matches!(
         pair.peers[0].server_ending,
-        Some(Ending::Close { code: close_code::HANDSHAKE_TIMEOUT, .. })
+        Some(Ending::Close {
+            code: close_code::HANDSHAKE_TIMEOUT,
+            ..
+        })
     ));
     assert!(pair.peers[0].notes.contains(&Note::HandshakeTimeout));
     assert!(pair.peers[0].disconnected(), "the client learns it");
@@ -174,7 +177,10 @@ fn a_malformed_datagram_closes_that_connection_with_an_error() {
     assert_eq!(p.error_codes(), vec![ErrorCode::MalformedMessage as i32]);
     assert!(matches!(
         p.server_ending,
-        Some(Ending::Close { code: close_code::PROTOCOL_ERROR, .. })
+        Some(Ending::Close {
+            code: close_code::PROTOCOL_ERROR,
+            ..
+        })
     ));
     assert!(p.disconnected());
     assert!(pair.peers[1].server_ending.is_none(), "bob plays on");
@@ -191,9 +197,10 @@ fn a_wrong_protocol_version_gets_a_clear_error() {
         pair.peers[0].error_codes(),
         vec![ErrorCode::BadProtocolVersion as i32]
     );
-    let says_which = pair.peers[0].events.iter().any(|e| {
-        matches!(e, Event::Error { message, .. } if message.contains("version 9999"))
-    });
+    let says_which = pair.peers[0]
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Error { message, .. } if message.contains("version 9999")));
     assert!(says_which, "{:?}", pair.peers[0].events);
     assert!(pair.peers[0].disconnected());
 }
@@ -234,9 +241,10 @@ fn a_dropped_client_resumes_its_player_with_the_token() {
             pair.run_until(10 * SECOND, |p| p.peers[0].admitted()),
             "seed {seed}: resumed and admitted"
         );
-        let resumed = pair.peers[0].events.iter().any(|e| {
-            matches!(e, Event::Welcome { resumed: true, .. })
-        });
+        let resumed = pair.peers[0]
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Welcome { resumed: true, .. }));
         assert!(resumed, "seed {seed}: {:?}", pair.peers[0].events);
         let after = pair.core.player_by_account("dev:alice").unwrap();
         assert_eq!(
@@ -289,7 +297,10 @@ fn a_two_second_outage_resumes_without_a_reconnect() {
         pair.set_input(0, PlayerInput::NEUTRAL);
         pair.run_for(2 * SECOND);
         let p = &pair.peers[0];
-        assert!(p.client.stats().snapshots > received, "seed {seed}: snapshots flow");
+        assert!(
+            p.client.stats().snapshots > received,
+            "seed {seed}: snapshots flow"
+        );
         let server = pair.core.player_by_account("dev:alice").unwrap();
         assert_eq!(
             p.client.predicted_position(),
@@ -360,7 +371,11 @@ fn walking_session(seed: u64, profile: LinkProfile, secs: u32) -> Figures {
     let secs = f64::from(secs);
     f.minutes = secs / 60.0;
     f.corrections = p.client.stats().corrections - corrections0;
-    f.largest_correction = p.correction_sizes[sizes0..].iter().copied().max().unwrap_or(0);
+    f.largest_correction = p.correction_sizes[sizes0..]
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0);
     let bytes = |s: pair::LinkStats, s0: pair::LinkStats| {
         (s.datagram_bytes + s.stream_bytes - s0.datagram_bytes - s0.stream_bytes) as f64 / secs
     };
@@ -381,14 +396,19 @@ fn figures() {
         ("300 ms / 60 ms / 10 %", LinkProfile::rtt(300, 60, 0.10)),
     ] {
         let started = std::time::Instant::now();
-        let runs: Vec<Figures> = (0..SEEDS).map(|s| walking_session(s, profile, 60)).collect();
+        let runs: Vec<Figures> = (0..SEEDS)
+            .map(|s| walking_session(s, profile, 60))
+            .collect();
         let wall = started.elapsed().as_secs_f64();
         let minutes: f64 = runs.iter().map(|f| f.minutes).sum();
         let corrections: u64 = runs.iter().map(|f| f.corrections).sum();
         let largest = runs.iter().map(|f| f.largest_correction).max().unwrap_or(0);
         let snaps: u32 = runs.iter().map(|f| f.snaps).sum();
         let frames: u32 = runs.iter().map(|f| f.frames_seen).sum();
-        let down = runs.iter().map(|f| f.down_bytes_per_sec).fold(0.0, f64::max);
+        let down = runs
+            .iter()
+            .map(|f| f.down_bytes_per_sec)
+            .fold(0.0, f64::max);
         let up = runs.iter().map(|f| f.up_bytes_per_sec).fold(0.0, f64::max);
         eprintln!(
             "{name}: {:.2} corrections/min, largest {largest} units, {snaps} snaps in {frames} frames, \

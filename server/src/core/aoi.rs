@@ -69,6 +69,11 @@ impl<T: Copy> Grid<T> {
         }
     }
 
+    /// Every item, in cell order.
+    pub fn iter(&self) -> impl Iterator<Item = (T, Pos)> + '_ {
+        self.cells.iter().flatten().copied()
+    }
+
     /// Every item within `radius` units (Chebyshev box of cells, then exact distance).
     pub fn within(&self, center: Pos, radius: i32) -> impl Iterator<Item = (T, Pos)> + '_ {
         let cell = CELL_TILES * UNITS_PER_TILE;

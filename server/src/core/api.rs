@@ -23,6 +23,8 @@ pub struct MoveInput {
     pub buttons: u8,
     /// Where the client's predictor put its player after applying this input.
     pub predicted: Pos,
+    /// With an attack: the server tick the client was drawing (lag compensation).
+    pub render_tick: Option<u32>,
 }
 
 /// Something a connection did since the previous tick.

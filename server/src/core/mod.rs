@@ -5,6 +5,7 @@
 pub mod aoi;
 mod api;
 pub mod floors;
+pub mod lagcomp;
 pub mod movement;
 pub mod roster;
 mod state;

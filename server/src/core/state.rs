@@ -37,6 +37,9 @@ pub struct Rules {
     pub aggro_range: i32,
     pub leash_range: i32,
     pub attack_cooldown_ticks: u32,
+    /// An attack is judged against the monsters as its client drew them, at most this many
+    /// ticks back ([`crate::core::lagcomp::MAX_REWIND`]); 0 judges against the present.
+    pub lag_compensation_ticks: u32,
     pub monster_respawn_ticks: u32,
     pub combat_linger_ticks: u32,
     /// A claim further than this from the authoritative position counts as a correction.
@@ -80,6 +83,7 @@ impl Rules {
             aggro_range: 8 * UNITS_PER_TILE,
             leash_range: 14 * UNITS_PER_TILE,
             attack_cooldown_ticks: hz / 2,
+            lag_compensation_ticks: crate::core::lagcomp::max_rewind_ticks(hz),
             monster_respawn_ticks: 10 * hz,
             combat_linger_ticks: 2 * hz,
             correction_tolerance: 8,
@@ -136,6 +140,8 @@ pub struct LiveFloor {
     pub grid: Grid<Seen>,
     /// Players present at the last grid rebuild.
     pub players: u32,
+    /// Where the monsters were at the end of the last ticks (lag compensation).
+    pub history: crate::core::lagcomp::PosHistory,
 }
 
 /// Every entity in the world this tick, by net id: `(floor, state)`. Lets a view refresh
@@ -247,6 +253,8 @@ pub struct Controls {
     pub credit: u32,
     /// The attack button was pressed in an input applied this tick.
     pub attack: bool,
+    /// The server tick that attack's client was drawing, if it said.
+    pub attack_view: Option<u32>,
 }
 
 /// One entity in an observer's view: its state as last sampled, and when.

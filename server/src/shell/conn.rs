@@ -215,16 +215,12 @@ fn authenticate(shared: Arc<Shared>, credentials: Credentials) -> oneshot::Recei
             if shared.dev_auth {
                 debug!(name = %identity.username, "dev login (insecure: any name is accepted)");
             }
-            let state = shared
-                .states
-                .load(&identity.player_id)
-                .await
-                .map_err(|e| {
-                    (
-                        ErrorCode::ErrorUnspecified,
-                        format!("cannot load player state: {e}"),
-                    )
-                })?;
+            let state = shared.states.load(&identity.player_id).await.map_err(|e| {
+                (
+                    ErrorCode::ErrorUnspecified,
+                    format!("cannot load player state: {e}"),
+                )
+            })?;
             Ok((identity, state))
         }
         .await;

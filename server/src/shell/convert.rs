@@ -125,6 +125,8 @@ pub fn inputs(datagram: &InputDatagram) -> Vec<MoveInput> {
                 x: cmd.predicted_x,
                 y: cmd.predicted_y,
             },
+            // 0: the client had no snapshot yet to draw.
+            render_tick: (cmd.buttons.attack() && cmd.render_tick > 0).then_some(cmd.render_tick),
         })
         .collect();
     v.reverse();

@@ -15,10 +15,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 use tower_client::{ClientCore, CoreConfig, Credentials, Event, PlayerInput, Pos};
 use tower_meta::{Identity, PlayerState};
+use tower_server::connection::Outgoing;
 use tower_server::connection::{
     Action, AuthResult, ConnLimits, Ending, Note, ServerConn, Transmit,
 };
-use tower_server::connection::Outgoing;
 use tower_server::core::{ClientEvent, ConnId};
 use tower_server::{GameCore, Rules};
 
@@ -240,6 +240,8 @@ pub struct Pair {
     pub max_datagram: usize,
     /// Time the shell's authentication takes.
     pub auth_delay: Duration,
+    /// Called before every server tick (tests move monsters with it).
+    pub on_tick: Option<Box<dyn FnMut(&mut GameCore)>>,
     tick: Duration,
     next_tick: Instant,
     events: Vec<ClientEvent>,
@@ -265,6 +267,7 @@ impl Pair {
             limits,
             max_datagram: 1200,
             auth_delay: Duration::from_millis(5),
+            on_tick: None,
             tick,
             next_tick: now + tick,
             events: Vec::new(),
@@ -281,7 +284,11 @@ impl Pair {
 
     /// A new client logging in as `name` over links with `profile`; returns its index.
     pub fn connect(&mut self, name: &str, profile: LinkProfile) -> usize {
-        self.connect_with(name, profile, CoreConfig::new(Credentials::Dev { name: name.into() }))
+        self.connect_with(
+            name,
+            profile,
+            CoreConfig::new(Credentials::Dev { name: name.into() }),
+        )
     }
 
     pub fn connect_with(&mut self, name: &str, profile: LinkProfile, cfg: CoreConfig) -> usize {
@@ -438,6 +445,9 @@ impl Pair {
 
     fn server_tick(&mut self) {
         let events = std::mem::take(&mut self.events);
+        if let Some(hook) = self.on_tick.as_mut() {
+            hook(&mut self.core);
+        }
         let out = self.core.step(events);
         let max = Some(self.max_datagram);
         for (conn, msg) in out.control {
@@ -528,7 +538,8 @@ impl Pair {
                     p.down.send_ordered(now, Packet::Closed(reason.clone()));
                 }
                 if p.conn.is_registered() {
-                    self.events.push(ClientEvent::Disconnected { conn: p.conn.id() });
+                    self.events
+                        .push(ClientEvent::Disconnected { conn: p.conn.id() });
                 }
                 p.server_ending = Some(ending);
             }

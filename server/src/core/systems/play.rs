@@ -2,7 +2,8 @@
 
 use crate::core::aoi::Grid;
 use crate::core::api::{ClientEvent, EntityKind, buttons};
-use crate::core::movement;
+use crate::core::lagcomp;
+use crate::core::movement::{self, Pos};
 use crate::core::state::*;
 use crate::core::systems::sessions::{floor_enter, progress_of};
 use bevy_ecs::prelude::*;
@@ -60,6 +61,7 @@ pub fn floor_lifecycle(
                 data,
                 grid,
                 players: 0,
+                history: Default::default(),
             },
         );
     }
@@ -136,6 +138,7 @@ pub fn apply_inputs(
     for (mut controls, mut pos, on_floor) in &mut players {
         controls.credit = (controls.credit + 1).min(rules.input_credit_max);
         controls.attack = false;
+        controls.attack_view = None;
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
         };
@@ -148,7 +151,10 @@ pub fn apply_inputs(
             let before = pos.0;
             pos.0 = movement::step(floor, before, input.dir, &rules.player_move);
             controls.last_applied = input.seq;
-            controls.attack |= input.buttons & buttons::ATTACK != 0;
+            if input.buttons & buttons::ATTACK != 0 {
+                controls.attack = true;
+                controls.attack_view = input.render_tick;
+            }
             if input.predicted.dist2(pos.0) > tol2 {
                 let (tx, ty) = input.predicted.tile();
                 if !floor.is_walkable(tx, ty) {
@@ -264,14 +270,11 @@ pub fn combat(
         let Some(live) = floors.live.get(&pfloor.0) else {
             continue;
         };
-        let victim = live
-            .grid
-            .within(ppos.0, rules.melee_range)
-            .filter(|(seen, _)| seen.state.kind == EntityKind::Monster)
-            .min_by_key(|(seen, p)| (ppos.0.dist2(*p), seen.state.id));
         pcool.0 = rules.attack_cooldown_ticks;
-        let Some((seen, _)) = victim else { continue };
-        let Ok((monster, _, _, mut mhp, _, mut mcombat)) = monsters.get_mut(seen.entity) else {
+        let Some(victim) = victim(live, ppos.0, controls.attack_view, &rules) else {
+            continue;
+        };
+        let Ok((monster, _, _, mut mhp, _, mut mcombat)) = monsters.get_mut(victim) else {
             continue;
         };
         if mhp.hp == 0 {
@@ -285,6 +288,30 @@ pub fn combat(
             player.progress.score += 10 * (u64::from(monster.level) + 1);
         }
     }
+}
+
+/// The monster a melee attack from `at` hits: the nearest in reach (ties by id). With the
+/// tick its client was drawing (`view`), the monsters are where they were then (bounded
+/// rewind, see [`crate::core::lagcomp`]); without, where the last snapshot put them.
+fn victim(live: &LiveFloor, at: Pos, view: Option<u32>, rules: &Rules) -> Option<Entity> {
+    let reach2 = i64::from(rules.melee_range).pow(2);
+    if let (Some(claimed), Some(newest)) = (view, live.history.newest())
+        && rules.lag_compensation_ticks > 0
+    {
+        let tick = lagcomp::judged_tick(claimed, newest, rules.lag_compensation_ticks);
+        return live
+            .history
+            .at(tick)
+            .iter()
+            .filter(|(_, _, p)| at.dist2(*p) <= reach2)
+            .min_by_key(|(_, id, p)| (at.dist2(*p), *id))
+            .map(|(e, _, _)| *e);
+    }
+    live.grid
+        .within(at, rules.melee_range)
+        .filter(|(seen, _)| seen.state.kind == EntityKind::Monster)
+        .min_by_key(|(seen, p)| (at.dist2(*p), seen.state.id))
+        .map(|(seen, _)| seen.entity)
 }
 
 /// Dead players respawn at once at the floor's entry with full health; dead monsters come

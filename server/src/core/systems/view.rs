@@ -11,6 +11,7 @@ fn hp_of(h: &Health) -> u16 {
 /// Rebuilds every live floor's grid from present players and living monsters.
 pub fn aoi_grid(
     clock: Res<Clock>,
+    rules: Res<Rules>,
     mut floors: ResMut<Floors>,
     mut current: ResMut<Current>,
     players: Query<
@@ -47,6 +48,17 @@ pub fn aoi_grid(
         };
         live.grid.insert(Seen { entity, state }, pos.0);
         current.set(on_floor.0, state);
+    }
+    // What this tick's snapshots show, for judging attacks made while looking at it.
+    let keep = rules.lag_compensation_ticks as usize + 1;
+    for live in floors.live.values_mut() {
+        let monsters = live
+            .grid
+            .iter()
+            .filter(|(seen, _)| seen.state.kind == EntityKind::Monster)
+            .map(|(seen, p)| (seen.entity, seen.state.id, p))
+            .collect();
+        live.history.record(clock.tick, monsters, keep);
     }
 }
 
