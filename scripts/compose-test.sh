@@ -217,7 +217,8 @@ standin_current() { # name recipe-hash
   have=$(docker image inspect -f "{{index .Config.Labels \"$STANDIN_LABEL\"}}" "$1" 2>/dev/null) || return 1
   [ "$have" = "<no value>" ] || [ -z "$have" ] || [ "$have" = "$2" ]
 }
-hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+# A stand-in built FROM the base is rebuilt with it: the base recipe is part of its hash.
+hash_of() { { echo "$base_recipe"; cat "$@"; } | sha256sum | cut -c1-16; }
 
 build_image=$(sed -n 's/^FROM \([^ ]*\) AS build$/\1/p' Dockerfile)
 runtime_image=$(sed -n 's/^FROM \([^ ]*\)$/\1/p' Dockerfile | tail -n1)
@@ -330,7 +331,7 @@ COPY toolchain/ /usr/local/rust/
 ENV CARGO_HOME=/usr/local/cargo \
     PATH=/usr/local/cargo/bin:/usr/local/rust/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 EOF
-rust_recipe=$( (cat "$work/rust/Dockerfile" "$work/rust/ca/"* 2>/dev/null; rustc -vV) | sha256sum | cut -c1-16)
+rust_recipe=$( (echo "$base_recipe"; cat "$work/rust/Dockerfile" "$work/rust/ca/"* 2>/dev/null; rustc -vV) | sha256sum | cut -c1-16)
 if ! standin_current "$build_image" "$rust_recipe"; then
   log "stand-in $build_image (rustc $rust_version from this machine)"
   docker build -q --label "$STANDIN_LABEL=$rust_recipe" -t "$build_image" "$work/rust" >/dev/null
@@ -399,7 +400,7 @@ done
 [ -n "$registered" ] || fail "server $TOWER_SERVER_ID not live in the registry: $list"
 echo "registry: $list"
 
-log "$BOTS bots matched by Nakama play over QUIC; nakama is restarted while they play"
+log "$BOTS bots matched by Nakama play over QUIC; nakama is stopped and started while they play"
 run_id=compose-$(date +%s)
 TOWER_NAKAMA_SERVER_KEY=$TOWER_SERVER_KEY "$bots_bin" --nakama "$nakama_url" --run-id "$run_id" \
   --bots "$BOTS" --seconds "$PLAY_SECONDS" >"$work/bots.out" 2>"$work/bots.err" &
@@ -437,7 +438,7 @@ row() { sed -n "s/^$1  *//p" "$work/bots.out"; }
 [ "$(row 'floors verified')" -ge 1 ] || fail "no floor verified"
 highest=$(row 'highest floor')
 
-log "every player's state is saved in Nakama (nothing lost to the restart)"
+log "every player's state is saved in Nakama (nothing lost to the outage)"
 # Through the server RPC tower_state_load (the storage layout is Nakama's modules' business).
 cat >"$work/saved.py" <<'PY'
 # argv: nakama url, server key, http key, run id, bots, highest floor the bots saw. Exit 0 when

@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tower_movement::{MoveInput, MoveParams, Pos};
-use tower_protocol::pb::{self, client_control, server_control};
+use tower_protocol::pb::{self, ErrorCode, client_control, server_control};
 use tower_protocol::{
     Buttons, DatagramKind, FrameDecoder, InputDatagram, MAX_INPUTS_PER_DATAGRAM, PROTOCOL_VERSION,
     Reassembler, SnapshotHistory,
@@ -214,10 +214,71 @@ pub enum Event {
     FloorAdmitted { floor: u32, spawn: Pos },
     /// The roster of the current floor changed; this is the whole roster, by entity id.
     Roster(Vec<RosterEntry>),
-    /// An error the server reported; `code` is a `tower_protocol::pb::ErrorCode` value.
-    Error { code: i32, message: String },
-    /// The connection is over (last event).
-    Disconnected { reason: String },
+    /// An error the server reported (`RATE_LIMITED` is a warning; the others end the
+    /// connection, and [`Event::Disconnected`] follows with the matching reason).
+    Error { code: ErrorCode, message: String },
+    /// The connection is over (last event): why, typed, and a human-readable message.
+    Disconnected {
+        reason: DisconnectReason,
+        message: String,
+    },
+}
+
+/// Why a connection ended: what a game needs to choose between resuming with the resume
+/// token, queueing for a server again, and giving up. The numbers are stable (the C ABI
+/// passes them on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum DisconnectReason {
+    /// The player asked to leave ([`ClientCore::disconnect`]).
+    Left = 0,
+    /// The network went away (timeout, reset, unreachable): resume with the token.
+    ConnectionLost = 1,
+    /// The server is shutting down or draining: queue for another server (the player's
+    /// state was saved).
+    ServerShutdown = 2,
+    /// Every player slot is taken: queue again.
+    ServerFull = 3,
+    /// The same account logged in on another connection: do not reconnect from here.
+    Replaced = 4,
+    /// The resume token was refused (the hold window is over): log in afresh.
+    ResumeExpired = 5,
+    /// The credentials were refused (e.g. an expired ticket): get new ones.
+    AuthFailed = 6,
+    /// Client and server speak different protocol versions: update.
+    VersionMismatch = 7,
+    /// This client cannot reproduce the server's floor: update.
+    HashMismatch = 8,
+    /// Malformed or unexpected messages (from either side): a bug, do not retry blindly.
+    ProtocolError = 9,
+    /// The server closed the connection without saying why.
+    ServerClosed = 10,
+}
+
+impl DisconnectReason {
+    /// The reason a fatal server error gives; `None` for warnings (`RATE_LIMITED`).
+    pub fn from_error(code: ErrorCode) -> Option<DisconnectReason> {
+        Some(match code {
+            ErrorCode::RateLimited => return None,
+            ErrorCode::ServerFull => DisconnectReason::ServerFull,
+            ErrorCode::Replaced => DisconnectReason::Replaced,
+            ErrorCode::ResumeExpired => DisconnectReason::ResumeExpired,
+            ErrorCode::AuthFailed => DisconnectReason::AuthFailed,
+            ErrorCode::BadProtocolVersion => DisconnectReason::VersionMismatch,
+            ErrorCode::HashMismatch => DisconnectReason::HashMismatch,
+            ErrorCode::MalformedMessage
+            | ErrorCode::UnexpectedMessage
+            | ErrorCode::ErrorUnspecified => DisconnectReason::ProtocolError,
+        })
+    }
+
+    /// Whether reconnecting with the resume token is worth trying.
+    pub fn may_resume(self) -> bool {
+        matches!(
+            self,
+            DisconnectReason::ConnectionLost | DisconnectReason::ServerClosed
+        )
+    }
 }
 
 /// Counters of one connection.
@@ -329,6 +390,8 @@ pub struct ClientCore {
     next_tick: Option<Instant>,
     stats: ClientStats,
     close_reason: Option<String>,
+    /// The last fatal error the server reported: the reason when the connection then ends.
+    fatal_error: Option<DisconnectReason>,
 }
 
 /// Most client ticks run in one `handle_timeout` call after a stall; the rest are skipped.
@@ -381,6 +444,7 @@ impl ClientCore {
             next_tick: None,
             stats: ClientStats::default(),
             close_reason: None,
+            fatal_error: None,
             cfg,
         };
         core.queue_hello();
@@ -416,18 +480,37 @@ impl ClientCore {
         match tower_protocol::encode_client(msg) {
             Ok(bytes) => self.stream_out.extend_from_slice(&bytes),
             // only a >16 KiB Hello (e.g. a huge name) gets here
-            Err(e) => self.close(format!("cannot encode control message: {e}")),
+            Err(e) => self.close(
+                DisconnectReason::ProtocolError,
+                format!("cannot encode control message: {e}"),
+            ),
         }
     }
 
-    fn close(&mut self, reason: String) {
+    fn close(&mut self, reason: DisconnectReason, message: String) {
         if self.phase == Phase::Closed {
             return;
         }
         self.phase = Phase::Closed;
         self.next_tick = None;
-        self.close_reason = Some(reason.clone());
-        self.events.push_back(Event::Disconnected { reason });
+        self.close_reason = Some(message.clone());
+        self.events
+            .push_back(Event::Disconnected { reason, message });
+    }
+
+    /// The connection ended from the outside: the player's own leave, else the fatal
+    /// error the server reported before, else `otherwise`.
+    fn ended(&mut self, otherwise: DisconnectReason, message: String) {
+        let reason = if self.phase == Phase::Closing {
+            DisconnectReason::Left
+        } else {
+            self.fatal_error.unwrap_or(otherwise)
+        };
+        self.close(reason, message);
+    }
+
+    fn protocol_error(&mut self, message: String) {
+        self.close(DisconnectReason::ProtocolError, message);
     }
 
     // ---- inputs from the shell ---------------------------------------------------------
@@ -449,11 +532,12 @@ impl ClientCore {
                 Ok(Some(frame)) => match tower_protocol::decode_server(&frame) {
                     Ok(msg) => self.handle_control(msg, now),
                     Err(e) => {
-                        return self.close(format!("malformed control message from server: {e}"));
+                        return self
+                            .protocol_error(format!("malformed control message from server: {e}"));
                     }
                 },
                 Ok(None) => return,
-                Err(e) => return self.close(format!("control stream framing error: {e}")),
+                Err(e) => return self.protocol_error(format!("control stream framing error: {e}")),
             }
             if self.phase == Phase::Closed {
                 return;
@@ -463,16 +547,20 @@ impl ClientCore {
 
     /// The server finished the control stream.
     pub fn handle_stream_finished(&mut self) {
-        let reason = match self.decoder.finish() {
-            Ok(()) => "server closed the control stream".to_string(),
-            Err(e) => format!("server closed the control stream mid-frame: {e}"),
-        };
-        self.close(reason);
+        match self.decoder.finish() {
+            Ok(()) => self.ended(
+                DisconnectReason::ServerClosed,
+                "server closed the control stream".into(),
+            ),
+            Err(e) => self.protocol_error(format!(
+                "server closed the control stream mid-frame: {e}"
+            )),
+        }
     }
 
     /// The connection is gone (transport error, timeout, close by the peer).
-    pub fn handle_connection_lost(&mut self, reason: String) {
-        self.close(reason);
+    pub fn handle_connection_lost(&mut self, message: String) {
+        self.ended(DisconnectReason::ConnectionLost, message);
     }
 
     fn handle_control(&mut self, msg: server_control::Msg, now: Instant) {
@@ -480,7 +568,7 @@ impl ClientCore {
         match msg {
             Msg::Welcome(w) => {
                 if self.phase != Phase::AwaitingWelcome {
-                    return self.close("protocol error: second Welcome".into());
+                    return self.protocol_error("protocol error: second Welcome".into());
                 }
                 self.phase = Phase::Welcomed;
                 self.player_id = Some(w.player_id);
@@ -495,24 +583,32 @@ impl ClientCore {
                     resumed: w.resumed,
                 });
             }
-            Msg::Shutdown(s) => self.close(format!("server shutdown: {}", s.reason)),
+            Msg::Shutdown(s) => self.close(
+                DisconnectReason::ServerShutdown,
+                format!("server shutdown: {}", s.reason),
+            ),
             Msg::Error(e) => {
-                if e.code == pb::ErrorCode::HashMismatch as i32 {
+                // A code this client does not know (a newer server) is still an error.
+                let code = ErrorCode::try_from(e.code).unwrap_or(ErrorCode::ErrorUnspecified);
+                if code == ErrorCode::HashMismatch {
                     self.stats.hash_mismatches += 1;
                 }
+                if let Some(reason) = DisconnectReason::from_error(code) {
+                    self.fatal_error = Some(reason);
+                }
                 self.events.push_back(Event::Error {
-                    code: e.code,
+                    code,
                     message: e.message,
                 });
             }
             _ if self.phase == Phase::AwaitingWelcome => {
-                self.close("protocol error: message before Welcome".into())
+                self.protocol_error("protocol error: message before Welcome".into())
             }
             Msg::FloorEnter(fe) => self.handle_floor_enter(fe),
             Msg::FloorAdmitted(fa) => {
                 let spawn = Pos::new(fa.spawn_x, fa.spawn_y);
                 let Some(fs) = self.floor.as_mut().filter(|f| f.number == fa.floor) else {
-                    return self.close(format!(
+                    return self.protocol_error(format!(
                         "protocol error: admitted to floor {} never entered",
                         fa.floor
                     ));
@@ -538,7 +634,7 @@ impl ClientCore {
     fn handle_floor_enter(&mut self, fe: pb::FloorEnter) {
         let expected = match tower_protocol::control::hash_from_bytes(&fe.hash) {
             Ok(h) => h,
-            Err(e) => return self.close(format!("malformed FloorEnter: {e}")),
+            Err(e) => return self.protocol_error(format!("malformed FloorEnter: {e}")),
         };
         let floor = self.cfg.floors.get(fe.seed, fe.floor);
         let mut computed = floor.hash().0;

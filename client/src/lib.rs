@@ -6,7 +6,8 @@
 //! Client::connect(ClientConfig) -> Result<Client, ClientError>   returns at once, connects in the background
 //! ClientPool::new(threads)?.connect(cfg)                          many clients on one runtime (bots)
 //! client.poll_event() -> Option<Event>                            Connected, Welcome, FloorEntered,
-//!                                                                 FloorAdmitted, Roster, Error, Disconnected
+//!                                                                 FloorAdmitted, Roster, Error { code: ErrorCode },
+//!                                                                 Disconnected { reason: DisconnectReason }
 //! client.send_input(PlayerInput { move_x, move_y, attack })      held input, sent every tick
 //!                                                                 (slowed to keepalives while neutral)
 //! client.predicted_position() -> Option<Pos>                      own player, movement units (256/tile)
@@ -35,7 +36,8 @@ mod shell;
 mod tls;
 
 pub use crate::core::{
-    ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, Event, FloorSource,
+    ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, DisconnectReason, Event,
+    FloorSource,
     IDLE_SETTLE_TICKS, IdlePolicy, PlayerInput, RosterEntry, TransportStats,
 };
 pub use address::{AddressParseError, ServerAddress, pick_resolved};

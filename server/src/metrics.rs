@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use tower_meta::SaveStats;
 
 /// Why a datagram was dropped (the `reason` label of `tower_datagrams_dropped_total`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +68,8 @@ pub struct Metrics {
     prelogin_refused: IntCounterVec,
     /// Connection attempts asked to validate their address with a QUIC Retry.
     pub quic_retries: IntCounter,
+    /// Player-state saves, by outcome (the save queue's own counters, mirrored).
+    saves: IntCounterVec,
 }
 
 fn reg<T: prometheus::core::Collector + Clone + 'static>(r: &Registry, c: T) -> T {
@@ -184,6 +187,17 @@ impl Metrics {
                 "quic_retries_total",
                 "Connection attempts sent a QUIC Retry to validate their address",
             )?,
+            saves: reg(
+                &r,
+                IntCounterVec::new(
+                    Opts::new(
+                        "saves_total",
+                        "Player-state saves by outcome: written, retried (store unavailable), \
+                         conflict and failed (permanent), dead_lettered (kept on disk for replay)",
+                    ),
+                    &["outcome"],
+                )?,
+            ),
             registry: r,
         }))
     }
@@ -235,6 +249,21 @@ impl Metrics {
         self.resumes.inc_by(d(before.resumes, now.resumes));
         self.sessions_expired
             .inc_by(d(before.sessions_expired, now.sessions_expired));
+    }
+
+    /// Moves the save counters forward by what changed since `before`.
+    pub fn record_saves(&self, before: &SaveStats, now: &SaveStats) {
+        for (outcome, a, b) in [
+            ("written", before.written, now.written),
+            ("retried", before.retried, now.retried),
+            ("conflict", before.conflicts, now.conflicts),
+            ("failed", before.failed, now.failed),
+            ("dead_lettered", before.dead_lettered, now.dead_lettered),
+        ] {
+            self.saves
+                .with_label_values(&[outcome])
+                .inc_by(b.saturating_sub(a));
+        }
     }
 
     /// The text exposition format.
@@ -298,4 +327,37 @@ pub async fn start(
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     Ok((local, tokio::spawn(serve(listener, metrics))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_outcomes_are_exported_as_counters() -> Result<(), prometheus::Error> {
+        let m = Metrics::new()?;
+        let before = SaveStats::default();
+        let now = SaveStats {
+            written: 3,
+            failed: 1,
+            dead_lettered: 1,
+            ..SaveStats::default()
+        };
+        m.record_saves(&before, &now);
+        m.record_saves(&now, &now);
+        let text = m.render();
+        assert!(
+            text.contains("tower_saves_total{outcome=\"written\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tower_saves_total{outcome=\"dead_lettered\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tower_saves_total{outcome=\"retried\"} 0"),
+            "{text}"
+        );
+        Ok(())
+    }
 }

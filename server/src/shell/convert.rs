@@ -10,7 +10,7 @@ pub fn error_code(kind: ErrorKind) -> ErrorCode {
         ErrorKind::HashMismatch => ErrorCode::HashMismatch,
         ErrorKind::ResumeExpired => ErrorCode::ResumeExpired,
         ErrorKind::UnexpectedMessage => ErrorCode::UnexpectedMessage,
-        ErrorKind::Replaced => ErrorCode::ErrorUnspecified,
+        ErrorKind::Replaced => ErrorCode::Replaced,
         ErrorKind::ServerFull => ErrorCode::ServerFull,
     }
 }

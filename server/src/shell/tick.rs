@@ -76,6 +76,7 @@ pub(crate) fn run(
     let mut links: HashMap<ConnId, mpsc::Sender<Outgoing>> = HashMap::new();
     let mut last = Instant::now();
     let mut stats = core.stats();
+    let mut saves = shared.states.stats();
     let mut skipped = 0;
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(clock.until_next().min(Duration::from_millis(5)));
@@ -108,6 +109,9 @@ pub(crate) fn run(
                 Ordering::Relaxed,
             );
             stats = now_stats;
+            let now_saves = shared.states.stats();
+            shared.metrics.record_saves(&saves, &now_saves);
+            saves = now_saves;
             // After the counters: a client that sees this tick's messages finds them there.
             dispatch(out, &mut links, &shared, &runtime);
             shared.metrics.ticks.inc();

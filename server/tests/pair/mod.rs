@@ -229,6 +229,9 @@ impl Peer {
     }
 }
 
+/// Run before each server tick.
+pub type TickHook = Box<dyn FnMut(&mut GameCore)>;
+
 /// The server (one `GameCore`, one `ServerConn` per client) and its clients.
 pub struct Pair {
     pub now: Instant,
@@ -241,7 +244,7 @@ pub struct Pair {
     /// Time the shell's authentication takes.
     pub auth_delay: Duration,
     /// Called before every server tick (tests move monsters with it).
-    pub on_tick: Option<Box<dyn FnMut(&mut GameCore)>>,
+    pub on_tick: Option<TickHook>,
     tick: Duration,
     next_tick: Instant,
     events: Vec<ClientEvent>,
