@@ -5,6 +5,7 @@ deploy/agones/ and expects the matching error. Run: python3 -m unittest deploy/t
 
 import contextlib
 import io
+import re
 import shutil
 import tempfile
 import unittest
@@ -15,6 +16,7 @@ import yaml
 import validate
 
 AGONES = Path(__file__).resolve().parent / "agones"
+COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
 
 
 class BrokenManifests(unittest.TestCase):
@@ -124,6 +126,48 @@ class BrokenManifests(unittest.TestCase):
     def test_not_yaml(self):
         (self.dir / "fleet.yaml").write_text("spec: [unclosed\n")
         self.assert_refused("not YAML")
+
+
+def script(docs, kind, name):
+    """The shell script (`sh -ec <script>`) of container `name` in the first `kind` object."""
+    doc = next(d for d in docs if d.get("kind") == kind)
+    pod = doc["spec"]["template"]
+    if kind == "Fleet":
+        pod = pod["spec"]["template"]
+    container = next(c for c in pod["spec"]["containers"] if c["name"] == name)
+    return (container.get("command") or container.get("entrypoint"))[-1]
+
+
+def flags(command):
+    """Nakama's flags in a shell script, with the variable each `--runtime.env` sets."""
+    return sorted(re.findall(r"--[a-z_.]+(?: \"?[a-z_]+=)?", command))
+
+
+def keys(script_text):
+    """The keys of the TOML a start script writes."""
+    return sorted(re.findall(r"^\s*([a-z_]+) = ", script_text, re.M))
+
+
+class SameAsCompose(unittest.TestCase):
+    """Nakama and the game server start as docker-compose.yml starts them: a flag or a
+    setting added there and forgotten here (or the reverse) fails."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.compose = yaml.safe_load(COMPOSE.read_text())["services"]
+
+    def test_nakama_flags(self):
+        compose = self.compose["nakama"]["entrypoint"][-1]
+        ours = list(yaml.safe_load_all((AGONES / "nakama.yaml").read_text()))
+        # compose runs `migrate up` in the same script; here it is the init container.
+        self.assertEqual(flags(script(ours, "Deployment", "nakama") + " --database.address"), flags(compose))
+        self.assertIn("/nakama/data/tower.yml", script(ours, "Deployment", "nakama"))
+        self.assertEqual(self.compose["nakama"]["image"], ours[2]["spec"]["template"]["spec"]["containers"][0]["image"])
+
+    def test_game_server_settings(self):
+        compose = self.compose["tower-server"]["entrypoint"][-1]
+        fleet = list(yaml.safe_load_all((AGONES / "fleet.yaml").read_text()))
+        self.assertEqual(keys(script(fleet, "Fleet", "tower-server")), keys(compose))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ pub use client::{SdkClient, SdkError};
 pub use env::{AgonesEnv, DEFAULT_HTTP_PORT, EnvError, from_env, from_vars};
 pub use lifecycle::{Action, Admission, DrainReason, Lifecycle, LifecycleConfig, Phase};
 pub use retry::RetryPolicy;
-pub use wire::{Counter, CounterUpdate, GameServer, GameServerState, ObjectMeta, Port, Status};
+pub use wire::{
+    Counter, CounterStatus, CounterUpdate, GameServer, GameServerState, ObjectMeta, Port, Status,
+};
 
 /// The Counter that holds the number of players on a game server (`spec.counters.players`
 /// in deploy/agones/fleet.yaml; the FleetAutoscaler and the Fleet's priorities read it).

@@ -313,10 +313,12 @@ fn step_bot(b: &mut Bot, now: Instant, look: bool) {
                 b.own_id = Some(player_id);
             }
             Event::FloorAdmitted { floor, .. } => b.highest_floor = b.highest_floor.max(floor),
-            Event::Error { code, message } => tracing::warn!(code, "server error: {message}"),
-            Event::Disconnected { reason } => {
+            Event::Error { code, message } => {
+                tracing::warn!(code = code.as_str_name(), "server error: {message}")
+            }
+            Event::Disconnected { reason, message } => {
                 b.failed = true;
-                b.disconnect_reason = Some(reason);
+                b.disconnect_reason = Some(format!("{reason:?}: {message}"));
             }
             Event::Connected | Event::FloorEntered { .. } | Event::Roster(_) => {}
         }

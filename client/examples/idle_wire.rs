@@ -74,7 +74,9 @@ fn main() -> anyhow::Result<()> {
     let floor = loop {
         match client.poll_event() {
             Some(Event::FloorAdmitted { floor, .. }) => break floor,
-            Some(Event::Disconnected { reason }) => bail!("disconnected: {reason}"),
+            Some(Event::Disconnected { reason, message }) => {
+                bail!("disconnected ({reason:?}): {message}")
+            }
             Some(Event::Error { message, .. }) => bail!("server error: {message}"),
             Some(_) => {}
             None if Instant::now() > deadline => bail!("not admitted within 15 s"),
@@ -96,8 +98,8 @@ fn watch(client: &Client, d: Duration) -> anyhow::Result<()> {
     let end = Instant::now() + d;
     while Instant::now() < end {
         while let Some(ev) = client.poll_event() {
-            if let Event::Disconnected { reason } = ev {
-                bail!("disconnected: {reason}");
+            if let Event::Disconnected { reason, message } = ev {
+                bail!("disconnected ({reason:?}): {message}");
             }
         }
         std::thread::sleep(Duration::from_millis(50));

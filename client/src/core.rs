@@ -552,9 +552,9 @@ impl ClientCore {
                 DisconnectReason::ServerClosed,
                 "server closed the control stream".into(),
             ),
-            Err(e) => self.protocol_error(format!(
-                "server closed the control stream mid-frame: {e}"
-            )),
+            Err(e) => {
+                self.protocol_error(format!("server closed the control stream mid-frame: {e}"))
+            }
         }
     }
 

@@ -167,9 +167,11 @@ fn hash_mismatch_reported_by_server_is_counted() {
         ev.iter()
             .any(|e| matches!(e, Event::FloorEntered { matches: false, .. }))
     );
-    assert!(ev.iter().any(
-        |e| matches!(e, Event::Error { code, .. } if *code == pb::ErrorCode::HashMismatch as i32)
-    ));
+    assert!(
+        ev.iter().any(
+            |e| matches!(e, Event::Error { code, .. } if *code == pb::ErrorCode::HashMismatch)
+        )
+    );
     let s = core.stats();
     assert_eq!(
         (
@@ -345,8 +347,9 @@ fn protocol_violations_close_with_a_reason() {
         assert!(core.is_closed(), "{needle}");
         let ev = events(&mut core);
         match ev.last() {
-            Some(Event::Disconnected { reason }) => {
-                assert!(reason.contains(needle), "{reason} lacks {needle}")
+            Some(Event::Disconnected { reason, message }) => {
+                assert_eq!(*reason, DisconnectReason::ProtocolError);
+                assert!(message.contains(needle), "{message} lacks {needle}")
             }
             other => panic!("expected Disconnected, got {other:?}"),
         }
@@ -375,7 +378,10 @@ fn error_before_welcome_is_an_event() {
     );
     assert!(matches!(
         core.poll_event(),
-        Some(Event::Error { code: 1, .. })
+        Some(Event::Error {
+            code: pb::ErrorCode::BadProtocolVersion,
+            ..
+        })
     ));
 }
 

@@ -37,8 +37,7 @@ mod tls;
 
 pub use crate::core::{
     ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, DisconnectReason, Event,
-    FloorSource,
-    IDLE_SETTLE_TICKS, IdlePolicy, PlayerInput, RosterEntry, TransportStats,
+    FloorSource, IDLE_SETTLE_TICKS, IdlePolicy, PlayerInput, RosterEntry, TransportStats,
 };
 pub use address::{AddressParseError, ServerAddress, pick_resolved};
 pub use interp::{EntityView, INTERP_CAPACITY, InterpBuffer};

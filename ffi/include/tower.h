@@ -41,6 +41,28 @@
 // `TowerInput::buttons` bit: attack (melee).
 #define TOWER_BUTTON_ATTACK 1
 
+#define TOWER_DISCONNECT_LEFT 0
+
+#define TOWER_DISCONNECT_CONNECTION_LOST 1
+
+#define TOWER_DISCONNECT_SERVER_SHUTDOWN 2
+
+#define TOWER_DISCONNECT_SERVER_FULL 3
+
+#define TOWER_DISCONNECT_REPLACED 4
+
+#define TOWER_DISCONNECT_RESUME_EXPIRED 5
+
+#define TOWER_DISCONNECT_AUTH_FAILED 6
+
+#define TOWER_DISCONNECT_VERSION_MISMATCH 7
+
+#define TOWER_DISCONNECT_HASH_MISMATCH 8
+
+#define TOWER_DISCONNECT_PROTOCOL_ERROR 9
+
+#define TOWER_DISCONNECT_SERVER_CLOSED 10
+
 // Result of every fallible `tower_*` function. `TOWER_STATUS_OK` is zero; on any other
 // value `tower_last_error()` describes what went wrong on this thread.
 enum TowerStatus
@@ -216,6 +238,8 @@ typedef struct TowerEvent {
   uint8_t hash_matches;
   // 1 when the server resumed an earlier session (WELCOME).
   uint8_t resumed;
+  // Why the connection ended (DISCONNECTED): a `TOWER_DISCONNECT_*` value.
+  uint8_t disconnect_reason;
   // Spawn position in tiles (FLOOR_ADMITTED).
   float spawn_x;
   float spawn_y;

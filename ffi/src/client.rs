@@ -95,6 +95,8 @@ pub struct TowerEvent {
     pub hash_matches: u8,
     /// 1 when the server resumed an earlier session (WELCOME).
     pub resumed: u8,
+    /// Why the connection ended (DISCONNECTED): a `TOWER_DISCONNECT_*` value.
+    pub disconnect_reason: u8,
     /// Spawn position in tiles (FLOOR_ADMITTED).
     pub spawn_x: f32,
     pub spawn_y: f32,
@@ -117,6 +119,7 @@ impl TowerEvent {
             hash: [0; 32],
             hash_matches: 0,
             resumed: 0,
+            disconnect_reason: 0,
             spawn_x: 0.0,
             spawn_y: 0.0,
             error_code: 0,
@@ -182,13 +185,15 @@ fn event_to_c(event: Event) -> TowerEvent {
             ..TowerEvent::empty(TowerEventKind::Roster)
         },
         Event::Error { code, message } => TowerEvent {
-            error_code: code,
+            error_code: code as i32,
             ..TowerEvent::empty(TowerEventKind::ServerError)
         }
         .with_message(&message),
-        Event::Disconnected { reason } => {
-            TowerEvent::empty(TowerEventKind::Disconnected).with_message(&reason)
+        Event::Disconnected { reason, message } => TowerEvent {
+            disconnect_reason: reason as u8,
+            ..TowerEvent::empty(TowerEventKind::Disconnected)
         }
+        .with_message(&message),
     }
 }
 
@@ -206,6 +211,35 @@ pub struct TowerInput {
 
 /// `TowerInput::buttons` bit: attack (melee).
 pub const TOWER_BUTTON_ATTACK: u32 = 1;
+
+// `TowerEvent::disconnect_reason` values (`tower_client::DisconnectReason`). Resume with
+// the token after CONNECTION_LOST or SERVER_CLOSED; queue again after SERVER_SHUTDOWN or
+// SERVER_FULL; log in afresh after RESUME_EXPIRED or AUTH_FAILED; give up otherwise.
+pub const TOWER_DISCONNECT_LEFT: u8 = 0;
+pub const TOWER_DISCONNECT_CONNECTION_LOST: u8 = 1;
+pub const TOWER_DISCONNECT_SERVER_SHUTDOWN: u8 = 2;
+pub const TOWER_DISCONNECT_SERVER_FULL: u8 = 3;
+pub const TOWER_DISCONNECT_REPLACED: u8 = 4;
+pub const TOWER_DISCONNECT_RESUME_EXPIRED: u8 = 5;
+pub const TOWER_DISCONNECT_AUTH_FAILED: u8 = 6;
+pub const TOWER_DISCONNECT_VERSION_MISMATCH: u8 = 7;
+pub const TOWER_DISCONNECT_HASH_MISMATCH: u8 = 8;
+pub const TOWER_DISCONNECT_PROTOCOL_ERROR: u8 = 9;
+pub const TOWER_DISCONNECT_SERVER_CLOSED: u8 = 10;
+const _: () = {
+    use tower_client::DisconnectReason as R;
+    assert!(TOWER_DISCONNECT_LEFT == R::Left as u8);
+    assert!(TOWER_DISCONNECT_CONNECTION_LOST == R::ConnectionLost as u8);
+    assert!(TOWER_DISCONNECT_SERVER_SHUTDOWN == R::ServerShutdown as u8);
+    assert!(TOWER_DISCONNECT_SERVER_FULL == R::ServerFull as u8);
+    assert!(TOWER_DISCONNECT_REPLACED == R::Replaced as u8);
+    assert!(TOWER_DISCONNECT_RESUME_EXPIRED == R::ResumeExpired as u8);
+    assert!(TOWER_DISCONNECT_AUTH_FAILED == R::AuthFailed as u8);
+    assert!(TOWER_DISCONNECT_VERSION_MISMATCH == R::VersionMismatch as u8);
+    assert!(TOWER_DISCONNECT_HASH_MISMATCH == R::HashMismatch as u8);
+    assert!(TOWER_DISCONNECT_PROTOCOL_ERROR == R::ProtocolError as u8);
+    assert!(TOWER_DISCONNECT_SERVER_CLOSED == R::ServerClosed as u8);
+};
 
 /// Entity kinds of `TowerEntity::kind`.
 #[repr(u8)]

@@ -13,11 +13,15 @@ mod registry;
 mod self_test;
 
 pub use client::{
-    TOWER_BUTTON_ATTACK, TowerClientHandle, TowerConnectOptions, TowerEntity, TowerEntityKind,
-    TowerEvent, TowerEventKind, TowerInput, tower_client_connect, tower_client_disconnect,
-    tower_client_entities, tower_client_floor, tower_client_free, tower_client_is_closed,
-    tower_client_player_id, tower_client_poll_event, tower_client_predicted_position,
-    tower_client_send_input, tower_client_time,
+    TOWER_BUTTON_ATTACK, TOWER_DISCONNECT_AUTH_FAILED, TOWER_DISCONNECT_CONNECTION_LOST,
+    TOWER_DISCONNECT_HASH_MISMATCH, TOWER_DISCONNECT_LEFT, TOWER_DISCONNECT_PROTOCOL_ERROR,
+    TOWER_DISCONNECT_REPLACED, TOWER_DISCONNECT_RESUME_EXPIRED, TOWER_DISCONNECT_SERVER_CLOSED,
+    TOWER_DISCONNECT_SERVER_FULL, TOWER_DISCONNECT_SERVER_SHUTDOWN,
+    TOWER_DISCONNECT_VERSION_MISMATCH, TowerClientHandle, TowerConnectOptions, TowerEntity,
+    TowerEntityKind, TowerEvent, TowerEventKind, TowerInput, tower_client_connect,
+    tower_client_disconnect, tower_client_entities, tower_client_floor, tower_client_free,
+    tower_client_is_closed, tower_client_player_id, tower_client_poll_event,
+    tower_client_predicted_position, tower_client_send_input, tower_client_time,
 };
 pub use error::{TowerStatus, tower_last_error, tower_status_name};
 pub use floor::{

@@ -396,7 +396,7 @@ async fn present(ticket: &str, port: u16, fingerprint: &str) -> Result<String, S
                     return Ok(display_name);
                 }
                 Event::Error { message, .. } => return Err(message),
-                Event::Disconnected { reason } => return Err(reason),
+                Event::Disconnected { message, .. } => return Err(message),
                 _ => {}
             }
         }

@@ -121,7 +121,7 @@ impl Climber {
                     self.roster_guilds
                         .extend(entries.into_iter().map(|e| (e.name, e.guild)));
                 }
-                Event::Error { code, message } => self.errors.push(format!("{code}: {message}")),
+                Event::Error { code, message } => self.errors.push(format!("{code:?}: {message}")),
                 Event::Disconnected { .. } => self.errors.push(format!("{event:?}")),
                 _ => {}
             }

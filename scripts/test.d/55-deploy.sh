@@ -4,7 +4,8 @@
 #     v1.56 supports) and the Agones kinds against Tower's Agones v1.56 schema, plus Tower's
 #     rules (keys only from the Secret, the `players` Counter, autoscaler consistency);
 #  2. the validator refuses broken copies (misspelt and mistyped fields, literal keys, an
-#     autoscaler on a missing Counter, ...), so this stage can fail.
+#     autoscaler on a missing Counter, ...), so this stage can fail; and Nakama's flags and the
+#     game server's settings match docker-compose.yml's (no drift between the two).
 # The Agones SDK client and its fake sidecar are tested by `cargo test` (agones/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

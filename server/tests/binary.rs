@@ -88,8 +88,8 @@ fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
     let deadline = Instant::now() + Duration::from_secs(5);
     while reason.is_none() && Instant::now() < deadline {
         while let Some(e) = client.poll_event() {
-            if let Event::Disconnected { reason: r } = e {
-                reason = Some(r);
+            if let Event::Disconnected { message, .. } = e {
+                reason = Some(message);
             }
         }
         std::thread::sleep(Duration::from_millis(10));

@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 use tower_client::{
-    CertFingerprint, Client, ClientConfig, Credentials, ErrorCode, Event, PlayerInput, Trust,
+    CertFingerprint, Client, ClientConfig, Credentials, DisconnectReason, ErrorCode, Event,
+    PlayerInput, Trust,
 };
 use tower_meta::Backends;
 use tower_protocol::pb::{self, client_control, server_control};
@@ -67,7 +68,7 @@ async fn admitted(h: &ServerHandle, name: &str) -> Client {
 }
 
 fn is_error(e: &Event, code: ErrorCode) -> bool {
-    matches!(e, Event::Error { code: c, .. } if *c == code as i32)
+    matches!(e, Event::Error { code: c, .. } if *c == code)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,12 +148,22 @@ async fn a_wrong_floor_hash_is_refused_and_others_are_unaffected() {
     let Event::Error { code, message } = e else {
         unreachable!()
     };
-    assert_eq!(code, ErrorCode::HashMismatch as i32);
+    assert_eq!(code, ErrorCode::HashMismatch);
     assert!(
         message.contains("expected") && message.contains("generator v"),
         "{message}"
     );
-    wait_for(&bad, 5, |e| matches!(e, Event::Disconnected { .. })).await;
+    let e = wait_for(&bad, 5, |e| matches!(e, Event::Disconnected { .. })).await;
+    assert!(
+        matches!(
+            e,
+            Event::Disconnected {
+                reason: DisconnectReason::HashMismatch,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(h.metrics.hash_mismatches.get(), 1);
     assert!(!good.is_closed());
     good.send_input(PlayerInput {
@@ -402,7 +413,7 @@ async fn shutdown_tells_clients_and_saves_their_state() {
     h.shutdown().await;
     let e = wait_for(&c, 5, |e| matches!(e, Event::Disconnected { .. })).await;
     assert!(
-        matches!(&e, Event::Disconnected { reason } if reason.contains("shutdown")),
+        matches!(&e, Event::Disconnected { reason: DisconnectReason::ServerShutdown, message } if message.contains("shutdown")),
         "{e:?}"
     );
     let saved = store.load("dev:saver").await.unwrap();

@@ -5,9 +5,9 @@
 
 mod pair;
 
-use pair::{LinkProfile, Pair};
+use pair::{Figures, LinkProfile, Pair, walk, walking_session};
 use std::time::Duration;
-use tower_client::{CoreConfig, Credentials, Diagnostics, Event, PlayerInput};
+use tower_client::{CoreConfig, Credentials, Diagnostics, DisconnectReason, Event, PlayerInput};
 use tower_protocol::pb::ErrorCode;
 use tower_server::Rules;
 use tower_server::connection::{Ending, Note};
@@ -20,13 +20,6 @@ fn rules() -> Rules {
     Rules::new(42, 30)
 }
 
-/// Monsters still fight, but nobody dies within a test: every correction a walking player
-/// sees is then the network's doing, not a respawn.
-fn peaceful_rules() -> Rules {
-    let mut r = rules();
-    r.player_max_hp = 60_000;
-    r
-}
 
 /// A pair with one client `name` admitted to its floor over `profile`.
 fn admitted(seed: u64, profile: LinkProfile) -> Pair {
@@ -38,25 +31,6 @@ fn admitted(seed: u64, profile: LinkProfile) -> Pair {
         pair.peers[0].events
     );
     pair
-}
-
-fn walk(dir: u32) -> PlayerInput {
-    const DIRS: [(i8, i8); 8] = [
-        (127, 0),
-        (90, 90),
-        (0, 127),
-        (-90, 90),
-        (-127, 0),
-        (-90, -90),
-        (0, -127),
-        (90, -90),
-    ];
-    let (x, y) = DIRS[(dir % 8) as usize];
-    PlayerInput {
-        move_x: x,
-        move_y: y,
-        attack: false,
-    }
 }
 
 #[test]
@@ -158,11 +132,7 @@ fn an_input_flood_is_rate_limited_without_killing_the_connection() {
         .filter(|n| **n == Note::Dropped(DropReason::RateLimited))
         .count();
     assert!(limited >= 400, "{limited} dropped over the limit");
-    assert_eq!(
-        p.error_codes(),
-        vec![ErrorCode::RateLimited as i32],
-        "one warning"
-    );
+    assert_eq!(p.error_codes(), vec![ErrorCode::RateLimited], "one warning");
     assert!(p.server_ending.is_none() && !p.disconnected());
 }
 
@@ -174,7 +144,7 @@ fn a_malformed_datagram_closes_that_connection_with_an_error() {
     pair.inject_datagram(0, vec![0xEE, 1, 2, 3]);
     pair.run_for(SECOND / 5);
     let p = &pair.peers[0];
-    assert_eq!(p.error_codes(), vec![ErrorCode::MalformedMessage as i32]);
+    assert_eq!(p.error_codes(), vec![ErrorCode::MalformedMessage]);
     assert!(matches!(
         p.server_ending,
         Some(Ending::Close {
@@ -195,7 +165,7 @@ fn a_wrong_protocol_version_gets_a_clear_error() {
     pair.run_for(SECOND);
     assert_eq!(
         pair.peers[0].error_codes(),
-        vec![ErrorCode::BadProtocolVersion as i32]
+        vec![ErrorCode::BadProtocolVersion]
     );
     let says_which = pair.peers[0]
         .events
@@ -263,12 +233,72 @@ fn an_unknown_resume_token_is_refused() {
     cfg.resume_token = Some(vec![9; 16]);
     pair.connect_with("x", LinkProfile::CLEAN, cfg);
     pair.run_for(SECOND);
+    assert_eq!(pair.peers[0].error_codes(), vec![ErrorCode::ResumeExpired]);
     assert_eq!(
-        pair.peers[0].error_codes(),
-        vec![ErrorCode::ResumeExpired as i32]
+        pair.peers[0].disconnect_reason(),
+        Some(DisconnectReason::ResumeExpired)
     );
-    assert!(pair.peers[0].disconnected());
     assert_eq!(pair.core.stats().players_total, 0);
+}
+
+// ---- typed reasons ----------------------------------------------------------------------
+
+#[test]
+fn a_second_login_of_the_same_account_replaces_the_first() {
+    let mut pair = admitted(1, LinkProfile::CLEAN);
+    pair.connect("alice", LinkProfile::CLEAN);
+    assert!(pair.run_until(10 * SECOND, |p| p.peers[1].admitted()));
+    pair.run_for(SECOND / 2);
+    let old = &pair.peers[0];
+    assert_eq!(old.error_codes(), vec![ErrorCode::Replaced]);
+    assert_eq!(old.disconnect_reason(), Some(DisconnectReason::Replaced));
+    assert!(!DisconnectReason::Replaced.may_resume());
+    assert!(
+        matches!(
+            old.server_ending,
+            Some(Ending::Close {
+                code: close_code::NORMAL,
+                ..
+            })
+        ),
+        "being replaced is no protocol error: {:?}",
+        old.server_ending
+    );
+    assert_eq!(pair.peers[1].disconnect_reason(), None);
+}
+
+#[test]
+fn a_full_server_turns_a_fresh_login_away_but_not_a_resume() {
+    let mut rules = rules();
+    rules.max_players = 1;
+    let mut pair = Pair::new(1, rules);
+    pair.limits.max_players = 1;
+    pair.connect("alice", LinkProfile::CLEAN);
+    assert!(pair.run_until(10 * SECOND, |p| p.peers[0].admitted()));
+    pair.connect("bob", LinkProfile::CLEAN);
+    pair.run_for(SECOND);
+    assert_eq!(pair.peers[1].error_codes(), vec![ErrorCode::ServerFull]);
+    assert_eq!(
+        pair.peers[1].disconnect_reason(),
+        Some(DisconnectReason::ServerFull)
+    );
+    // Alice's connection drops; her slot is held and her token gets it back.
+    pair.drop_connection(0);
+    pair.run_for(SECOND);
+    pair.reconnect(0, LinkProfile::CLEAN);
+    assert!(pair.run_until(10 * SECOND, |p| p.peers[0].admitted()));
+}
+
+#[test]
+fn a_lost_connection_is_worth_resuming() {
+    let mut pair = admitted(1, LinkProfile::CLEAN);
+    pair.peers[0]
+        .client
+        .handle_connection_lost("timed out".into());
+    pair.run_for(SECOND / 10);
+    let reason = pair.peers[0].disconnect_reason().unwrap();
+    assert_eq!(reason, DisconnectReason::ConnectionLost);
+    assert!(reason.may_resume());
 }
 
 #[test]
@@ -310,114 +340,6 @@ fn a_two_second_outage_resumes_without_a_reconnect() {
     }
 }
 
-/// What one simulated session of two walking players measured (client 0's view).
-#[derive(Debug, Default)]
-struct Figures {
-    minutes: f64,
-    corrections: u64,
-    largest_correction: i32,
-    /// Frames (60 Hz) in which the other player jumped more than a quarter tile.
-    snaps: u32,
-    frames_seen: u32,
-    /// Payload bytes per second down to client 0 (datagrams and control stream).
-    down_bytes_per_sec: f64,
-    up_bytes_per_sec: f64,
-}
-
-/// Two players on one floor walking in seeded random directions (a new one every 0.5 to
-/// 2 s) for `secs` over `profile`; client 0 renders at 60 Hz.
-fn walking_session(seed: u64, profile: LinkProfile, secs: u32) -> Figures {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0x5eed);
-    let mut pair = Pair::new(seed, peaceful_rules());
-    pair.connect("alice", profile);
-    pair.connect("bob", profile);
-    assert!(
-        pair.run_until(20 * SECOND, |p| p.peers.iter().all(|c| c.admitted())),
-        "seed {seed}: both admitted"
-    );
-    let bob = pair.peers[1].client.player_id().unwrap();
-    let (down0, up0) = (pair.peers[0].down.stats, pair.peers[0].up.stats);
-    let frame = Duration::from_micros(16_667);
-    let frames = secs * 60;
-    let mut next_turn = [0u32; 2];
-    let mut last: Option<(f32, f32)> = None;
-    let mut f = Figures::default();
-    let corrections0 = pair.peers[0].client.stats().corrections;
-    let sizes0 = pair.peers[0].correction_sizes.len();
-    for n in 0..frames {
-        for (i, turn) in next_turn.iter_mut().enumerate() {
-            if n >= *turn {
-                pair.set_input(i, walk(rng.random_range(0..8)));
-                *turn = n + rng.random_range(30..120);
-            }
-        }
-        pair.run_for(frame);
-        let seen = pair.peers[0].client.interpolated_entities(pair.now);
-        match seen.iter().find(|e| e.id == bob) {
-            Some(e) => {
-                f.frames_seen += 1;
-                if let Some((x, y)) = last
-                    && ((e.x - x).hypot(e.y - y)) > 0.25
-                {
-                    f.snaps += 1;
-                }
-                last = Some((e.x, e.y));
-            }
-            None => last = None,
-        }
-    }
-    let p = &pair.peers[0];
-    let secs = f64::from(secs);
-    f.minutes = secs / 60.0;
-    f.corrections = p.client.stats().corrections - corrections0;
-    f.largest_correction = p.correction_sizes[sizes0..]
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0);
-    let bytes = |s: pair::LinkStats, s0: pair::LinkStats| {
-        (s.datagram_bytes + s.stream_bytes - s0.datagram_bytes - s0.stream_bytes) as f64 / secs
-    };
-    f.down_bytes_per_sec = bytes(p.down.stats, down0);
-    f.up_bytes_per_sec = bytes(p.up.stats, up0);
-    f
-}
-
-/// The figures of docs/performance-netcode.md: `cargo test -p tower-server --test netsim
-/// figures -- --nocapture --ignored`.
-#[test]
-#[ignore = "prints figures; run by hand"]
-fn figures() {
-    for (name, profile) in [
-        ("clean", LinkProfile::CLEAN),
-        ("80 ms / 10 ms / 1 %", LinkProfile::rtt(80, 10, 0.01)),
-        ("150 ms / 30 ms / 5 %", bad_link()),
-        ("300 ms / 60 ms / 10 %", LinkProfile::rtt(300, 60, 0.10)),
-    ] {
-        let started = std::time::Instant::now();
-        let runs: Vec<Figures> = (0..SEEDS)
-            .map(|s| walking_session(s, profile, 60))
-            .collect();
-        let wall = started.elapsed().as_secs_f64();
-        let minutes: f64 = runs.iter().map(|f| f.minutes).sum();
-        let corrections: u64 = runs.iter().map(|f| f.corrections).sum();
-        let largest = runs.iter().map(|f| f.largest_correction).max().unwrap_or(0);
-        let snaps: u32 = runs.iter().map(|f| f.snaps).sum();
-        let frames: u32 = runs.iter().map(|f| f.frames_seen).sum();
-        let down = runs
-            .iter()
-            .map(|f| f.down_bytes_per_sec)
-            .fold(0.0, f64::max);
-        let up = runs.iter().map(|f| f.up_bytes_per_sec).fold(0.0, f64::max);
-        eprintln!(
-            "{name}: {:.2} corrections/min, largest {largest} units, {snaps} snaps in {frames} frames, \
-             down <= {down:.0} B/s, up <= {up:.0} B/s, {:.0} simulated s per wall s",
-            corrections as f64 / minutes,
-            minutes * 60.0 / wall
-        );
-    }
-}
 
 /// Seconds simulated per seed by the property tests below.
 const PROPERTY_SECS: u32 = 40;

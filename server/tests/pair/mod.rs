@@ -13,8 +13,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
-use tower_client::{ClientCore, CoreConfig, Credentials, Event, PlayerInput, Pos};
+use tower_client::{
+    ClientCore, CoreConfig, Credentials, DisconnectReason, Event, PlayerInput, Pos,
+};
 use tower_meta::{Identity, PlayerState};
+use tower_protocol::pb::ErrorCode;
 use tower_server::connection::Outgoing;
 use tower_server::connection::{
     Action, AuthResult, ConnLimits, Ending, Note, ServerConn, Transmit,
@@ -212,7 +215,7 @@ impl Peer {
         self.client.predicted_position().is_some()
     }
 
-    pub fn error_codes(&self) -> Vec<i32> {
+    pub fn error_codes(&self) -> Vec<ErrorCode> {
         self.events
             .iter()
             .filter_map(|e| match e {
@@ -223,9 +226,15 @@ impl Peer {
     }
 
     pub fn disconnected(&self) -> bool {
-        self.events
-            .iter()
-            .any(|e| matches!(e, Event::Disconnected { .. }))
+        self.disconnect_reason().is_some()
+    }
+
+    /// Why the client's connection ended, once it did.
+    pub fn disconnect_reason(&self) -> Option<DisconnectReason> {
+        self.events.iter().find_map(|e| match e {
+            Event::Disconnected { reason, .. } => Some(*reason),
+            _ => None,
+        })
     }
 }
 
@@ -555,3 +564,108 @@ pub fn distance(a: Pos, b: Pos) -> i32 {
     let (dx, dy) = (f64::from(a.x - b.x), f64::from(a.y - b.y));
     dx.hypot(dy).round() as i32
 }
+
+// ---- scenarios shared by the tests and the figures bench ---------------------------------
+
+/// Full speed in one of 8 directions.
+pub fn walk(dir: u32) -> PlayerInput {
+    const DIRS: [(i8, i8); 8] = [
+        (127, 0),
+        (90, 90),
+        (0, 127),
+        (-90, 90),
+        (-127, 0),
+        (-90, -90),
+        (0, -127),
+        (90, -90),
+    ];
+    let (x, y) = DIRS[(dir % 8) as usize];
+    PlayerInput {
+        move_x: x,
+        move_y: y,
+        attack: false,
+    }
+}
+
+
+/// Monsters still fight, but nobody dies within a test: every correction a walking player
+/// sees is then the network's doing, not a respawn.
+pub fn peaceful_rules() -> Rules {
+    let mut r = Rules::new(42, 30);
+    r.player_max_hp = 60_000;
+    r
+}
+
+/// What one simulated session of two walking players measured (client 0's view).
+#[derive(Debug, Default)]
+pub struct Figures {
+    pub minutes: f64,
+    pub corrections: u64,
+    pub largest_correction: i32,
+    /// Frames (60 Hz) in which the other player jumped more than a quarter tile.
+    pub snaps: u32,
+    pub frames_seen: u32,
+    /// Payload bytes per second down to client 0 (datagrams and control stream).
+    pub down_bytes_per_sec: f64,
+    pub up_bytes_per_sec: f64,
+}
+
+/// Two players on one floor walking in seeded random directions (a new one every 0.5 to
+/// 2 s) for `secs` over `profile`; client 0 renders at 60 Hz.
+pub fn walking_session(seed: u64, profile: LinkProfile, secs: u32) -> Figures {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+    let mut pair = Pair::new(seed, peaceful_rules());
+    pair.connect("alice", profile);
+    pair.connect("bob", profile);
+    assert!(
+        pair.run_until(Duration::from_secs(20), |p| p.peers.iter().all(|c| c.admitted())),
+        "seed {seed}: both admitted"
+    );
+    let bob = pair.peers[1].client.player_id().unwrap();
+    let (down0, up0) = (pair.peers[0].down.stats, pair.peers[0].up.stats);
+    let frame = Duration::from_micros(16_667);
+    let frames = secs * 60;
+    let mut next_turn = [0u32; 2];
+    let mut last: Option<(f32, f32)> = None;
+    let mut f = Figures::default();
+    let corrections0 = pair.peers[0].client.stats().corrections;
+    let sizes0 = pair.peers[0].correction_sizes.len();
+    for n in 0..frames {
+        for (i, turn) in next_turn.iter_mut().enumerate() {
+            if n >= *turn {
+                pair.set_input(i, walk(rng.random_range(0..8)));
+                *turn = n + rng.random_range(30..120);
+            }
+        }
+        pair.run_for(frame);
+        let seen = pair.peers[0].client.interpolated_entities(pair.now);
+        match seen.iter().find(|e| e.id == bob) {
+            Some(e) => {
+                f.frames_seen += 1;
+                if let Some((x, y)) = last
+                    && ((e.x - x).hypot(e.y - y)) > 0.25
+                {
+                    f.snaps += 1;
+                }
+                last = Some((e.x, e.y));
+            }
+            None => last = None,
+        }
+    }
+    let p = &pair.peers[0];
+    let secs = f64::from(secs);
+    f.minutes = secs / 60.0;
+    f.corrections = p.client.stats().corrections - corrections0;
+    f.largest_correction = p.correction_sizes[sizes0..]
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let bytes = |s: LinkStats, s0: LinkStats| {
+        (s.datagram_bytes + s.stream_bytes - s0.datagram_bytes - s0.stream_bytes) as f64 / secs
+    };
+    f.down_bytes_per_sec = bytes(p.down.stats, down0);
+    f.up_bytes_per_sec = bytes(p.up.stats, up0);
+    f
+}
+

@@ -1,0 +1,49 @@
+//! The netcode figures of docs/performance-netcode.md: two players walking on one floor
+//! for a simulated minute per seed, at several link profiles, on the pair harness (virtual
+//! time, so the figures do not depend on the machine; only the last column does).
+//!
+//! `cargo bench -p tower-server --bench netsim` (add `-- --seeds N` for more seeds).
+
+#[path = "../tests/pair/mod.rs"]
+#[allow(dead_code, clippy::unwrap_used)]
+mod pair;
+
+use pair::{Figures, LinkProfile, walking_session};
+use std::time::Instant;
+
+fn main() {
+    let seeds: u64 = std::env::args()
+        .skip_while(|a| a != "--seeds")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(6);
+    println!(
+        "| link (RTT / jitter / loss) | corrections per minute | largest correction (units) \
+         | snapping frames per minute | down B/s (max) | up B/s (max) | simulated s per wall s |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for (name, profile) in [
+        ("loopback", LinkProfile::CLEAN),
+        ("80 ms / 10 ms / 1 %", LinkProfile::rtt(80, 10, 0.01)),
+        ("150 ms / 30 ms / 5 %", LinkProfile::rtt(150, 30, 0.05)),
+        ("300 ms / 60 ms / 10 %", LinkProfile::rtt(300, 60, 0.10)),
+    ] {
+        let started = Instant::now();
+        let runs: Vec<Figures> = (0..seeds)
+            .map(|s| walking_session(s, profile, 60))
+            .collect();
+        let wall = started.elapsed().as_secs_f64();
+        let minutes: f64 = runs.iter().map(|f| f.minutes).sum();
+        let corrections: u64 = runs.iter().map(|f| f.corrections).sum();
+        let largest = runs.iter().map(|f| f.largest_correction).max().unwrap_or(0);
+        let snaps: u32 = runs.iter().map(|f| f.snaps).sum();
+        let down = runs.iter().map(|f| f.down_bytes_per_sec).fold(0.0, f64::max);
+        let up = runs.iter().map(|f| f.up_bytes_per_sec).fold(0.0, f64::max);
+        println!(
+            "| {name} | {:.2} | {largest} | {:.1} | {down:.0} | {up:.0} | {:.0} |",
+            corrections as f64 / minutes,
+            f64::from(snaps) / minutes,
+            minutes * 60.0 / wall
+        );
+    }
+}
