@@ -329,26 +329,32 @@ fn bad_datagrams_are_counted_not_fatal() {
 #[test]
 fn protocol_violations_close_with_a_reason() {
     let t0 = Instant::now();
-    let cases: Vec<(Vec<u8>, &str)> = vec![
-        (vec![0xff, 0xff, 0xff, 0xff, 0x7f], "framing"),
-        (vec![2, 0xff, 0xff], "malformed"),
-        (floor_enter([0; 32]), "before Welcome"),
-        ([welcome(), welcome()].concat(), "second Welcome"),
+    use DisconnectReason::{ProtocolError, ServerShutdown};
+    let cases: Vec<(Vec<u8>, &str, DisconnectReason)> = vec![
+        (vec![0xff, 0xff, 0xff, 0xff, 0x7f], "framing", ProtocolError),
+        (vec![2, 0xff, 0xff], "malformed", ProtocolError),
+        (floor_enter([0; 32]), "before Welcome", ProtocolError),
+        (
+            [welcome(), welcome()].concat(),
+            "second Welcome",
+            ProtocolError,
+        ),
         (
             server(server_control::Msg::Shutdown(pb::ServerShutdown {
                 reason: "bye".into(),
             })),
             "shutdown",
+            ServerShutdown,
         ),
     ];
-    for (bytes, needle) in cases {
+    for (bytes, needle, expected) in cases {
         let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "x".into() }), t0);
         core.handle_stream_data(&bytes, t0);
         assert!(core.is_closed(), "{needle}");
         let ev = events(&mut core);
         match ev.last() {
             Some(Event::Disconnected { reason, message }) => {
-                assert_eq!(*reason, DisconnectReason::ProtocolError);
+                assert_eq!(*reason, expected, "{needle}");
                 assert!(message.contains(needle), "{message} lacks {needle}")
             }
             other => panic!("expected Disconnected, got {other:?}"),
@@ -727,4 +733,69 @@ fn roster_is_kept_from_incremental_messages() {
     // A new floor starts over.
     core.handle_stream_data(&roster(true, vec![], &[(3, "cid", "")]), t0);
     assert_eq!(names(core.poll_event()), [entry(3, "cid", "")]);
+}
+
+#[test]
+fn the_disconnect_reason_is_typed_from_the_servers_last_fatal_error() {
+    let t0 = Instant::now();
+    let error = |code: pb::ErrorCode| {
+        server(server_control::Msg::Error(pb::Error {
+            code: code as i32,
+            message: "m".into(),
+        }))
+    };
+    let reason_after = |bytes: Vec<u8>, end: &dyn Fn(&mut ClientCore)| {
+        let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "x".into() }), t0);
+        core.handle_stream_data(&bytes, t0);
+        end(&mut core);
+        events(&mut core).into_iter().find_map(|e| match e {
+            Event::Disconnected { reason, .. } => Some(reason),
+            _ => None,
+        })
+    };
+    let finished = |c: &mut ClientCore| c.handle_stream_finished();
+    let lost = |c: &mut ClientCore| c.handle_connection_lost("gone".into());
+    use DisconnectReason as R;
+    use pb::ErrorCode as E;
+    for (code, reason) in [
+        (E::Replaced, R::Replaced),
+        (E::ServerFull, R::ServerFull),
+        (E::ResumeExpired, R::ResumeExpired),
+        (E::AuthFailed, R::AuthFailed),
+        (E::BadProtocolVersion, R::VersionMismatch),
+        (E::HashMismatch, R::HashMismatch),
+        (E::UnexpectedMessage, R::ProtocolError),
+    ] {
+        assert_eq!(
+            reason_after(error(code), &finished),
+            Some(reason),
+            "{code:?}"
+        );
+        assert_eq!(reason_after(error(code), &lost), Some(reason), "{code:?}");
+    }
+    // A warning is not a reason; an unknown code (a newer server) is still an error.
+    assert_eq!(
+        reason_after(error(E::RateLimited), &lost),
+        Some(R::ConnectionLost)
+    );
+    assert_eq!(reason_after(Vec::new(), &finished), Some(R::ServerClosed));
+    let unknown = server(server_control::Msg::Error(pb::Error {
+        code: 999,
+        message: "new".into(),
+    }));
+    let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "x".into() }), t0);
+    core.handle_stream_data(&unknown, t0);
+    assert!(matches!(
+        core.poll_event(),
+        Some(Event::Error {
+            code: E::ErrorUnspecified,
+            ..
+        })
+    ));
+    // Leaving is the player's own doing, whatever comes after.
+    let leave = |c: &mut ClientCore| {
+        c.disconnect();
+        c.handle_stream_finished();
+    };
+    assert_eq!(reason_after(Vec::new(), &leave), Some(R::Left));
 }

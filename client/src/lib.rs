@@ -28,6 +28,8 @@
 //! [`ClientCore`] is the sans-IO protocol state machine underneath (bytes and time in,
 //! bytes, events and a wake-up time out); [`Client`] is a thin quinn/tokio shell around it.
 
+#![forbid(unsafe_code)]
+
 mod address;
 mod core;
 mod interp;

@@ -4,6 +4,8 @@
 //!
 //! See docs/protocol.md for the byte layouts and the reasons behind them.
 
+#![forbid(unsafe_code)]
+
 pub mod bits;
 pub mod control;
 pub mod datagram;

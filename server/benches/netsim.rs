@@ -37,7 +37,10 @@ fn main() {
         let corrections: u64 = runs.iter().map(|f| f.corrections).sum();
         let largest = runs.iter().map(|f| f.largest_correction).max().unwrap_or(0);
         let snaps: u32 = runs.iter().map(|f| f.snaps).sum();
-        let down = runs.iter().map(|f| f.down_bytes_per_sec).fold(0.0, f64::max);
+        let down = runs
+            .iter()
+            .map(|f| f.down_bytes_per_sec)
+            .fold(0.0, f64::max);
         let up = runs.iter().map(|f| f.up_bytes_per_sec).fold(0.0, f64::max);
         println!(
             "| {name} | {:.2} | {largest} | {:.1} | {down:.0} | {up:.0} | {:.0} |",

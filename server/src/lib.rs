@@ -6,6 +6,8 @@
 //! the timer and the randomness, and turns connections into core events and core outputs
 //! into packets.
 
+#![forbid(unsafe_code)]
+
 pub mod config;
 pub mod connection;
 pub mod core;

@@ -20,7 +20,6 @@ fn rules() -> Rules {
     Rules::new(42, 30)
 }
 
-
 /// A pair with one client `name` admitted to its floor over `profile`.
 fn admitted(seed: u64, profile: LinkProfile) -> Pair {
     let mut pair = Pair::new(seed, rules());
@@ -339,7 +338,6 @@ fn a_two_second_outage_resumes_without_a_reconnect() {
         );
     }
 }
-
 
 /// Seconds simulated per seed by the property tests below.
 const PROPERTY_SECS: u32 = 40;

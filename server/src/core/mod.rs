@@ -43,6 +43,19 @@ pub struct MonsterView {
     pub alive: bool,
 }
 
+/// The phases of one tick, run in this order (each a chain of systems).
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TickPhase {
+    /// Logins, resumes, leaves and floor proofs; floors come alive or die.
+    Sessions,
+    /// Inputs, movement, monsters, combat, deaths, stairs.
+    Simulate,
+    /// Rosters, the area-of-interest grid (and the lag-compensation history), snapshots.
+    Replicate,
+    /// Autosaves.
+    Persist,
+}
+
 pub struct GameCore {
     world: World,
     schedule: Schedule,
@@ -70,25 +83,43 @@ impl GameCore {
         world.insert_resource(Current::default());
         world.insert_resource(RosterBook::default());
         let mut schedule = Schedule::default();
+        schedule.configure_sets(
+            (
+                TickPhase::Sessions,
+                TickPhase::Simulate,
+                TickPhase::Replicate,
+                TickPhase::Persist,
+            )
+                .chain(),
+        );
         schedule.add_systems(
             (
-                play::cooldowns,
                 sessions::sessions,
                 sessions::floor_proofs,
                 play::floor_lifecycle,
+            )
+                .chain()
+                .in_set(TickPhase::Sessions),
+        );
+        schedule.add_systems(
+            (
+                play::cooldowns,
                 play::receive_inputs,
                 play::apply_inputs,
                 play::monster_ai,
                 play::combat,
                 play::deaths,
                 play::stairs,
-                systems::roster::roster,
-                view::aoi_grid,
-                view::snapshots,
-                sessions::autosave,
             )
-                .chain(),
+                .chain()
+                .in_set(TickPhase::Simulate),
         );
+        schedule.add_systems(
+            (systems::roster::roster, view::aoi_grid, view::snapshots)
+                .chain()
+                .in_set(TickPhase::Replicate),
+        );
+        schedule.add_systems(sessions::autosave.in_set(TickPhase::Persist));
         GameCore { world, schedule }
     }
 

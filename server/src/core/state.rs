@@ -32,7 +32,15 @@ pub struct Rules {
     pub player_max_hp: u16,
     pub player_damage: u16,
     pub monster_base_hp: u16,
+    /// Extra hit points per monster level.
+    pub monster_hp_per_level: u16,
     pub monster_damage: u16,
+    /// Extra damage per monster level.
+    pub monster_damage_per_level: u16,
+    /// A kill scores this times (monster level + 1).
+    pub kill_score_per_level: u64,
+    /// A chasing monster stops this close to its target (inside melee reach).
+    pub monster_approach: i32,
     pub melee_range: i32,
     pub aggro_range: i32,
     pub leash_range: i32,
@@ -78,7 +86,11 @@ impl Rules {
             player_max_hp: 100,
             player_damage: 10,
             monster_base_hp: 20,
+            monster_hp_per_level: 10,
             monster_damage: 5,
+            monster_damage_per_level: 1,
+            kill_score_per_level: 10,
+            monster_approach: UNITS_PER_TILE * 9 / 8,
             melee_range: UNITS_PER_TILE * 3 / 2,
             aggro_range: 8 * UNITS_PER_TILE,
             leash_range: 14 * UNITS_PER_TILE,

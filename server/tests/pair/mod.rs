@@ -587,7 +587,6 @@ pub fn walk(dir: u32) -> PlayerInput {
     }
 }
 
-
 /// Monsters still fight, but nobody dies within a test: every correction a walking player
 /// sees is then the network's doing, not a respawn.
 pub fn peaceful_rules() -> Rules {
@@ -618,7 +617,10 @@ pub fn walking_session(seed: u64, profile: LinkProfile, secs: u32) -> Figures {
     pair.connect("alice", profile);
     pair.connect("bob", profile);
     assert!(
-        pair.run_until(Duration::from_secs(20), |p| p.peers.iter().all(|c| c.admitted())),
+        pair.run_until(Duration::from_secs(20), |p| p
+            .peers
+            .iter()
+            .all(|c| c.admitted())),
         "seed {seed}: both admitted"
     );
     let bob = pair.peers[1].client.player_id().unwrap();
@@ -668,4 +670,3 @@ pub fn walking_session(seed: u64, profile: LinkProfile, secs: u32) -> Figures {
     f.up_bytes_per_sec = bytes(p.up.stats, up0);
     f
 }
-

@@ -36,9 +36,11 @@ pub fn floor_lifecycle(
         }
         let data = floors.cache.get(n);
         for spawn in data.floor.spawns_of(procgen::SpawnKind::Monster) {
-            let max = rules
-                .monster_base_hp
-                .saturating_add(10 * u16::from(spawn.level));
+            let max = rules.monster_base_hp.saturating_add(
+                rules
+                    .monster_hp_per_level
+                    .saturating_mul(u16::from(spawn.level)),
+            );
             let at = movement::tile_center(spawn.x, spawn.y);
             commands.spawn((
                 Monster {
@@ -177,7 +179,7 @@ pub fn monster_ai(
     mut monsters: Query<(&mut Monster, &mut Position, &OnFloor), Without<Respawning>>,
 ) {
     let leash2 = i64::from(rules.leash_range).pow(2);
-    let close = rules.melee_range * 3 / 4;
+    let close = rules.monster_approach;
     for (mut monster, mut pos, on_floor) in &mut monsters {
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
@@ -231,7 +233,7 @@ type FighterMonster<'a> = (
 );
 
 /// Melee: monsters hit their target in reach; players who pressed attack hit the nearest
-/// monster in reach. Killing a monster scores `10 × (level + 1)`.
+/// monster in reach. Killing a monster scores `kill_score_per_level × (level + 1)`.
 pub fn combat(
     rules: Res<Rules>,
     clock: Res<Clock>,
@@ -255,9 +257,11 @@ pub fn combat(
             continue;
         }
         php.hp = php.hp.saturating_sub(
-            rules
-                .monster_damage
-                .saturating_add(u16::from(monster.level)),
+            rules.monster_damage.saturating_add(
+                rules
+                    .monster_damage_per_level
+                    .saturating_mul(u16::from(monster.level)),
+            ),
         );
         mcool.0 = rules.attack_cooldown_ticks;
         mcombat.until = linger;
@@ -285,7 +289,7 @@ pub fn combat(
         pcombat.until = linger;
         if mhp.hp == 0 {
             stats.0.kills += 1;
-            player.progress.score += 10 * (u64::from(monster.level) + 1);
+            player.progress.score += rules.kill_score_per_level * (u64::from(monster.level) + 1);
         }
     }
 }
