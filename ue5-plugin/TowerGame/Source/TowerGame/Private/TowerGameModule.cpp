@@ -89,6 +89,18 @@ void FTowerGameModule::StartupModule()
 		return;
 	}
 
+	// A library that builds other floors than the server (a miscompile, a mismatched build)
+	// must never hand out or accept floors: refuse it here, with the library's own reason.
+	if (tower_self_test() != TOWER_STATUS_OK)
+	{
+		LibraryError = FString::Printf(
+			TEXT("Tower: refusing tower_ffi at '%s': %s"), *Path, UTF8_TO_TCHAR(tower_last_error()));
+		UE_LOG(LogTower, Error, TEXT("%s"), *LibraryError);
+		FPlatformProcess::FreeDllHandle(LibraryHandle);
+		LibraryHandle = nullptr;
+		return;
+	}
+
 	bLibraryReady = true;
 	LibraryError.Reset();
 	UE_LOG(LogTower, Log, TEXT("Tower: loaded tower_ffi ABI %u (procgen generator %u) from %s"),

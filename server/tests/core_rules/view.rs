@@ -1,0 +1,171 @@
+//! Area of interest, update tiers and snapshots.
+
+use crate::support::*;
+
+#[test]
+fn aoi_and_update_tiers_follow_distance() {
+    let mut core = core_with(quiet);
+    enter(&mut core, 1, "ann", TOKEN_A);
+    enter(&mut core, 2, "bob", TOKEN_B);
+    let b_id = core.player_by_conn(2).unwrap().id;
+    let mut seq = 0;
+    walk(&mut core, 2, &mut seq, (0, 127), 25); // clear of the wall column (box half-size 77)
+    let mut seen: Vec<(u32, Option<Pos>)> = Vec::new(); // (tick, B as A sees it)
+    let mut b_actual: Vec<(u32, Pos)> = Vec::new();
+    for _ in 0..300 {
+        seq += 1;
+        let now = core.player_by_conn(2).unwrap().pos;
+        let out = core.step(vec![input(
+            2,
+            seq,
+            127,
+            0,
+            0,
+            Pos {
+                x: now.x + PLAYER_SPEED,
+                y: now.y,
+            },
+        )]);
+        b_actual.push((core.tick(), core.player_by_conn(2).unwrap().pos));
+        for (_, snap) in out.snapshots.iter().filter(|(c, _)| *c == 1) {
+            seen.push((
+                snap.tick,
+                snap.entities.iter().find(|e| e.id == b_id).map(|e| e.pos),
+            ));
+        }
+    }
+    let a = core.player_by_conn(1).unwrap().pos;
+    let band = |p: Pos| {
+        let d2 = a.dist2(p);
+        let t = |tiles: i64| (tiles * 256).pow(2);
+        if d2 <= t(4) {
+            1
+        } else if d2 <= t(10) {
+            3
+        } else if d2 <= t(20) {
+            15
+        } else {
+            0
+        }
+    };
+    // Ticks at which A's view of B changed, with the band B was in at that moment.
+    let mut changes: Vec<(u32, u32)> = Vec::new();
+    let mut last: Option<Option<Pos>> = None;
+    for (tick, view) in &seen {
+        if last != Some(*view) {
+            let actual = b_actual.iter().find(|(t, _)| t == tick).unwrap().1;
+            changes.push((*tick, if view.is_some() { band(actual) } else { 0 }));
+            if let Some(v) = view {
+                assert_eq!(
+                    *v, actual,
+                    "a refreshed entity is sent at its current position"
+                );
+            }
+            last = Some(*view);
+        }
+    }
+    for pair in changes.windows(2) {
+        let ((t0, b0), (t1, b1)) = (pair[0], pair[1]);
+        if b0 == b1 && b1 != 0 {
+            assert_eq!(t1 - t0, b1, "refresh period in band {b1}: {changes:?}");
+        }
+    }
+    for period in [1, 3, 15] {
+        assert!(
+            changes.iter().any(|(_, b)| *b == period),
+            "band {period} seen: {changes:?}"
+        );
+    }
+    assert_eq!(seen.last().unwrap().1, None, "B walked out of A's view");
+}
+
+#[test]
+fn an_idle_player_gets_only_keepalive_snapshots() {
+    let mut core = core_with(quiet);
+    enter(&mut core, 1, "ann", TOKEN_A);
+    enter(&mut core, 2, "bob", TOKEN_B);
+    let here = core.player_by_conn(1).unwrap().pos;
+    let mut sent = 0;
+    for seq in 1..=300u32 {
+        // A keeps sending zero inputs, as an idle client does.
+        let out = core.step(vec![input(1, seq, 0, 0, 0, here)]);
+        sent += out.snapshots.iter().filter(|(c, _)| *c == 1).count();
+    }
+    assert_eq!(sent, 10, "one keepalive per second over 10 s");
+}
+
+#[test]
+fn hundreds_of_ticks_with_real_procgen_floors_stay_consistent() {
+    let mut core = GameCore::new(Rules::new(7, 30));
+    for conn in 1..=20u64 {
+        let out = core.step(vec![join(
+            conn,
+            &format!("p{conn}"),
+            [u8::try_from(conn).unwrap(); 16],
+        )]);
+        let (floor, hash) = floor_enter_of(&out, conn);
+        core.step(vec![proof(conn, floor, hash)]);
+    }
+    for t in 0..600u32 {
+        let events = (1..=20u64)
+            .map(|conn| {
+                let dir = Dir::new(
+                    i8::try_from((t * 7 + u32::try_from(conn).unwrap() * 13) % 255).unwrap_or(0),
+                    64,
+                );
+                ClientEvent::Inputs {
+                    conn,
+                    inputs: vec![MoveInput {
+                        seq: t + 1,
+                        dir,
+                        buttons: buttons::ATTACK,
+                        predicted: Pos::default(),
+                        render_tick: None,
+                    }],
+                }
+            })
+            .collect();
+        core.step(events);
+        for conn in 1..=20u64 {
+            let p = core.player_by_conn(conn).unwrap();
+            let f = core.floor(p.floor);
+            let (tx, ty) = p.pos.tile();
+            assert!(
+                !p.playing || f.floor.is_walkable(tx, ty),
+                "never inside a wall"
+            );
+        }
+    }
+    assert_eq!(core.stats().players_total, 20);
+}
+
+#[test]
+fn an_entity_entering_a_view_shows_up_within_the_search_period() {
+    let mut core = core_with(quiet);
+    enter(&mut core, 1, "ann", TOKEN_A);
+    core.step(vec![]);
+    let out = core.step(vec![join(2, "bob", TOKEN_B)]);
+    let (floor, hash) = floor_enter_of(&out, 2);
+    let b = core.player_by_conn(2).unwrap().id;
+    let search = core.rules().aoi_search_ticks;
+    let mut seen_after = None;
+    // Tick 0 is the one that admits B; a snapshot goes out only when the view changes.
+    for t in 0..=search {
+        let events = if t == 0 {
+            vec![proof(2, floor, hash)]
+        } else {
+            vec![]
+        };
+        let out = core.step(events);
+        let sees_b = out
+            .snapshots
+            .iter()
+            .any(|(c, s)| *c == 1 && s.entities.iter().any(|e| e.id == b));
+        if sees_b {
+            seen_after = Some(t);
+            break;
+        }
+    }
+    let t = seen_after.expect("B entered A's view");
+    assert!(t < search, "seen after {t} ticks, search period {search}");
+}
