@@ -265,18 +265,20 @@ pub extern "C" fn tower_status_name(status: i32) -> *const c_char {
     name.as_ptr()
 }
 
+/// This thread's last error as an owned string, for the crate's tests.
+#[cfg(test)]
+pub(crate) fn last_error() -> String {
+    // SAFETY: tower_last_error never returns NULL and the string lives until the next
+    // failing call on this thread.
+    unsafe { std::ffi::CStr::from_ptr(tower_last_error()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::ffi::CStr;
-
-    fn last_error() -> String {
-        // SAFETY: tower_last_error never returns NULL and the string lives until the next
-        // failing call on this thread.
-        unsafe { CStr::from_ptr(tower_last_error()) }
-            .to_string_lossy()
-            .into_owned()
-    }
 
     #[test]
     fn a_panic_becomes_a_status_and_a_message() {

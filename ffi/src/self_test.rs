@@ -36,16 +36,7 @@ pub extern "C" fn tower_self_test() -> TowerStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::CStr;
-
-    use crate::error::tower_last_error;
-
-    fn last_error() -> String {
-        // SAFETY: tower_last_error never returns NULL.
-        unsafe { CStr::from_ptr(tower_last_error()) }
-            .to_string_lossy()
-            .into_owned()
-    }
+    use crate::error::last_error;
 
     #[test]
     fn the_self_test_passes_on_this_build() {
