@@ -17,7 +17,9 @@
 # PostgreSQL requires a password (scram-sha-256, random, PG_PASSWORD in stack.env) for every
 # connection, local socket included: no trust authentication.
 # Other knobs: TOWER_NAKAMA_BIN, TOWER_NAKAMA_MODULES, TOWER_SERVER_TTL_SEC (registry liveness, default 15),
-# TOWER_TICKET_TTL_SEC (default 30, at most 60).
+# TOWER_TICKET_TTL_SEC (default 30, at most 60), TOWER_PLACEMENT (least_loaded or pack, default
+# least_loaded), TOWER_PACK_SOFT_CAP (pack's soft cap: fraction of capacity or a player count,
+# default 0.8); see docs/nakama.md "Placement".
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -129,6 +131,8 @@ start_nakama() {
     --runtime.env "tower_ticket_key=$TICKET_KEY" \
     --runtime.env "tower_server_ttl_sec=$SERVER_TTL_SEC" \
     --runtime.env "tower_ticket_ttl_sec=$TICKET_TTL_SEC" \
+    --runtime.env "tower_placement=${PLACEMENT:-least_loaded}" \
+    --runtime.env "tower_pack_soft_cap=${PACK_SOFT_CAP:-0.8}" \
     </dev/null >"$DIR/nakama.out" 2>&1 &
   local pid=$!
   echo $pid >"$DIR/nakama.pid"
@@ -184,6 +188,8 @@ case "$cmd" in
     require_strong TOWER_HTTP_KEY "$HTTP_KEY"
     SERVER_TTL_SEC=${TOWER_SERVER_TTL_SEC:-15}
     TICKET_TTL_SEC=${TOWER_TICKET_TTL_SEC:-30}
+    PLACEMENT=${TOWER_PLACEMENT:-least_loaded}
+    PACK_SOFT_CAP=${TOWER_PACK_SOFT_CAP:-0.8}
     (umask 077; : >"$DIR/stack.env")
     cat >"$DIR/stack.env" <<ENV
 PG_PORT=$PG_PORT
@@ -201,6 +207,8 @@ CONSOLE_PASSWORD=$CONSOLE_PASSWORD
 PG_PASSWORD=$PG_PASSWORD
 SERVER_TTL_SEC=$SERVER_TTL_SEC
 TICKET_TTL_SEC=$TICKET_TTL_SEC
+PLACEMENT=$PLACEMENT
+PACK_SOFT_CAP=$PACK_SOFT_CAP
 ENV
     start_postgres
     start_nakama
@@ -215,5 +223,5 @@ ENV
   stop-nakama) DIR=$(cd "$DIR" && pwd); load_env; stop_nakama ;;
   start-nakama) DIR=$(cd "$DIR" && pwd); load_env; start_nakama ;;
   env) DIR=$(cd "$DIR" && pwd); load_env; cat "$DIR/stack.env" ;;
-  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -32,6 +32,9 @@
 
 mod address;
 mod core;
+mod core_config;
+mod core_events;
+mod core_stats;
 mod interp;
 mod predict;
 mod shell;

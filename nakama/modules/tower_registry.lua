@@ -11,6 +11,12 @@ bad record can never break the matchmaker hook for everybody.
 
 Each heartbeat names the server's `instance` (random per start of the game-server process):
 tickets name it too, so a ticket accepted before a restart is refused after it.
+
+Lookups go through a Nakama storage index (tower_servers_index) instead of listing the
+collection: the matchmaker asks it for live system-owned records only (an owner term and a
+heartbeat_ms range query), at most MAX_SERVERS of them. The objects the index names are read
+from the database (index_only = false: fresh values and versions) and checked again by
+server_from_object.
 ]]
 
 local nk = require("nakama")
@@ -19,10 +25,11 @@ local common = require("tower_common")
 local M = {}
 
 M.COLLECTION = "tower_servers"
+M.INDEX = "tower_servers_index"
+-- Records the index holds and a lookup returns at most (Nakama evicts the oldest beyond).
+M.MAX_SERVERS = 2000
 local DEFAULT_TTL_SEC = 15
 local MAX_PLAYERS = 1000000
--- Pages of 100 records read per listing at most: the registry is small, a loop must be bounded.
-local MAX_PAGES = 20
 -- A heartbeat time further in the future than this is not believed.
 local FUTURE_SLACK_MS = 60000
 
@@ -81,41 +88,48 @@ function M.server_from_object(o, now, ttl)
   }
 end
 
--- Every well-formed system-owned server record, with `live` set from its heartbeat age.
-function M.list(context)
-  local now = common.now_ms()
-  local ttl = M.ttl_ms(context)
-  local servers = {}
-  local cursor = nil
-  for _ = 1, MAX_PAGES do
-    local objects, next_cursor = nk.storage_list(common.SYSTEM_USER, M.COLLECTION, 100, cursor)
-    for _, o in ipairs(objects or {}) do
-      local s, why = M.server_from_object(o, now, ttl)
-      if s ~= nil then
-        table.insert(servers, s)
-      else
-        nk.logger_warn(string.format("tower registry: ignoring record %q (owner %s): %s",
-          tostring(o.key), tostring(o.user_id), why))
-      end
-    end
-    cursor = next_cursor
-    if cursor == nil or cursor == "" then break end
+-- Nakama loads every module once per Lua VM of its pool, but an index can be created only
+-- once per process: later VMs get "already exists", which is expected.
+-- No Lua index filter (register_storage_index_filter): Nakama would run it in a second VM
+-- of the pool during each registry write, so writes holding every VM would wait on each
+-- other. The owner is restricted in the query instead, and every field checked on read.
+do
+  local ok, err = pcall(nk.register_storage_index, M.INDEX, M.COLLECTION, "",
+    { "id", "capacity", "players", "heartbeat_ms" }, { "heartbeat_ms" }, M.MAX_SERVERS, false)
+  if not ok and not string.find(tostring(err), "already exists", 1, true) then
+    error("tower registry: cannot create storage index " .. M.INDEX .. ": " .. tostring(err))
   end
-  return servers
 end
 
--- The live server with the lowest load (players / capacity) that still has room, or nil.
-function M.least_loaded(servers)
-  local best, best_load = nil, nil
-  for _, s in ipairs(servers) do
-    if s.live and s.capacity > 0 and s.players < s.capacity then
-      local load = s.players / s.capacity
-      if best == nil or load < best_load or (load == best_load and s.id < best.id) then
-        best, best_load = s, load
-      end
+-- The index query for system-owned records, live ones only when live_since_ms is given.
+function M.index_query(live_since_ms)
+  -- The query syntax needs the id's hyphens escaped (a quoted phrase never matches).
+  local q = "+user_id:" .. string.gsub(common.SYSTEM_USER, "%-", "\\-")
+  if live_since_ms ~= nil then
+    q = q .. string.format(" +value.heartbeat_ms:>=%.0f", live_since_ms)
+  end
+  return q
+end
+
+-- Registry entries from the index, with `live` set from each heartbeat's age: only live ones
+-- when live_only, else every indexed record. Bounded by MAX_SERVERS; the owner and every
+-- field are checked again on the objects read back.
+function M.list(context, live_only)
+  local now = common.now_ms()
+  local ttl = M.ttl_ms(context)
+  local objects = nk.storage_index_list(M.INDEX, M.index_query(live_only and now - ttl or nil),
+    M.MAX_SERVERS, {})
+  local servers = {}
+  for _, o in ipairs(objects or {}) do
+    local s, why = M.server_from_object(o, now, ttl)
+    if s ~= nil then
+      table.insert(servers, s)
+    else
+      nk.logger_warn(string.format("tower registry: ignoring record %q (owner %s): %s",
+        tostring(o.key), tostring(o.user_id), why))
     end
   end
-  return best
+  return servers
 end
 
 -- Counts players just sent to a server, so the next match does not pile onto it before its
@@ -152,7 +166,7 @@ end
 local function list_rpc(context, _payload)
   common.require_server(context)
   local out = {}
-  for _, s in ipairs(M.list(context)) do
+  for _, s in ipairs(M.list(context, false)) do
     s.version = nil
     table.insert(out, s)
   end

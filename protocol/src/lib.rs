@@ -9,6 +9,7 @@
 pub mod bits;
 pub mod control;
 pub mod datagram;
+pub mod entity;
 pub mod fragment;
 pub mod framing;
 pub mod history;

@@ -27,6 +27,7 @@
 //! the first is sent as is, the next as `id - previous - 1`.
 
 use crate::bits::{BitReader, BitWriter, EndOfBits, WidthTable};
+pub use crate::entity::{EntityFlags, EntityKind, EntitySet, EntityState};
 use crate::varint::{self, VarintError, unzigzag, zigzag};
 use thiserror::Error;
 
@@ -40,7 +41,7 @@ const POS_DELTA: WidthTable = [0, 4, 9, 16];
 const HEALTH: WidthTable = [4, 8, 12, 16];
 const GUILD: WidthTable = [0, 4, 8, 16];
 const KIND_BITS: u8 = 3;
-const FLAG_BITS: u8 = 4;
+use crate::entity::FLAG_BITS;
 /// Largest zigzagged position delta a delta record carries; larger moves are sent in full.
 const MAX_POS_DELTA_ZZ: u32 = (1 << 16) - 1;
 
@@ -48,126 +49,6 @@ const MASK_POS: u32 = 1;
 const MASK_HEALTH: u32 = 2;
 const MASK_FLAGS: u32 = 4;
 const MASK_GUILD: u32 = 8;
-
-#[repr(u8)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EntityKind {
-    Player = 0,
-    Monster = 1,
-}
-
-impl EntityKind {
-    pub fn from_u8(v: u8) -> Option<Self> {
-        match v {
-            0 => Some(Self::Player),
-            1 => Some(Self::Monster),
-            _ => None,
-        }
-    }
-}
-
-/// Entity status bits (4 on the wire).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct EntityFlags(u8);
-
-impl EntityFlags {
-    pub const ATTACKING: u8 = 1 << 0;
-    pub const DEAD: u8 = 1 << 1;
-    pub const HURT: u8 = 1 << 2;
-    pub const IN_COMBAT: u8 = 1 << 3;
-    const ALL: u8 = (1 << FLAG_BITS) - 1;
-
-    /// Keeps only the bits the wire carries.
-    pub const fn from_bits_truncate(bits: u8) -> Self {
-        Self(bits & Self::ALL)
-    }
-    pub const fn bits(self) -> u8 {
-        self.0
-    }
-    pub const fn contains(self, bit: u8) -> bool {
-        self.0 & bit == bit
-    }
-    pub const fn with(self, bit: u8, on: bool) -> Self {
-        if on {
-            Self((self.0 | bit) & Self::ALL)
-        } else {
-            Self(self.0 & !bit)
-        }
-    }
-}
-
-/// What a client knows about one entity. Positions are movement units (1/256 tile),
-/// sent losslessly so the own player's reconciliation is exact.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EntityState {
-    pub id: u32,
-    pub kind: EntityKind,
-    pub x: i32,
-    pub y: i32,
-    pub health: u16,
-    pub flags: EntityFlags,
-    /// Index into the Roster's guilds; 0 = none.
-    pub guild: u16,
-}
-
-/// Entities sorted by id, ids unique.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EntitySet {
-    entities: Vec<EntityState>,
-}
-
-impl EntitySet {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sorts by id; for duplicate ids the last one wins.
-    pub fn from_vec(mut entities: Vec<EntityState>) -> Self {
-        entities.reverse();
-        entities.sort_by_key(|e| e.id); // stable: the last original comes first per id
-        entities.dedup_by_key(|e| e.id);
-        Self { entities }
-    }
-
-    pub fn get(&self, id: u32) -> Option<&EntityState> {
-        self.entities
-            .binary_search_by_key(&id, |e| e.id)
-            .ok()
-            .map(|i| &self.entities[i])
-    }
-
-    /// Inserts or replaces by id.
-    pub fn upsert(&mut self, e: EntityState) {
-        match self.entities.binary_search_by_key(&e.id, |x| x.id) {
-            Ok(i) => self.entities[i] = e,
-            Err(i) => self.entities.insert(i, e),
-        }
-    }
-
-    pub fn remove(&mut self, id: u32) -> Option<EntityState> {
-        let i = self.entities.binary_search_by_key(&id, |e| e.id).ok()?;
-        Some(self.entities.remove(i))
-    }
-
-    pub fn iter(&self) -> std::slice::Iter<'_, EntityState> {
-        self.entities.iter()
-    }
-    pub fn as_slice(&self) -> &[EntityState] {
-        &self.entities
-    }
-    pub fn len(&self) -> usize {
-        self.entities.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.entities.is_empty()
-    }
-}
-
-impl FromIterator<EntityState> for EntitySet {
-    fn from_iter<I: IntoIterator<Item = EntityState>>(iter: I) -> Self {
-        Self::from_vec(iter.into_iter().collect())
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SnapshotHeader {
@@ -626,7 +507,7 @@ pub fn decode_snapshot<'b>(
     }
     Ok(Snapshot {
         header,
-        entities: EntitySet { entities: out },
+        entities: EntitySet::from_sorted(out),
     })
 }
 

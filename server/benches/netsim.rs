@@ -5,7 +5,6 @@
 //! `cargo bench -p tower-server --bench netsim` (add `-- --seeds N` for more seeds).
 
 #[path = "../tests/pair/mod.rs"]
-#[allow(dead_code, clippy::unwrap_used)]
 mod pair;
 
 use pair::{Figures, LinkProfile, walking_session};

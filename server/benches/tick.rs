@@ -4,8 +4,8 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use tower_meta::{Identity, PlayerState};
-use tower_server::core::movement::{Dir, Pos};
-use tower_server::core::{ClientEvent, ControlOut, GameCore, MoveInput, Rules, buttons};
+use tower_server::core::movement::{MoveInput, Pos};
+use tower_server::core::{ClientEvent, ControlOut, GameCore, Rules, TickInput, buttons};
 
 /// A core with `n` admitted players spread over `floors` floors.
 fn populated(n: u64, floors: u32) -> GameCore {
@@ -59,9 +59,9 @@ fn inputs(n: u64, tick: u32) -> Vec<ClientEvent> {
             ][phase as usize];
             ClientEvent::Inputs {
                 conn,
-                inputs: vec![MoveInput {
+                inputs: vec![TickInput {
                     seq: tick,
-                    dir: Dir::new(dir.0, dir.1),
+                    dir: MoveInput::new(dir.0, dir.1),
                     buttons: buttons::ATTACK,
                     predicted: Pos::default(),
                     render_tick: None,

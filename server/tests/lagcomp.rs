@@ -11,9 +11,9 @@ use std::time::Duration;
 use tower_client::PlayerInput;
 use tower_protocol::{Buttons, InputCmd, InputDatagram};
 use tower_server::Rules;
-use tower_server::core::movement::{Pos, UNITS_PER_TILE};
+use tower_server::core::movement::{Pos, SUBTILE};
 
-const TILE: i32 = UNITS_PER_TILE;
+const TILE: i32 = SUBTILE;
 const ATTACK: PlayerInput = PlayerInput {
     move_x: 0,
     move_y: 0,

@@ -1,7 +1,7 @@
 //! Area of interest: a uniform spatial grid per floor, and the update tier of an entity as
 //! seen by one observer. Pure data structures; the systems that use them live in `systems`.
 
-use crate::core::movement::{Pos, UNITS_PER_TILE};
+use crate::core::movement::{Pos, SUBTILE};
 
 /// Side of a grid cell in tiles. With the default view radius of 20 tiles an observer
 /// scans at most 7x7 cells of a 64x64 floor.
@@ -33,7 +33,7 @@ impl<T: Copy> Grid<T> {
     }
 
     fn cell_of(&self, pos: Pos) -> (i32, i32) {
-        let cell = CELL_TILES * UNITS_PER_TILE;
+        let cell = CELL_TILES * SUBTILE;
         (
             (pos.x / cell).clamp(0, self.cols - 1),
             (pos.y / cell).clamp(0, self.rows - 1),
@@ -53,7 +53,7 @@ impl<T: Copy> Grid<T> {
     /// Appends `(squared distance, item)` for every item within `radius` units to `out`
     /// (the hot path of the snapshot system: plain loops, no iterator adapters).
     pub fn collect_within(&self, center: Pos, radius: i32, out: &mut Vec<(i64, T)>) {
-        let cell = CELL_TILES * UNITS_PER_TILE;
+        let cell = CELL_TILES * SUBTILE;
         let reach = (radius + cell - 1) / cell;
         let (cx, cy) = self.cell_of(center);
         let r2 = i64::from(radius) * i64::from(radius);
@@ -76,7 +76,7 @@ impl<T: Copy> Grid<T> {
 
     /// Every item within `radius` units (Chebyshev box of cells, then exact distance).
     pub fn within(&self, center: Pos, radius: i32) -> impl Iterator<Item = (T, Pos)> + '_ {
-        let cell = CELL_TILES * UNITS_PER_TILE;
+        let cell = CELL_TILES * SUBTILE;
         let reach = (radius + cell - 1) / cell;
         let (cx, cy) = self.cell_of(center);
         let (x0, x1) = ((cx - reach).max(0), (cx + reach).min(self.cols - 1));
@@ -115,9 +115,9 @@ pub struct TierConfig {
 impl Default for TierConfig {
     fn default() -> Self {
         TierConfig {
-            near_radius: 4 * UNITS_PER_TILE,
-            mid_radius: 10 * UNITS_PER_TILE,
-            view_radius: 20 * UNITS_PER_TILE,
+            near_radius: 4 * SUBTILE,
+            mid_radius: 10 * SUBTILE,
+            view_radius: 20 * SUBTILE,
             near_hz: 30,
             mid_hz: 10,
             far_hz: 2,
@@ -158,8 +158,8 @@ mod tests {
 
     fn p(tx: i32, ty: i32) -> Pos {
         Pos {
-            x: tx * UNITS_PER_TILE,
-            y: ty * UNITS_PER_TILE,
+            x: tx * SUBTILE,
+            y: ty * SUBTILE,
         }
     }
 
@@ -170,14 +170,11 @@ mod tests {
         g.insert(2, p(15, 10));
         g.insert(3, p(40, 40));
         g.insert(4, p(10, 31));
-        let mut got: Vec<u32> = g
-            .within(p(10, 10), 20 * UNITS_PER_TILE)
-            .map(|(i, _)| i)
-            .collect();
+        let mut got: Vec<u32> = g.within(p(10, 10), 20 * SUBTILE).map(|(i, _)| i).collect();
         got.sort_unstable();
         assert_eq!(got, vec![1, 2]);
         let mut v = Vec::new();
-        g.collect_within(p(10, 10), 20 * UNITS_PER_TILE, &mut v);
+        g.collect_within(p(10, 10), 20 * SUBTILE, &mut v);
         let mut ids: Vec<u32> = v.iter().map(|(_, i)| *i).collect();
         ids.sort_unstable();
         assert_eq!(ids, vec![1, 2]);
@@ -186,7 +183,7 @@ mod tests {
             Some(1280 * 1280)
         );
         g.clear();
-        assert_eq!(g.within(p(10, 10), 20 * UNITS_PER_TILE).count(), 0);
+        assert_eq!(g.within(p(10, 10), 20 * SUBTILE).count(), 0);
     }
 
     #[test]

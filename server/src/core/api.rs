@@ -1,6 +1,6 @@
 //! What goes into the core each tick and what comes out: plain data, no I/O types.
 
-use crate::core::movement::{Dir, Pos};
+use crate::core::movement::{MoveInput, Pos};
 use tower_meta::{Identity, PlayerState};
 
 /// A connection, numbered by the shell. Never reused within one server run.
@@ -17,9 +17,9 @@ pub mod buttons {
 
 /// One tick of a client's input, as decoded from an input datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MoveInput {
+pub struct TickInput {
     pub seq: u32,
-    pub dir: Dir,
+    pub dir: MoveInput,
     pub buttons: u8,
     /// Where the client's predictor put its player after applying this input.
     pub predicted: Pos,
@@ -49,7 +49,7 @@ pub enum ClientEvent {
     /// The inputs of one datagram (the newest first or last: the core orders them by seq).
     Inputs {
         conn: ConnId,
-        inputs: Vec<MoveInput>,
+        inputs: Vec<TickInput>,
     },
     /// Orderly goodbye: the player is saved and removed at once.
     Leave { conn: ConnId },
@@ -119,7 +119,7 @@ pub enum ControlOut {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RosterEntry {
     /// The player's entity id in snapshots.
-    pub id: u32,
+    pub entity_id: u32,
     pub name: String,
     /// Guild (Nakama group) name; `None` without a guild (and always in dev mode).
     pub guild: Option<String>,
@@ -148,6 +148,10 @@ pub struct EntityState {
     pub pos: Pos,
     pub hp: u16,
     pub in_combat: bool,
+    /// Swung an attack within the last `Rules::flash_ticks`.
+    pub attacking: bool,
+    /// Took damage within the last `Rules::flash_ticks`.
+    pub hurt: bool,
 }
 
 /// The observer's own player: always authoritative, never tiered.

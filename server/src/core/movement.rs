@@ -3,8 +3,7 @@
 
 use procgen::Floor;
 pub use tower_movement::{
-    MoveInput as Dir, MoveParams, PLAYER_RADIUS, PLAYER_SPEED_PER_TICK as PLAYER_SPEED, Pos,
-    SUBTILE as UNITS_PER_TILE,
+    MoveInput, MoveParams, PLAYER_RADIUS, PLAYER_SPEED_PER_TICK, Pos, SUBTILE,
 };
 
 /// The centre of tile `(tx, ty)`.
@@ -13,18 +12,18 @@ pub fn tile_center(tx: u16, ty: u16) -> Pos {
 }
 
 /// One tick of movement of a body with `params` (collision box against the floor's walls).
-pub fn step(floor: &Floor, pos: Pos, dir: Dir, params: &MoveParams) -> Pos {
+pub fn step(floor: &Floor, pos: Pos, dir: MoveInput, params: &MoveParams) -> Pos {
     tower_movement::step_with(floor, params, pos, dir)
 }
 
 /// The direction (at most ±127 per axis) that moves from `from` toward `to`.
-pub fn dir_toward(from: Pos, to: Pos) -> Dir {
+pub fn dir_toward(from: Pos, to: Pos) -> MoveInput {
     let dx = i64::from(to.x) - i64::from(from.x);
     let dy = i64::from(to.y) - i64::from(from.y);
     let m = dx.abs().max(dy.abs());
     if m == 0 {
-        return Dir::STOP;
+        return MoveInput::STOP;
     }
     let c = |d: i64| i8::try_from(d * 127 / m).unwrap_or(0);
-    Dir::new(c(dx), c(dy))
+    MoveInput::new(c(dx), c(dy))
 }

@@ -67,7 +67,7 @@ mod tests {
 
     fn entry(id: u32, name_len: usize) -> RosterEntry {
         RosterEntry {
-            id,
+            entity_id: id,
             name: "n".repeat(name_len),
             guild: Some("guild".into()),
         }
@@ -95,7 +95,7 @@ mod tests {
         );
         let ids: Vec<u32> = v
             .iter()
-            .flat_map(|u| u.entries.iter().map(|e| e.id))
+            .flat_map(|u| u.entries.iter().map(|e| e.entity_id))
             .collect();
         assert_eq!(ids, (1..=300).collect::<Vec<_>>());
     }

@@ -3,10 +3,10 @@
 
 use crate::core::aoi::{Grid, TierConfig};
 use crate::core::api::{
-    ClientEvent, ConnId, CoreStats, EntityState, MoveInput, OwnState, ResumeToken, TickOutput,
+    ClientEvent, ConnId, CoreStats, EntityState, OwnState, ResumeToken, TickInput, TickOutput,
 };
 use crate::core::floors::{FloorCache, FloorData};
-use crate::core::movement::{MoveParams, Pos, UNITS_PER_TILE};
+use crate::core::movement::{MoveParams, Pos, SUBTILE};
 use bevy_ecs::prelude::*;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -50,6 +50,9 @@ pub struct Rules {
     pub lag_compensation_ticks: u32,
     pub monster_respawn_ticks: u32,
     pub combat_linger_ticks: u32,
+    /// ATTACKING and HURT stay set this long after a swing or a hit, so observers refreshed
+    /// at the mid tier's rate see them too.
+    pub flash_ticks: u32,
     /// A claim further than this from the authoritative position counts as a correction.
     pub correction_tolerance: i32,
     /// Inputs applied per tick may run ahead of the tick count by at most this many
@@ -90,14 +93,15 @@ impl Rules {
             monster_damage: 5,
             monster_damage_per_level: 1,
             kill_score_per_level: 10,
-            monster_approach: UNITS_PER_TILE * 9 / 8,
-            melee_range: UNITS_PER_TILE * 3 / 2,
-            aggro_range: 8 * UNITS_PER_TILE,
-            leash_range: 14 * UNITS_PER_TILE,
+            monster_approach: SUBTILE * 9 / 8,
+            melee_range: SUBTILE * 3 / 2,
+            aggro_range: 8 * SUBTILE,
+            leash_range: 14 * SUBTILE,
             attack_cooldown_ticks: hz / 2,
             lag_compensation_ticks: crate::core::lagcomp::max_rewind_ticks(hz),
             monster_respawn_ticks: 10 * hz,
             combat_linger_ticks: 2 * hz,
+            flash_ticks: (hz / 5).max(1),
             correction_tolerance: 8,
             input_credit_max: 4,
             input_queue_max: 16,
@@ -228,6 +232,10 @@ pub struct Cooldown(pub u32);
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct InCombat {
     pub until: u32,
+    /// Swung an attack (hit or not) until this tick: the ATTACKING flag.
+    pub attacking_until: u32,
+    /// Took damage until this tick: the HURT flag.
+    pub hurt_until: u32,
 }
 
 /// A connected or held player.
@@ -260,7 +268,7 @@ pub struct Controls {
     pub newest_received: u32,
     /// Highest seq applied.
     pub last_applied: u32,
-    pub queue: VecDeque<MoveInput>,
+    pub queue: VecDeque<TickInput>,
     /// Inputs that may still be applied; grows by one per tick up to `input_credit_max`.
     pub credit: u32,
     /// The attack button was pressed in an input applied this tick.
@@ -285,6 +293,9 @@ pub struct Viewer {
     pub next: Vec<Viewed>,
     pub last_own: Option<OwnState>,
     pub last_sent: Option<u32>,
+    /// The last snapshot carried a change: one more goes out on the next quiet tick, so the
+    /// client learns that things stopped instead of extrapolating them onward.
+    pub settle_due: bool,
 }
 
 #[derive(Component, Clone, Copy, Debug)]

@@ -1,7 +1,7 @@
 //! Between the core's plain data and the wire types of `tower-protocol`.
 
-use crate::core::movement::{Dir, Pos};
-use crate::core::{ControlOut, EntityKind, ErrorKind, MoveInput, Snapshot};
+use crate::core::movement::{MoveInput, Pos};
+use crate::core::{ControlOut, EntityKind, ErrorKind, Snapshot, TickInput};
 use tower_protocol::pb::{self, ErrorCode, server_control::Msg};
 use tower_protocol::{EntityFlags, EntitySet, EntityState, InputDatagram};
 
@@ -69,7 +69,7 @@ pub fn control(msg: &ControlOut) -> Msg {
                 .entries
                 .iter()
                 .map(|e| pb::RosterEntry {
-                    entity_id: e.id,
+                    entity_id: e.entity_id,
                     name: e.name.clone(),
                     guild: e.guild.clone().unwrap_or_default(),
                 })
@@ -105,6 +105,8 @@ pub fn entities(snapshot: &Snapshot) -> EntitySet {
             health: e.hp,
             flags: EntityFlags::default()
                 .with(EntityFlags::IN_COMBAT, e.in_combat)
+                .with(EntityFlags::ATTACKING, e.attacking)
+                .with(EntityFlags::HURT, e.hurt)
                 .with(EntityFlags::DEAD, e.hp == 0),
             guild: 0,
         }
@@ -113,13 +115,13 @@ pub fn entities(snapshot: &Snapshot) -> EntitySet {
 }
 
 /// The inputs of one datagram as core inputs (oldest first).
-pub fn inputs(datagram: &InputDatagram) -> Vec<MoveInput> {
-    let mut v: Vec<MoveInput> = datagram
+pub fn inputs(datagram: &InputDatagram) -> Vec<TickInput> {
+    let mut v: Vec<TickInput> = datagram
         .iter_with_seq()
         .filter(|(seq, _)| *seq > 0)
-        .map(|(seq, cmd)| MoveInput {
+        .map(|(seq, cmd)| TickInput {
             seq,
-            dir: Dir::new(cmd.move_x, cmd.move_y),
+            dir: MoveInput::new(cmd.move_x, cmd.move_y),
             buttons: cmd.buttons.0,
             predicted: Pos {
                 x: cmd.predicted_x,
@@ -155,6 +157,8 @@ mod tests {
                 pos: Pos { x: 7, y: 8 },
                 hp: 0,
                 in_combat: true,
+                attacking: false,
+                hurt: true,
             }],
         };
         let set = entities(&s);
@@ -163,6 +167,7 @@ mod tests {
         assert_eq!((own.x, own.y, own.health), (1, 2, 50));
         let m = set.get(4).expect("monster");
         assert!(m.flags.contains(EntityFlags::IN_COMBAT) && m.flags.contains(EntityFlags::DEAD));
+        assert!(m.flags.contains(EntityFlags::HURT) && !m.flags.contains(EntityFlags::ATTACKING));
     }
 
     #[test]

@@ -98,3 +98,47 @@ fn players_kill_monsters_score_and_monsters_respawn() {
         .unwrap();
     assert!(m.alive && m.hp == 30 && m.pos == center(2, 1));
 }
+
+#[test]
+fn swings_and_hits_are_flagged_for_observers_for_a_moment() {
+    let mut rules = Rules::new(99, 30);
+    rules.monster_move.speed_per_tick = 0;
+    let flash = rules.flash_ticks;
+    let mut core = GameCore::with_generator(rules, arena);
+    enter(&mut core, 1, "ann", TOKEN_A);
+    enter(&mut core, 2, "bob", TOKEN_B);
+    let ann = core.player_by_conn(1).unwrap();
+    let target = core.monsters()[0].id;
+    core.place_monster(target, center(2, 1));
+    core.step(vec![]);
+    // What bob is told about ann and the monster after each tick.
+    let seen_by_bob = |out: &TickOutput| {
+        let snap = out
+            .snapshots
+            .iter()
+            .find(|(c, _)| *c == 2)
+            .map(|(_, s)| s)?;
+        let of = |id: u32| snap.entities.iter().find(|e| e.id == id).copied();
+        Some((of(ann.id)?, of(target)?))
+    };
+    let out = core.step(vec![input(1, 1, 0, 0, buttons::ATTACK, ann.pos)]);
+    let (a, m) = seen_by_bob(&out).expect("bob sees both");
+    assert!(a.attacking, "ann swung: {a:?}");
+    assert!(m.hurt, "the monster was hit: {m:?}");
+    // The monster hits back (ann or bob, whoever it targets): it is ATTACKING then.
+    let mut monster_swung = false;
+    let mut last = None;
+    for _ in 0..3 * flash {
+        let out = core.step(vec![]);
+        if let Some((a, m)) = seen_by_bob(&out) {
+            monster_swung |= m.attacking;
+            last = Some((a, m));
+        }
+    }
+    assert!(monster_swung, "the monster fought back");
+    let (a, _) = last.expect("snapshots while fighting");
+    assert!(
+        !a.attacking,
+        "ann's swing is flagged for {flash} ticks only"
+    );
+}

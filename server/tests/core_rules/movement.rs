@@ -12,7 +12,7 @@ fn honest_movement_is_applied_exactly_and_never_corrected() {
     assert_eq!(
         p.pos,
         Pos {
-            x: 384 + 10 * PLAYER_SPEED,
+            x: 384 + 10 * PLAYER_SPEED_PER_TICK,
             y: 384
         }
     );
@@ -37,7 +37,7 @@ fn speed_hack_claims_are_corrected_and_counted() {
         p.pos,
         Pos {
             x: 384,
-            y: 384 + 10 * PLAYER_SPEED
+            y: 384 + 10 * PLAYER_SPEED_PER_TICK
         },
         "authoritative position from the directions"
     );
@@ -59,7 +59,7 @@ fn walking_through_a_wall_is_blocked_and_counted() {
     for seq in 1..=60u32 {
         // The client pretends the wall column at x=7 is not there.
         let claim = Pos {
-            x: 384 + i32::try_from(seq).unwrap() * PLAYER_SPEED,
+            x: 384 + i32::try_from(seq).unwrap() * PLAYER_SPEED_PER_TICK,
             y: 384,
         };
         core.step(vec![input(1, seq, 127, 0, 0, claim)]);
@@ -88,10 +88,10 @@ fn walking_through_a_wall_is_blocked_and_counted() {
 fn an_input_flood_cannot_buy_speed() {
     let mut core = core_with(quiet);
     enter(&mut core, 1, "ann", TOKEN_A);
-    let flood: Vec<MoveInput> = (1..=200u32)
-        .map(|seq| MoveInput {
+    let flood: Vec<TickInput> = (1..=200u32)
+        .map(|seq| TickInput {
             seq,
-            dir: Dir::new(0, 127),
+            dir: MoveInput::new(0, 127),
             buttons: 0,
             predicted: Pos::default(),
             render_tick: None,
@@ -108,7 +108,11 @@ fn an_input_flood_cannot_buy_speed() {
     }]);
     // The tick of admission left one unit of credit: 2 inputs on the first flood tick, then 1.
     let p = core.player_by_conn(1).unwrap();
-    assert_eq!(p.pos.y, 384 + 3 * PLAYER_SPEED, "about one input per tick");
+    assert_eq!(
+        p.pos.y,
+        384 + 3 * PLAYER_SPEED_PER_TICK,
+        "about one input per tick"
+    );
     let stats = core.stats();
     assert_eq!(stats.inputs_dropped, 200 - 16, "queue bounded at 16");
     for _ in 0..20 {
@@ -117,6 +121,6 @@ fn an_input_flood_cannot_buy_speed() {
     // The queue drains at one input per tick, plus whatever credit is left.
     assert_eq!(
         core.player_by_conn(1).unwrap().pos.y,
-        384 + 16 * PLAYER_SPEED
+        384 + 16 * PLAYER_SPEED_PER_TICK
     );
 }

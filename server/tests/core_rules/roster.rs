@@ -24,7 +24,7 @@ fn apply(book: &mut Book, updates: &[RosterUpdate]) {
             book.remove(id);
         }
         for e in &u.entries {
-            book.insert(e.id, (e.name.clone(), e.guild.clone()));
+            book.insert(e.entity_id, (e.name.clone(), e.guild.clone()));
         }
     }
 }
@@ -75,7 +75,7 @@ fn the_roster_is_sent_on_admission_and_newcomers_are_announced() {
             reset: false,
             left: vec![],
             entries: vec![RosterEntry {
-                id: bob,
+                entity_id: bob,
                 name: "bob".into(),
                 guild: Some("Climbers".into())
             }],
@@ -118,7 +118,7 @@ fn players_who_go_are_sent_as_left_and_come_back_on_resume() {
     let (floor, hash) = floor_enter_of(&out, 3);
     let out = core.step(vec![proof(3, floor, hash)]);
     assert_eq!(roster_for(&out, 1).len(), 1);
-    assert_eq!(roster_for(&out, 1)[0].entries[0].id, bob);
+    assert_eq!(roster_for(&out, 1)[0].entries[0].entity_id, bob);
     let mut book = Book::new();
     apply(&mut book, &roster_for(&out, 3));
     assert_eq!(book.keys().copied().collect::<Vec<_>>(), vec![ann, bob]);
@@ -128,7 +128,7 @@ fn players_who_go_are_sent_as_left_and_come_back_on_resume() {
     assert_eq!(roster_for(&out, 3), left(ann));
     let (floor, hash) = floor_enter_of(&out, 5);
     let out = core.step(vec![proof(5, floor, hash)]);
-    assert_eq!(roster_for(&out, 3)[0].entries[0].id, ann);
+    assert_eq!(roster_for(&out, 3)[0].entries[0].entity_id, ann);
     let mut book = Book::new();
     apply(&mut book, &roster_for(&out, 5));
     assert_eq!(book.keys().copied().collect::<Vec<_>>(), vec![ann, bob]);

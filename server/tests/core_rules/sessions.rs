@@ -176,7 +176,7 @@ fn stairs_lead_to_the_next_floor_through_a_new_handshake() {
         0,
         Pos {
             x: 384,
-            y: 384 + 34 * PLAYER_SPEED,
+            y: 384 + 34 * PLAYER_SPEED_PER_TICK,
         },
     )]);
     let (floor, hash) = floor_enter_of(&out, 1);
@@ -204,7 +204,7 @@ fn stairs_lead_to_the_next_floor_through_a_new_handshake() {
                 reset: true,
                 left: vec![],
                 entries: vec![RosterEntry {
-                    id: ann,
+                    entity_id: ann,
                     name: "ann".into(),
                     guild: None
                 }],
@@ -323,6 +323,3 @@ fn leave_saves_and_removes_at_once_and_shutdown_saves_everyone() {
     assert_eq!(out.saves.len(), 1);
     assert_eq!(out.close, vec![2]);
 }
-
-/// B walks away from A along row 4; A's snapshots show B refreshed every tick while near,
-/// every 3 ticks in the mid band, every 15 in the far band, and not at all out of view.

@@ -3,9 +3,9 @@
 pub use procgen::{Floor, Spawn, SpawnKind, Tile};
 pub use std::collections::BTreeMap;
 pub use tower_meta::{Identity, PlayerState};
-pub use tower_server::core::movement::{Dir, MoveParams, PLAYER_SPEED, Pos};
+pub use tower_server::core::movement::{MoveInput, MoveParams, PLAYER_SPEED_PER_TICK, Pos};
 pub use tower_server::core::{
-    ClientEvent, ControlOut, ErrorKind, GameCore, MoveInput, RosterEntry, RosterUpdate, Rules,
+    ClientEvent, ControlOut, ErrorKind, GameCore, RosterEntry, RosterUpdate, Rules, TickInput,
     TickOutput, buttons,
 };
 
@@ -136,9 +136,9 @@ pub fn enter(core: &mut GameCore, conn: u64, name: &str, token: [u8; 16]) -> Tic
 pub fn input(conn: u64, seq: u32, x: i8, y: i8, buttons: u8, predicted: Pos) -> ClientEvent {
     ClientEvent::Inputs {
         conn,
-        inputs: vec![MoveInput {
+        inputs: vec![TickInput {
             seq,
-            dir: Dir::new(x, y),
+            dir: MoveInput::new(x, y),
             buttons,
             predicted,
             render_tick: None,
@@ -155,7 +155,13 @@ pub fn core_with(generator: fn(u64, u32) -> Floor) -> GameCore {
 }
 
 /// Moves `conn` honestly (predicting exactly what the server computes) for `ticks` ticks.
-pub fn walk(core: &mut GameCore, conn: u64, seq: &mut u32, dir: (i8, i8), ticks: u32) -> TickOutput {
+pub fn walk(
+    core: &mut GameCore,
+    conn: u64,
+    seq: &mut u32,
+    dir: (i8, i8),
+    ticks: u32,
+) -> TickOutput {
     let mut last = TickOutput::default();
     for _ in 0..ticks {
         *seq += 1;
@@ -165,7 +171,7 @@ pub fn walk(core: &mut GameCore, conn: u64, seq: &mut u32, dir: (i8, i8), ticks:
         let next = tower_server::core::movement::step(
             &f.floor,
             now,
-            Dir::new(dir.0, dir.1),
+            MoveInput::new(dir.0, dir.1),
             &MoveParams::player(30),
         );
         last = core.step(vec![input(conn, *seq, dir.0, dir.1, 0, next)]);

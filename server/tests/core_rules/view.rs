@@ -2,6 +2,8 @@
 
 use crate::support::*;
 
+/// B walks away from A along row 4; A's snapshots show B refreshed every tick while near,
+/// every 3 ticks in the mid band, every 15 in the far band, and not at all out of view.
 #[test]
 fn aoi_and_update_tiers_follow_distance() {
     let mut core = core_with(quiet);
@@ -22,7 +24,7 @@ fn aoi_and_update_tiers_follow_distance() {
             0,
             0,
             Pos {
-                x: now.x + PLAYER_SPEED,
+                x: now.x + PLAYER_SPEED_PER_TICK,
                 y: now.y,
             },
         )]);
@@ -91,7 +93,11 @@ fn an_idle_player_gets_only_keepalive_snapshots() {
         let out = core.step(vec![input(1, seq, 0, 0, 0, here)]);
         sent += out.snapshots.iter().filter(|(c, _)| *c == 1).count();
     }
-    assert_eq!(sent, 10, "one keepalive per second over 10 s");
+    // The join's changes are followed by one settling snapshot, then nothing changes.
+    assert_eq!(
+        sent, 11,
+        "one settling snapshot, then one keepalive per second over 10 s"
+    );
 }
 
 #[test]
@@ -109,13 +115,13 @@ fn hundreds_of_ticks_with_real_procgen_floors_stay_consistent() {
     for t in 0..600u32 {
         let events = (1..=20u64)
             .map(|conn| {
-                let dir = Dir::new(
+                let dir = MoveInput::new(
                     i8::try_from((t * 7 + u32::try_from(conn).unwrap() * 13) % 255).unwrap_or(0),
                     64,
                 );
                 ClientEvent::Inputs {
                     conn,
-                    inputs: vec![MoveInput {
+                    inputs: vec![TickInput {
                         seq: t + 1,
                         dir,
                         buttons: buttons::ATTACK,

@@ -244,6 +244,7 @@ pub fn combat(
 ) {
     let reach2 = i64::from(rules.melee_range).pow(2);
     let linger = clock.tick + rules.combat_linger_ticks;
+    let flash = clock.tick + rules.flash_ticks;
     for (monster, mpos, mfloor, mhp, mut mcool, mut mcombat) in &mut monsters {
         if mcool.0 > 0 || mhp.hp == 0 {
             continue;
@@ -265,7 +266,9 @@ pub fn combat(
         );
         mcool.0 = rules.attack_cooldown_ticks;
         mcombat.until = linger;
+        mcombat.attacking_until = flash;
         pcombat.until = linger;
+        pcombat.hurt_until = flash;
     }
     for (mut player, ppos, pfloor, php, mut pcool, controls, mut pcombat) in &mut players {
         if !controls.attack || pcool.0 > 0 || php.hp == 0 {
@@ -275,6 +278,7 @@ pub fn combat(
             continue;
         };
         pcool.0 = rules.attack_cooldown_ticks;
+        pcombat.attacking_until = flash;
         let Some(victim) = victim(live, ppos.0, controls.attack_view, &rules) else {
             continue;
         };
@@ -286,6 +290,7 @@ pub fn combat(
         }
         mhp.hp = mhp.hp.saturating_sub(rules.player_damage);
         mcombat.until = linger;
+        mcombat.hurt_until = flash;
         pcombat.until = linger;
         if mhp.hp == 0 {
             stats.0.kills += 1;

@@ -19,7 +19,7 @@ struct FloorChange {
 
 fn entry_of(player: &Player, id: NetId) -> RosterEntry {
     RosterEntry {
-        id: id.0,
+        entity_id: id.0,
         name: player.identity.username.clone(),
         guild: player.identity.guild.clone(),
     }

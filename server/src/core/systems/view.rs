@@ -45,6 +45,8 @@ pub fn aoi_grid(
             pos: pos.0,
             hp: hp_of(health),
             in_combat: combat.until > clock.tick,
+            attacking: combat.attacking_until > clock.tick,
+            hurt: combat.hurt_until > clock.tick,
         };
         live.grid.insert(Seen { entity, state }, pos.0);
         current.set(on_floor.0, state);
@@ -176,7 +178,9 @@ pub fn snapshots(
         let keepalive = viewer
             .last_sent
             .is_none_or(|t| now.wrapping_sub(t) >= rules.keepalive_ticks);
-        if changed || own_changed || keepalive {
+        let settle = std::mem::take(&mut viewer.settle_due);
+        if changed || own_changed || keepalive || settle {
+            viewer.settle_due = changed || own_changed;
             viewer.last_own = Some(own);
             viewer.last_sent = Some(now);
             let entities = viewer.view.iter().map(|v| v.state).collect();
