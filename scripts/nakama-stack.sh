@@ -223,5 +223,5 @@ ENV
   stop-nakama) DIR=$(cd "$DIR" && pwd); load_env; stop_nakama ;;
   start-nakama) DIR=$(cd "$DIR" && pwd); load_env; start_nakama ;;
   env) DIR=$(cd "$DIR" && pwd); load_env; cat "$DIR/stack.env" ;;
-  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -13,7 +13,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Notification code of a match ticket (see `nakama/modules/tower_matchmaker.lua`).
 pub const NOTIFY_TICKET: i64 = 100;
-/// Notification code sent instead when no game server is live.
+/// Notification code sent instead when no live game server has room for the whole match.
 pub const NOTIFY_NO_SERVER: i64 = 101;
 
 /// Where to play, and the proof that Nakama sent us there.

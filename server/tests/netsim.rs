@@ -370,17 +370,25 @@ fn on_a_bad_link_a_walking_players_corrections_stay_rare_and_small() {
 }
 
 #[test]
-fn on_a_bad_link_remote_players_snap_no_more_than_on_a_clean_one() {
-    let bad = bad_link_sessions();
-    let clean = sessions(LinkProfile::CLEAN);
-    let snaps = |runs: &[Figures]| runs.iter().map(|f| f.snaps).sum::<u32>();
-    let minutes: f64 = bad.iter().map(|f| f.minutes).sum();
-    let (bad_snaps, clean_snaps) = (snaps(bad), snaps(&clean));
-    // The snaps a clean link shows too come from the server's update tiers and from
-    // extrapolating past a stop (see docs/performance-netcode.md), not from the network.
+fn remote_players_are_drawn_without_snaps_on_a_bad_link_and_on_loopback() {
+    let snaps_per_minute = |runs: &[Figures]| {
+        let minutes: f64 = runs.iter().map(|f| f.minutes).sum();
+        f64::from(runs.iter().map(|f| f.snaps).sum::<u32>()) / minutes
+    };
+    let (bad, clean) = (bad_link_sessions(), sessions(LinkProfile::CLEAN));
+    let (bad_rate, clean_rate) = (snaps_per_minute(bad), snaps_per_minute(&clean));
+    eprintln!(
+        "snapping frames per minute: {bad_rate:.2} on the bad link, {clean_rate:.2} on loopback"
+    );
+    // Without the client's visual error smoothing (client/src/interp.rs) the mid and far
+    // tier refreshes alone make ~20 a minute on every link (docs/performance-netcode.md).
     assert!(
-        f64::from(bad_snaps) <= f64::from(clean_snaps) * 1.5 + 5.0 * minutes,
-        "{bad_snaps} snapping frames on the bad link, {clean_snaps} on a clean one"
+        bad_rate <= 2.0,
+        "{bad_rate:.2} snapping frames per minute on the bad link"
+    );
+    assert!(
+        clean_rate <= 2.0,
+        "{clean_rate:.2} snapping frames per minute on loopback"
     );
     assert!(
         bad.iter().map(|f| f.frames_seen).sum::<u32>() * 2 >= PROPERTY_SECS * 60 * SEEDS as u32,

@@ -17,7 +17,7 @@ constexpr int kNotificationNoGameServer = 101;
 
 enum class NotificationKind {
     MatchReady,    // code 100: {address, port, fingerprint, ticket, ...}
-    NoGameServer,  // code 101: matched, but no game server is live
+    NoGameServer,  // code 101: matched, but no live game server has room for the whole match
     Other,         // not ours (friend requests, guild messages, ...)
 };
 
