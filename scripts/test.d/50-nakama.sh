@@ -5,7 +5,8 @@
 #     makes the stack refuse to start (so every test that starts it would fail);
 #  2. scripts/nakama-stack.sh starts and stops the stack and leaves nothing running; its
 #     PostgreSQL refuses a wrong password; a ticket key under 32 bytes is refused by the
-#     script and by Tower's Lua modules (Nakama does not start).
+#     script and by Tower's Lua modules (Nakama does not start), and so is an unknown
+#     placement policy (tower_placement).
 # docker-compose.yml is checked (and run) by scripts/test.d/70-compose.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -66,6 +67,19 @@ if timeout 60 "$NAKAMA_BIN" --config nakama/tower.yml --data_dir "$broken/weak-d
 fi
 grep -qh "tower_ticket_key must be at least 32 bytes" "$broken/weak-nakama.out" "$broken/weak-nakama.log" \
   || { tail -n 20 "$broken/weak-nakama.out" >&2; exit 1; }
+
+echo "-- an unknown placement policy is refused at load, naming the knob"
+if timeout 60 "$NAKAMA_BIN" --config nakama/tower.yml --data_dir "$broken/policy-data" \
+    --logger.file "$broken/policy-nakama.log" \
+    --database.address "postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/nakama?sslmode=disable" \
+    --socket.address 127.0.0.1 --socket.port "$weak_port" --console.address 127.0.0.1 \
+    --runtime.path "$PWD/nakama/modules" --runtime.http_key "$HTTP_KEY" \
+    --runtime.env "tower_ticket_key=$TICKET_KEY" --runtime.env "tower_placement=random" \
+    >"$broken/policy-nakama.out" 2>&1; then
+  echo "Nakama ran with tower_placement=random" >&2; exit 1
+fi
+grep -qh "runtime env tower_placement must be" "$broken/policy-nakama.out" "$broken/policy-nakama.log" \
+  || { tail -n 20 "$broken/policy-nakama.out" >&2; exit 1; }
 scripts/nakama-stack.sh stop "$dir"
 if [ -f "$dir/nakama.pid" ] || [ -f "$dir/pg/postmaster.pid" ]; then
   echo "stack did not stop cleanly" >&2; exit 1
