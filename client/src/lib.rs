@@ -54,7 +54,7 @@ pub use tls::{
 };
 pub use tower_movement::Pos;
 pub use tower_protocol::pb::ErrorCode;
-pub use tower_protocol::{EntityFlags, EntityKind};
+pub use tower_protocol::{Buttons, EntityFlags, EntityKind};
 
 #[cfg(test)]
 mod core_tests;

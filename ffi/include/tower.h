@@ -41,6 +41,18 @@
 // `TowerInput::buttons` bit: attack (melee).
 #define TOWER_BUTTON_ATTACK 1
 
+// `TowerEntity::flags` bit: swung an attack within the last few ticks.
+#define TOWER_ENTITY_ATTACKING 1
+
+// `TowerEntity::flags` bit: dead (health 0).
+#define TOWER_ENTITY_DEAD 2
+
+// `TowerEntity::flags` bit: took a hit within the last few ticks.
+#define TOWER_ENTITY_HURT 4
+
+// `TowerEntity::flags` bit: in combat (until a while after its last swing or hit).
+#define TOWER_ENTITY_IN_COMBAT 8
+
 #define TOWER_DISCONNECT_LEFT 0
 
 #define TOWER_DISCONNECT_CONNECTION_LOST 1
@@ -269,7 +281,7 @@ typedef struct TowerEntity {
   uint16_t guild;
   // A `TowerEntityKind` value.
   uint8_t kind;
-  // Protocol entity flags (attacking 1, dead 2, hurt 4, in combat 8).
+  // Bit set of `TOWER_ENTITY_*` (attacking, dead, hurt, in combat).
   uint8_t flags;
 } TowerEntity;
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tower_client::{
-    CertFingerprint, Client, ClientConfig, Credentials, Event, PlayerInput, Pos, ServerAddress,
-    Trust,
+    Buttons, CertFingerprint, Client, ClientConfig, Credentials, EntityFlags, Event, PlayerInput,
+    Pos, ServerAddress, Trust,
 };
 use tower_movement::SUBTILE;
 
@@ -212,6 +212,24 @@ pub struct TowerInput {
 /// `TowerInput::buttons` bit: attack (melee).
 pub const TOWER_BUTTON_ATTACK: u32 = 1;
 
+/// `TowerEntity::flags` bit: swung an attack within the last few ticks.
+pub const TOWER_ENTITY_ATTACKING: u8 = 1;
+/// `TowerEntity::flags` bit: dead (health 0).
+pub const TOWER_ENTITY_DEAD: u8 = 2;
+/// `TowerEntity::flags` bit: took a hit within the last few ticks.
+pub const TOWER_ENTITY_HURT: u8 = 4;
+/// `TowerEntity::flags` bit: in combat (until a while after its last swing or hit).
+pub const TOWER_ENTITY_IN_COMBAT: u8 = 8;
+
+// The protocol defines these bits; the header needs literals, so they are checked here.
+const _: () = {
+    assert!(TOWER_BUTTON_ATTACK == Buttons::ATTACK as u32);
+    assert!(TOWER_ENTITY_ATTACKING == EntityFlags::ATTACKING);
+    assert!(TOWER_ENTITY_DEAD == EntityFlags::DEAD);
+    assert!(TOWER_ENTITY_HURT == EntityFlags::HURT);
+    assert!(TOWER_ENTITY_IN_COMBAT == EntityFlags::IN_COMBAT);
+};
+
 // `TowerEvent::disconnect_reason` values (`tower_client::DisconnectReason`). Resume with
 // the token after CONNECTION_LOST or SERVER_CLOSED; queue again after SERVER_SHUTDOWN or
 // SERVER_FULL; log in afresh after RESUME_EXPIRED or AUTH_FAILED; give up otherwise.
@@ -261,7 +279,7 @@ pub struct TowerEntity {
     pub guild: u16,
     /// A `TowerEntityKind` value.
     pub kind: u8,
-    /// Protocol entity flags (attacking 1, dead 2, hurt 4, in combat 8).
+    /// Bit set of `TOWER_ENTITY_*` (attacking, dead, hurt, in combat).
     pub flags: u8,
 }
 

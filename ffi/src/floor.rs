@@ -386,10 +386,8 @@ mod tests {
     fn generated(seed: u64, floor: u32) -> TowerFloorHandle {
         let mut h = TowerFloorHandle { id: 0 };
         // SAFETY: `h` is a valid out pointer.
-        assert_eq!(
-            unsafe { tower_floor_generate(seed, floor, &mut h) },
-            TowerStatus::Ok
-        );
+        let status = unsafe { tower_floor_generate(seed, floor, &mut h) };
+        assert_eq!(status, TowerStatus::Ok);
         h
     }
 
@@ -410,16 +408,12 @@ mod tests {
         assert_eq!(tiles, expected);
         let mut hash = [0u8; 32];
         // SAFETY: 32 writable bytes.
-        assert_eq!(
-            unsafe { tower_floor_hash(h, hash.as_mut_ptr(), 32) },
-            TowerStatus::Ok
-        );
+        let status = unsafe { tower_floor_hash(h, hash.as_mut_ptr(), 32) };
+        assert_eq!(status, TowerStatus::Ok);
         assert_eq!(hash, reference.hash().0);
         // SAFETY: 32 readable bytes.
-        assert_eq!(
-            unsafe { tower_floor_verify(42, 3, hash.as_ptr(), 32) },
-            TowerStatus::Ok
-        );
+        let status = unsafe { tower_floor_verify(42, 3, hash.as_ptr(), 32) };
+        assert_eq!(status, TowerStatus::Ok);
         hash[0] ^= 1;
         // SAFETY: 32 readable bytes.
         let status = unsafe { tower_floor_verify(42, 3, hash.as_ptr(), 32) };
@@ -434,10 +428,8 @@ mod tests {
         assert_eq!(tower_floor_free(h), TowerStatus::Ok);
         let mut w = 0u16;
         // SAFETY: valid out pointer.
-        assert_eq!(
-            unsafe { tower_floor_width(h, &mut w) },
-            TowerStatus::BadHandle
-        );
+        let status = unsafe { tower_floor_width(h, &mut w) };
+        assert_eq!(status, TowerStatus::BadHandle);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! header `include/tower.h` is generated from these sources by cbindgen (`cbindgen.toml`)
 //! and checked by `tests/header.rs`.
 
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 mod client;
 mod error;
 mod floor;
@@ -17,7 +19,8 @@ pub use client::{
     TOWER_DISCONNECT_HASH_MISMATCH, TOWER_DISCONNECT_LEFT, TOWER_DISCONNECT_PROTOCOL_ERROR,
     TOWER_DISCONNECT_REPLACED, TOWER_DISCONNECT_RESUME_EXPIRED, TOWER_DISCONNECT_SERVER_CLOSED,
     TOWER_DISCONNECT_SERVER_FULL, TOWER_DISCONNECT_SERVER_SHUTDOWN,
-    TOWER_DISCONNECT_VERSION_MISMATCH, TowerClientHandle, TowerConnectOptions, TowerEntity,
+    TOWER_DISCONNECT_VERSION_MISMATCH, TOWER_ENTITY_ATTACKING, TOWER_ENTITY_DEAD,
+    TOWER_ENTITY_HURT, TOWER_ENTITY_IN_COMBAT, TowerClientHandle, TowerConnectOptions, TowerEntity,
     TowerEntityKind, TowerEvent, TowerEventKind, TowerInput, tower_client_connect,
     tower_client_disconnect, tower_client_entities, tower_client_floor, tower_client_free,
     tower_client_is_closed, tower_client_player_id, tower_client_poll_event,

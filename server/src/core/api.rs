@@ -11,8 +11,8 @@ pub type ResumeToken = [u8; 16];
 
 /// Button bits of an input.
 pub mod buttons {
-    /// Melee attack on the nearest monster in reach.
-    pub const ATTACK: u8 = 1;
+    /// Melee attack on the nearest monster in reach (the protocol's bit).
+    pub const ATTACK: u8 = tower_protocol::Buttons::ATTACK;
 }
 
 /// One tick of a client's input, as decoded from an input datagram.
