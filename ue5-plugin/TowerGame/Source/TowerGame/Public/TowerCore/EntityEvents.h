@@ -12,12 +12,11 @@
 
 namespace tower {
 
-// Bits of TowerEntity::flags (the protocol's entity flags; tower.h documents them only in
-// a comment, so they are named here once).
-constexpr std::uint8_t kEntityFlagAttacking = 1;
-constexpr std::uint8_t kEntityFlagDead = 2;
-constexpr std::uint8_t kEntityFlagHurt = 4;
-constexpr std::uint8_t kEntityFlagInCombat = 8;
+// Bits of TowerEntity::flags: tower.h's TOWER_ENTITY_* under the core's names.
+constexpr std::uint8_t kEntityFlagAttacking = TOWER_ENTITY_ATTACKING;
+constexpr std::uint8_t kEntityFlagDead = TOWER_ENTITY_DEAD;
+constexpr std::uint8_t kEntityFlagHurt = TOWER_ENTITY_HURT;
+constexpr std::uint8_t kEntityFlagInCombat = TOWER_ENTITY_IN_COMBAT;
 
 // What changed between two samples of one entity (a bit set).
 enum EntityChange : std::uint8_t {
