@@ -8,34 +8,10 @@
 #include "TowerGameModule.h"
 #include "TowerSettings.h"
 
-namespace
-{
-	bool GenerateFloor(int64 Seed, int32 Floor, tower::Result<tower::Floor>& Out, FString& OutError)
-	{
-		if (!FTowerGameModule::IsLibraryReady())
-		{
-			OutError = FTowerGameModule::GetLibraryError();
-			return false;
-		}
-		if (Floor < 0)
-		{
-			OutError = TEXT("Tower: floor number must not be negative");
-			return false;
-		}
-		Out = tower::Floor::generate(static_cast<uint64>(Seed), static_cast<uint32>(Floor));
-		if (!Out.ok())
-		{
-			OutError = TowerToFString(Out.error().message);
-			return false;
-		}
-		return true;
-	}
-}
-
 bool UTowerBlueprintLibrary::GetFloorHash(int64 Seed, int32 Floor, FString& OutHash, FString& OutError)
 {
 	tower::Result<tower::Floor> Generated{tower::Error{}};
-	if (!GenerateFloor(Seed, Floor, Generated, OutError))
+	if (!TowerGenerateFloor(Seed, Floor, Generated, OutError))
 	{
 		return false;
 	}
@@ -51,14 +27,8 @@ bool UTowerBlueprintLibrary::GetFloorHash(int64 Seed, int32 Floor, FString& OutH
 
 bool UTowerBlueprintLibrary::IsFloorHashValid(int64 Seed, int32 Floor, const FString& Hash, FString& OutError)
 {
-	if (!FTowerGameModule::IsLibraryReady())
+	if (!TowerFloorCallAllowed(Floor, OutError))
 	{
-		OutError = FTowerGameModule::GetLibraryError();
-		return false;
-	}
-	if (Floor < 0)
-	{
-		OutError = TEXT("Tower: floor number must not be negative");
 		return false;
 	}
 	const std::optional<tower::FloorHash> Expected = tower::parse_hex(TowerToStd(Hash.TrimStartAndEnd()));

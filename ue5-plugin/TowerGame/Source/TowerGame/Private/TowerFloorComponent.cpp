@@ -47,22 +47,9 @@ UTowerFloorComponent::UTowerFloorComponent()
 
 bool UTowerFloorComponent::BuildFloor(int64 Seed, int32 Floor, FString& OutError)
 {
-	if (!FTowerGameModule::IsLibraryReady())
+	tower::Result<tower::Floor> Generated{tower::Error{}};
+	if (!TowerGenerateFloor(Seed, Floor, Generated, OutError))
 	{
-		OutError = FTowerGameModule::GetLibraryError();
-		return false;
-	}
-	if (Floor < 0)
-	{
-		OutError = TEXT("Tower: floor number must not be negative");
-		return false;
-	}
-	// Blueprints have no unsigned 64-bit integer: the seed's bits travel in an int64.
-	tower::Result<tower::Floor> Generated =
-		tower::Floor::generate(static_cast<uint64>(Seed), static_cast<uint32>(Floor));
-	if (!Generated.ok())
-	{
-		OutError = TowerToFString(Generated.error().message);
 		return false;
 	}
 	return BuildFromFloor(Generated.value(), OutError);
