@@ -8,12 +8,13 @@ use tower_client::{
     PlayerInput, Trust,
 };
 use tower_meta::Backends;
-use tower_protocol::pb::{self, client_control, server_control};
-use tower_protocol::{
-    FrameDecoder, InputCmd, InputDatagram, PROTOCOL_VERSION, decode_server, encode_client,
-};
+use tower_protocol::pb::server_control;
+use tower_protocol::{InputCmd, InputDatagram};
 use tower_server::metrics::DropReason;
 use tower_server::{Config, ServerHandle};
+
+mod raw;
+use raw::Raw;
 
 fn test_config(tag: &str) -> Config {
     let dir = std::env::temp_dir().join(format!("tower-e2e-{}-{tag}", std::process::id()));
@@ -206,110 +207,6 @@ async fn malformed_oversized_and_unknown_frames_close_only_that_connection() {
     h.shutdown().await;
 }
 
-/// A quinn connection driven by hand, for what the real client never does.
-struct Raw {
-    _endpoint: quinn::Endpoint,
-    conn: quinn::Connection,
-    send: Option<quinn::SendStream>,
-    recv: Option<quinn::RecvStream>,
-    decoder: FrameDecoder,
-}
-
-impl Raw {
-    async fn connect(h: &ServerHandle) -> Raw {
-        let cfg = tower_client::quic_client_config(&trust(h)).unwrap();
-        let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
-        endpoint.set_default_client_config(cfg);
-        let conn = endpoint
-            .connect(h.addr, "localhost")
-            .unwrap()
-            .await
-            .unwrap();
-        Raw {
-            _endpoint: endpoint,
-            conn,
-            send: None,
-            recv: None,
-            decoder: FrameDecoder::new(),
-        }
-    }
-
-    async fn open(&mut self) {
-        let (send, recv) = self.conn.open_bi().await.unwrap();
-        self.send = Some(send);
-        self.recv = Some(recv);
-    }
-
-    async fn write(&mut self, msg: client_control::Msg) {
-        let frame = encode_client(msg).unwrap();
-        self.send.as_mut().unwrap().write_all(&frame).await.unwrap();
-    }
-
-    async fn next(&mut self) -> server_control::Msg {
-        let mut buf = [0u8; 4096];
-        loop {
-            if let Some(frame) = self.decoder.next_frame().unwrap() {
-                return decode_server(&frame).unwrap();
-            }
-            let read = tokio::time::timeout(
-                Duration::from_secs(10),
-                self.recv.as_mut().unwrap().read(&mut buf),
-            );
-            let n = read
-                .await
-                .expect("a message in time")
-                .unwrap()
-                .expect("stream open");
-            self.decoder.push(&buf[..n]);
-        }
-    }
-
-    async fn hello(&mut self, name: &str, resume_token: Vec<u8>) {
-        self.write(client_control::Msg::Hello(pb::Hello {
-            protocol_version: PROTOCOL_VERSION,
-            credentials: Some(pb::hello::Credentials::Dev(pb::DevLogin {
-                name: name.into(),
-            })),
-            resume_token,
-        }))
-        .await;
-    }
-
-    /// Hello, Welcome, FloorEnter, proof, FloorAdmitted, Roster. Returns the Welcome.
-    async fn join(h: &ServerHandle, name: &str) -> (Raw, pb::Welcome) {
-        let mut raw = Raw::connect(h).await;
-        raw.open().await;
-        raw.hello(name, Vec::new()).await;
-        let server_control::Msg::Welcome(welcome) = raw.next().await else {
-            panic!("welcome")
-        };
-        raw.prove().await;
-        (raw, welcome)
-    }
-
-    async fn prove(&mut self) {
-        let server_control::Msg::FloorEnter(enter) = self.next().await else {
-            panic!("floor enter")
-        };
-        let hash = procgen::generate(enter.seed, enter.floor).hash();
-        self.write(client_control::Msg::FloorProof(pb::FloorProof {
-            floor: enter.floor,
-            hash: hash.0.to_vec(),
-            generator_version: procgen::GENERATOR_VERSION,
-        }))
-        .await;
-        let server_control::Msg::FloorAdmitted(_) = self.next().await else {
-            panic!("admitted")
-        };
-        // The floor's full roster follows every admission.
-        let roster = self.next().await;
-        assert!(
-            matches!(&roster, server_control::Msg::Roster(r) if r.reset),
-            "{roster:?}"
-        );
-    }
-}
-
 fn input_datagram(seq: u32) -> Vec<u8> {
     InputDatagram {
         ack: None,
@@ -326,7 +223,7 @@ fn input_datagram(seq: u32) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn datagrams_before_the_handshake_are_dropped_and_counted() {
     let h = start("early").await;
-    let raw = Raw::connect(&h).await;
+    let raw = Raw::connect(&h, None).await;
     for seq in 1..=20 {
         raw.conn.send_datagram(input_datagram(seq).into()).unwrap();
     }
@@ -344,7 +241,7 @@ async fn datagrams_before_the_handshake_are_dropped_and_counted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_input_flood_is_rate_limited_without_killing_the_connection() {
     let h = start("flood").await;
-    let (mut raw, _) = Raw::join(&h, "flooder").await;
+    let mut raw = Raw::join(&h, "flooder", None).await;
     for seq in 1..=1000 {
         let _ = raw.conn.send_datagram(input_datagram(seq).into());
     }
@@ -366,10 +263,10 @@ async fn an_input_flood_is_rate_limited_without_killing_the_connection() {
 async fn a_client_vanishing_mid_handshake_is_cleaned_up() {
     let h = start("vanish").await;
     // One never sends a Hello: timed out after 1 s.
-    let mut silent = Raw::connect(&h).await;
+    let mut silent = Raw::connect(&h, None).await;
     silent.open().await;
     // One sends half a Hello frame and goes away.
-    let mut half = Raw::connect(&h).await;
+    let mut half = Raw::connect(&h, None).await;
     half.open().await;
     half.send
         .as_mut()

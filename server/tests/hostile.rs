@@ -9,17 +9,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tower_client::{CertFingerprint, Trust};
 use tower_meta::nakama::{NakamaClient, TicketAuth, TicketClaims, sign_ticket};
 use tower_meta::{
     AuthError, Authenticator, Backends, Credentials, DevAuth, Identity, MemoryStore, NakamaConfig,
     NoLeaderboard,
 };
 use tower_protocol::pb::{self, ErrorCode, client_control, server_control};
-use tower_protocol::{FrameDecoder, PROTOCOL_VERSION, decode_server, encode_client};
 use tower_server::shell::admission::RefuseReason;
 use tower_server::shell::close_code;
 use tower_server::{Config, ServerHandle};
+
+mod raw;
+use raw::{Raw, client_endpoint, dev};
 
 fn test_config(tag: &str) -> Config {
     let dir = std::env::temp_dir().join(format!("tower-hostile-{}-{tag}", std::process::id()));
@@ -51,136 +52,6 @@ async fn eventually(secs: u64, mut done: impl FnMut() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     done()
-}
-
-/// A raw quinn connection. `stream_window` is the flow-control credit it grants the server
-/// on the control stream (it never grows unless the client reads).
-struct Raw {
-    _endpoint: quinn::Endpoint,
-    conn: quinn::Connection,
-    send: Option<quinn::SendStream>,
-    recv: Option<quinn::RecvStream>,
-    decoder: FrameDecoder,
-}
-
-fn client_endpoint(h: &ServerHandle, stream_window: Option<u32>) -> quinn::Endpoint {
-    let trust = Trust::Fingerprint(CertFingerprint::parse(&h.fingerprint).unwrap());
-    let mut cfg = tower_client::quic_client_config(&trust).unwrap();
-    let mut transport = quinn::TransportConfig::default();
-    if let Some(window) = stream_window {
-        transport.stream_receive_window(window.into());
-    }
-    cfg.transport_config(Arc::new(transport));
-    let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
-    endpoint.set_default_client_config(cfg);
-    endpoint
-}
-
-impl Raw {
-    async fn connect(h: &ServerHandle, stream_window: Option<u32>) -> Raw {
-        let endpoint = client_endpoint(h, stream_window);
-        let connecting = endpoint.connect(h.addr, "localhost").unwrap();
-        let conn = tokio::time::timeout(Duration::from_secs(10), connecting)
-            .await
-            .expect("QUIC handshake in time")
-            .expect("QUIC handshake");
-        Raw {
-            _endpoint: endpoint,
-            conn,
-            send: None,
-            recv: None,
-            decoder: FrameDecoder::new(),
-        }
-    }
-
-    async fn write(&mut self, msg: client_control::Msg) {
-        if self.send.is_none() {
-            let (send, recv) = self.conn.open_bi().await.unwrap();
-            self.send = Some(send);
-            self.recv = Some(recv);
-        }
-        let frame = encode_client(msg).unwrap();
-        self.send.as_mut().unwrap().write_all(&frame).await.unwrap();
-    }
-
-    async fn hello(&mut self, credentials: pb::hello::Credentials, resume_token: Vec<u8>) {
-        self.write(client_control::Msg::Hello(pb::Hello {
-            protocol_version: PROTOCOL_VERSION,
-            credentials: Some(credentials),
-            resume_token,
-        }))
-        .await;
-    }
-
-    async fn dev_hello(&mut self, name: &str) {
-        self.hello(dev(name), Vec::new()).await;
-    }
-
-    async fn next(&mut self) -> server_control::Msg {
-        let mut buf = [0u8; 4096];
-        for _ in 0..1000 {
-            if let Some(frame) = self.decoder.next_frame().unwrap() {
-                return decode_server(&frame).unwrap();
-            }
-            let read = tokio::time::timeout(
-                Duration::from_secs(10),
-                self.recv.as_mut().unwrap().read(&mut buf),
-            );
-            let n = read
-                .await
-                .expect("a message in time")
-                .unwrap()
-                .expect("stream open");
-            self.decoder.push(&buf[..n]);
-        }
-        panic!("no complete frame in 1000 reads");
-    }
-
-    /// Hello, Welcome, FloorEnter, proof, FloorAdmitted, Roster.
-    async fn join(h: &ServerHandle, name: &str, stream_window: Option<u32>) -> Raw {
-        let mut raw = Raw::connect(h, stream_window).await;
-        raw.dev_hello(name).await;
-        let msg = raw.next().await;
-        assert!(
-            matches!(msg, server_control::Msg::Welcome(_)),
-            "{name}: {msg:?}"
-        );
-        let server_control::Msg::FloorEnter(enter) = raw.next().await else {
-            panic!("floor enter")
-        };
-        raw.prove(enter.floor, enter.seed).await;
-        let server_control::Msg::FloorAdmitted(_) = raw.next().await else {
-            panic!("admitted")
-        };
-        let roster = raw.next().await;
-        assert!(matches!(&roster, server_control::Msg::Roster(r) if r.reset));
-        raw
-    }
-
-    async fn prove(&mut self, floor: u32, seed: u64) {
-        let hash = procgen::generate(seed, floor).hash();
-        self.write(client_control::Msg::FloorProof(pb::FloorProof {
-            floor,
-            hash: hash.0.to_vec(),
-            generator_version: procgen::GENERATOR_VERSION,
-        }))
-        .await;
-    }
-
-    /// The application close code, once the server closed the connection (within `secs`).
-    async fn closed_with(&self, secs: u64) -> Option<u32> {
-        let closed = tokio::time::timeout(Duration::from_secs(secs), self.conn.closed()).await;
-        match closed {
-            Ok(quinn::ConnectionError::ApplicationClosed(c)) => {
-                Some(u32::try_from(c.error_code.into_inner()).unwrap_or(u32::MAX))
-            }
-            _ => None,
-        }
-    }
-}
-
-fn dev(name: &str) -> pb::hello::Credentials {
-    pb::hello::Credentials::Dev(pb::DevLogin { name: name.into() })
 }
 
 fn is_error(msg: &server_control::Msg, code: ErrorCode) -> bool {
