@@ -7,6 +7,7 @@
 #    wasmtime library, so nothing is compiled; scripts/platforms/wasi-run.py drives it).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
+. "$(dirname "$0")/../lib/apt.sh"
 
 WASMTIME_PY_VERSION=50.0.1
 TARGETS=(x86_64-pc-windows-gnu aarch64-unknown-linux-gnu i686-unknown-linux-gnu
@@ -31,16 +32,7 @@ for arch in aarch64:arm64 i686:i386 s390x:s390x; do
 done
 command -v qemu-s390x >/dev/null || missing+=(qemu-user)
 [ -x /usr/lib/wine/wine64 ] || missing+=(wine64)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "error: installing ${missing[*]} needs root (apt-get install)" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install ${missing[@]+"${missing[@]}"}
 
 if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("wasmtime"))' 2>/dev/null)" != "$WASMTIME_PY_VERSION" ]; then
   echo "installing wasmtime $WASMTIME_PY_VERSION (PyPI)"

@@ -6,6 +6,7 @@
 #    refused, so the exact module version is downloaded and built in a scratch copy.
 # Idempotent: does nothing when both are present with the right version.
 set -euo pipefail
+. "$(dirname "$0")/../lib/apt.sh"
 
 NAKAMA_VERSION=v3.40.0
 NAKAMA_HOME=${TOWER_NAKAMA_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/tower/nakama-$NAKAMA_VERSION}
@@ -21,14 +22,7 @@ command -v luac5.1 >/dev/null || missing+=(lua5.1)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "error: installing ${missing[*]} needs root (apt-get install)" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
   # The Debian package may start a cluster of its own; the stack script runs a private one.
   for unit in /etc/init.d/postgresql*; do [ -x "$unit" ] && "$unit" stop >/dev/null 2>&1 || true; done
 fi

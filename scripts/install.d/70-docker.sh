@@ -6,6 +6,7 @@
 #  - what the stage's checks use: python3-yaml, openssl (random keys), curl.
 # The stage starts dockerd itself when none runs. Idempotent and quiet when all is present.
 set -euo pipefail
+. "$(dirname "$0")/../lib/apt.sh"
 
 missing=()
 # /usr/bin/docker is the engine's own client (20.10): the stage uses it for BuildKit builds.
@@ -15,14 +16,4 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-echo "installing Debian packages: ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-  echo "error: installing ${missing[*]} needs root (apt-get install)" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-# Another install may hold dpkg's lock for a while on a shared machine: wait for it.
-apt-get -o DPkg::Lock::Timeout=600 update -qq
-apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt_install ${missing[@]+"${missing[@]}"}
