@@ -7,6 +7,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One build configuration for every stage, so stages share target/ and it stays small:
+# no incremental caches (a test run never edits the code between builds) and line tables
+# only for debug info (backtraces keep file:line). Full debug info made target/ 3x larger
+# and a CI machine ran out of disk.
+export CARGO_INCREMENTAL=0
+export CARGO_PROFILE_DEV_DEBUG=line-tables-only
+export CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
+
+# Free space (GB) on the filesystems the suite writes to: target/, /tmp and Docker's store.
+free_gb() { df -P -BG . /tmp /var/lib 2>/dev/null | awk 'NR > 1 { gsub("G", "", $4); print $4 }' | sort -n | head -n 1; }
+need_gb=30
+if [ "$(free_gb)" -lt "$need_gb" ]; then
+  echo "warning: $(free_gb) GB free; a cold run of every stage writes about ${need_gb} GB" \
+    "(target/, Docker images and caches). Stages may fail with 'No space left on device'." >&2
+fi
+
 scripts/install-deps.sh
 
 passed=0
@@ -24,11 +40,11 @@ for stage in scripts/test.d/*.sh; do
   start=$SECONDS
   if bash "$stage"; then
     passed=$((passed + 1))
-    echo "=== stage $name: ok ($((SECONDS - start)) s) ==="
+    echo "=== stage $name: ok ($((SECONDS - start)) s, $(free_gb) GB free) ==="
   else
     failed=$((failed + 1))
     failed_names+=("$name")
-    echo "=== stage $name: FAILED ($((SECONDS - start)) s) ==="
+    echo "=== stage $name: FAILED ($((SECONDS - start)) s, $(free_gb) GB free) ==="
   fi
 done
 
