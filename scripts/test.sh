@@ -17,7 +17,7 @@ export CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
 
 # Free space (GB) on the filesystems the suite writes to: target/, /tmp and Docker's store.
 free_gb() { df -P -BG . /tmp /var/lib 2>/dev/null | awk 'NR > 1 { gsub("G", "", $4); print $4 }' | sort -n | head -n 1; }
-need_gb=30
+need_gb=20
 if [ "$(free_gb)" -lt "$need_gb" ]; then
   echo "warning: $(free_gb) GB free; a cold run of every stage writes about ${need_gb} GB" \
     "(target/, Docker images and caches). Stages may fail with 'No space left on device'." >&2
