@@ -14,9 +14,16 @@ pub enum ServerAddress {
     /// Ready to use; nothing to resolve.
     Ip(SocketAddr),
     /// Resolved asynchronously when the connection starts (see [`pick_resolved`]).
-    Host { host: String, port: u16 },
+    Host {
+        /// Host name, e.g. "game.example.com".
+        host: String,
+        /// UDP port.
+        port: u16,
+    },
 }
 
+/// Why a server address did not parse.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum AddressParseError {
     #[error("server address {0:?} has no port (expected host:port, IP:port or [IPv6]:port)")]
@@ -49,6 +56,8 @@ fn valid_host(host: &str) -> bool {
 }
 
 impl ServerAddress {
+    /// Parses `IP:port`, `[IPv6]:port` or `host:port` (port 1-65535); a bare IPv6 address
+    /// without brackets is refused rather than guessed at.
     pub fn parse(text: &str) -> Result<Self, AddressParseError> {
         if let Ok(addr) = text.parse::<SocketAddr>() {
             return if addr.port() == 0 {

@@ -70,6 +70,8 @@ pub struct ClientCore {
     datagrams_out: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     player_id: Option<u32>,
+    /// The token of the last Welcome: what a reconnect presents to reclaim this session.
+    resume_token: Option<Vec<u8>>,
     tick: Duration,
     floor: Option<FloorState>,
     /// Players on the current floor, kept from the server's incremental Roster messages.
@@ -80,6 +82,9 @@ pub struct ClientCore {
     interp: InterpBuffer,
     /// Estimated local time (seconds since `epoch`) of server tick 0.
     clock: Option<f64>,
+    /// How much later than the least delayed one snapshots arrive, on average (seconds):
+    /// the jitter the render delay must cover on top of `interp_delay`.
+    arrival_spread: f64,
     predictor: Predictor,
     input: PlayerInput,
     idle: IdleState,
@@ -89,6 +94,9 @@ pub struct ClientCore {
     /// The last fatal error the server reported: the reason when the connection then ends.
     fatal_error: Option<DisconnectReason>,
 }
+
+/// The most the render delay grows beyond `interp_delay` for jitter (seconds).
+const MAX_JITTER_MARGIN: f64 = 0.1;
 
 /// Most client ticks run in one `handle_timeout` call after a stall; the rest are skipped.
 const MAX_CATCH_UP_TICKS: u32 = 4;
@@ -126,6 +134,7 @@ impl ClientCore {
             datagrams_out: VecDeque::new(),
             events: VecDeque::new(),
             player_id: None,
+            resume_token: None,
             tick: Duration::from_secs(1) / tower_movement::DEFAULT_TICK_HZ,
             floor: None,
             roster: BTreeMap::new(),
@@ -134,6 +143,7 @@ impl ClientCore {
             newest_snapshot: None,
             interp: InterpBuffer::default(),
             clock: None,
+            arrival_spread: 0.0,
             predictor: Predictor::new(MoveParams::default()),
             input: PlayerInput::default(),
             idle: IdleState::default(),
@@ -268,6 +278,9 @@ impl ClientCore {
                 }
                 self.phase = Phase::Welcomed;
                 self.player_id = Some(w.player_id);
+                if !w.resume_token.is_empty() {
+                    self.resume_token = Some(w.resume_token.clone());
+                }
                 let hz = w.tick_rate_hz.clamp(1, 1000);
                 self.tick = Duration::from_secs(1) / hz;
                 self.predictor = Predictor::new(MoveParams::player(hz));
@@ -289,8 +302,10 @@ impl ClientCore {
                 if code == ErrorCode::HashMismatch {
                     self.stats.hash_mismatches += 1;
                 }
-                if let Some(reason) = DisconnectReason::from_error(code) {
-                    self.fatal_error = Some(reason);
+                // The first fatal error is the cause: a replaced connection may still be
+                // told off for a message it sent before it learnt so (a floor proof).
+                if self.fatal_error.is_none() {
+                    self.fatal_error = DisconnectReason::from_error(code);
                 }
                 self.events.push_back(Event::Error {
                     code,
@@ -421,7 +436,12 @@ impl ClientCore {
                         .reconcile(&*fs.floor, snap.header.last_input_seq, server_pos);
                     self.stats.corrections = self.predictor.corrections();
                 }
-                self.interp.push(seq, snap.entities);
+                // A late state the render time has passed can only rewrite the path already
+                // drawn (and the corrections of the states after it): a visible jump.
+                let passed = self.render_tick(now).is_some_and(|r| f64::from(seq) <= r);
+                if newer || !passed {
+                    self.interp.push(seq, snap.entities);
+                }
             }
             Err(e) => {
                 tracing::debug!("undecodable snapshot: {e}");
@@ -432,11 +452,24 @@ impl ClientCore {
 
     fn observe_clock(&mut self, seq: u32, now: Instant) {
         let sample = self.secs(now) - f64::from(seq) * self.tick.as_secs_f64();
+        if let Some(c) = self.clock {
+            // slow enough that the render time stretches by a few percent at most
+            let late = (sample - c).clamp(0.0, MAX_JITTER_MARGIN);
+            self.arrival_spread += (late - self.arrival_spread) * 0.02;
+        }
         self.clock = Some(match self.clock {
             // the earliest arrival is the least delayed one; drift up slowly after jitter
             Some(c) if sample > c => c + (sample - c) * 0.02,
             _ => sample,
         });
+    }
+
+    /// How far behind the newest snapshots remote entities are drawn: `interp_delay`, plus
+    /// a margin for the jitter seen (twice the mean lateness, at most
+    /// [`MAX_JITTER_MARGIN`]). Without it, at 60 ms of jitter a state often arrived only
+    /// 1-2 ticks before it was due and its correction was drawn as a jump.
+    pub fn render_delay(&self) -> f64 {
+        self.cfg.interp_delay.as_secs_f64() + (2.0 * self.arrival_spread).min(MAX_JITTER_MARGIN)
     }
 
     fn secs(&self, t: Instant) -> f64 {
@@ -556,6 +589,7 @@ impl ClientCore {
         Some(std::mem::take(&mut self.stream_out))
     }
 
+    /// The next datagram (an input, or an idle keepalive) to send unreliably.
     pub fn poll_datagram(&mut self) -> Option<Vec<u8>> {
         let d = self.datagrams_out.pop_front()?;
         self.stats.datagrams_sent += 1;
@@ -563,6 +597,7 @@ impl ClientCore {
         Some(d)
     }
 
+    /// The next event for the game, in order.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -577,22 +612,23 @@ impl ClientCore {
         self.phase == Phase::Closed
     }
 
+    /// The message of the event that closed the connection, once closed.
     pub fn close_reason(&self) -> Option<&str> {
         self.close_reason.as_deref()
     }
 
     // ---- queries -----------------------------------------------------------------------
 
-    /// The server tick (fractional) drawn at local time `now`: `interp_delay` behind the
+    /// The server tick (fractional) drawn at local time `now`: [`Self::render_delay`] behind the
     /// newest snapshots. An attack carries it, so the server judges the hit against what
     /// this client saw.
     pub fn render_tick(&self, now: Instant) -> Option<f64> {
         let clock = self.clock?;
         let tick = self.tick.as_secs_f64();
-        Some((self.secs(now) - clock - self.cfg.interp_delay.as_secs_f64()) / tick)
+        Some((self.secs(now) - clock - self.render_delay()) / tick)
     }
 
-    /// Entities to draw at local time `now`, `interp_delay` behind the server.
+    /// Entities to draw at local time `now`, [`Self::render_delay`] behind the server.
     pub fn interpolated_entities(&self, now: Instant) -> Vec<EntityView> {
         let Some(render) = self.render_tick(now) else {
             return Vec::new();
@@ -608,8 +644,26 @@ impl ClientCore {
         self.predictor.position()
     }
 
+    /// The own player's entity id, from the Welcome.
     pub fn player_id(&self) -> Option<u32> {
         self.player_id
+    }
+
+    /// The newest server tick a snapshot arrived for.
+    pub fn newest_snapshot(&self) -> Option<u32> {
+        self.newest_snapshot
+    }
+
+    /// The players on the current floor, by entity id (names and guilds; snapshots carry
+    /// only ids).
+    pub fn roster(&self) -> Vec<RosterEntry> {
+        self.roster.values().cloned().collect()
+    }
+
+    /// The resume token of the last Welcome (kept after the connection ends): pass it as
+    /// [`CoreConfig::resume_token`] to reclaim the session after a drop.
+    pub fn resume_token(&self) -> Option<&[u8]> {
+        self.resume_token.as_deref()
     }
 
     /// The floor the player is on (admitted or waiting for admission).
@@ -617,10 +671,12 @@ impl ClientCore {
         self.floor.as_ref().map(|f| (f.number, f.floor.clone()))
     }
 
+    /// One server tick (from the Welcome's tick rate; 30 Hz before it).
     pub fn tick_interval(&self) -> Duration {
         self.tick
     }
 
+    /// A copy of the connection's counters.
     pub fn stats(&self) -> ClientStats {
         self.stats.clone()
     }

@@ -11,10 +11,16 @@ use tower_protocol::MAX_INPUTS_PER_DATAGRAM;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credentials {
     /// Only accepted by a server in development auth mode.
-    Dev { name: String },
+    Dev {
+        /// The login name (the dev server makes the account "dev:<name>").
+        name: String,
+    },
     /// A Nakama match ticket (never the Nakama session token: the game server must not
     /// hold a credential for the player's account).
-    Ticket { ticket: String },
+    Ticket {
+        /// The signed ticket from the matchmaker's "match ready" notification.
+        ticket: String,
+    },
 }
 
 /// TEST / DIAGNOSTIC ONLY: ways to make the client misbehave on purpose, so server tests
@@ -36,6 +42,7 @@ pub struct Diagnostics {
 pub struct FloorSource(Arc<dyn Fn(u64, u32) -> Arc<procgen::Floor> + Send + Sync>);
 
 impl FloorSource {
+    /// Runs `procgen::generate` for every floor, uncached.
     pub fn generate() -> Self {
         FloorSource(Arc::new(|seed, floor| {
             Arc::new(procgen::generate(seed, floor))
@@ -73,6 +80,7 @@ impl FloorSource {
         }))
     }
 
+    /// The floor `floor` of world `seed`.
     pub fn get(&self, seed: u64, floor: u32) -> Arc<procgen::Floor> {
         (self.0)(seed, floor)
     }
@@ -128,20 +136,25 @@ pub const IDLE_SETTLE_TICKS: u32 = MAX_INPUTS_PER_DATAGRAM as u32;
 /// Protocol-level settings of a connection.
 #[derive(Clone, Debug)]
 pub struct CoreConfig {
+    /// How the player logs in; still required with a resume token (the server ignores it then).
     pub credentials: Credentials,
     /// Resume token from an earlier Welcome, to reclaim a dropped session.
     pub resume_token: Option<Vec<u8>>,
-    /// How far behind the newest snapshot remote entities are drawn.
+    /// How far behind the newest snapshot remote entities are drawn on a steady link; the
+    /// client adds a margin for the jitter it sees (`ClientCore::render_delay`).
     pub interp_delay: Duration,
     /// How far past the newest snapshot entities may be extrapolated.
     pub max_extrapolation: Duration,
+    /// Where regenerated floors come from (a shared cache for bots).
     pub floors: FloorSource,
     /// Input suppression while the player holds still; `None` sends every tick.
     pub idle: Option<IdlePolicy>,
+    /// TEST ONLY: deliberate protocol violations.
     pub diagnostics: Diagnostics,
 }
 
 impl CoreConfig {
+    /// Defaults: 100 ms interpolation delay, 150 ms extrapolation, idle input suppression on.
     pub fn new(credentials: Credentials) -> Self {
         CoreConfig {
             credentials,
@@ -160,7 +173,9 @@ impl CoreConfig {
 pub struct PlayerInput {
     /// Direction, -127..=127 per axis; clamped to unit length by the movement code.
     pub move_x: i8,
+    /// Direction along Y, -127..=127.
     pub move_y: i8,
+    /// Melee attack held.
     pub attack: bool,
 }
 

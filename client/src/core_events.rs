@@ -6,8 +6,11 @@ use tower_protocol::pb::ErrorCode;
 /// One player on the roster of the current floor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RosterEntry {
+    /// The player's entity id in snapshots ([`crate::EntityView::id`]).
     pub entity_id: u32,
+    /// Display name.
     pub name: String,
+    /// Guild (Nakama group) name; empty for none.
     pub guild: String,
 }
 
@@ -16,32 +19,56 @@ pub struct RosterEntry {
 pub enum Event {
     /// QUIC + TLS are up; the Hello is on its way.
     Connected,
+    /// The server accepted the login (or the resume).
     Welcome {
+        /// The own player's entity id in snapshots.
         player_id: u32,
+        /// Server ticks per second.
         tick_rate_hz: u32,
+        /// The name other players see.
         display_name: String,
+        /// Present it in a later connection's Hello to reclaim this session after a drop
+        /// ([`crate::ClientCore::resume_token`] keeps it).
         resume_token: Vec<u8>,
+        /// The server handed back an earlier session (same player, floor and position).
         resumed: bool,
     },
     /// The server sent a floor; the client regenerated it and answered with its hash.
     /// `matches` tells whether the local hash and generator version equal the server's.
     FloorEntered {
+        /// Floor number (0 = ground floor).
         floor: u32,
+        /// The tower's world seed.
         seed: u64,
+        /// The server's floor hash.
         hash: [u8; 32],
+        /// The server's procgen generator version.
         generator_version: u32,
+        /// Local hash and generator version equal the server's.
         matches: bool,
     },
     /// The server checked the proof and placed the player at `spawn` (movement units).
-    FloorAdmitted { floor: u32, spawn: Pos },
+    FloorAdmitted {
+        /// Floor number.
+        floor: u32,
+        /// Where the player stands, movement units.
+        spawn: Pos,
+    },
     /// The roster of the current floor changed; this is the whole roster, by entity id.
     Roster(Vec<RosterEntry>),
     /// An error the server reported (`RATE_LIMITED` is a warning; the others end the
     /// connection, and [`Event::Disconnected`] follows with the matching reason).
-    Error { code: ErrorCode, message: String },
+    Error {
+        /// What went wrong, typed.
+        code: ErrorCode,
+        /// The server's explanation, for logs.
+        message: String,
+    },
     /// The connection is over (last event): why, typed, and a human-readable message.
     Disconnected {
+        /// What the game should do next depends on it (see [`DisconnectReason`]).
         reason: DisconnectReason,
+        /// What happened, for logs and the player.
         message: String,
     },
 }
@@ -83,6 +110,8 @@ impl DisconnectReason {
         Some(match code {
             ErrorCode::RateLimited => return None,
             ErrorCode::ServerFull => DisconnectReason::ServerFull,
+            // Retryable: this server drains; the matchmaker places the player elsewhere.
+            ErrorCode::Draining => DisconnectReason::ServerShutdown,
             ErrorCode::Replaced => DisconnectReason::Replaced,
             ErrorCode::ResumeExpired => DisconnectReason::ResumeExpired,
             ErrorCode::AuthFailed => DisconnectReason::AuthFailed,

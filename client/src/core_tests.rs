@@ -58,7 +58,6 @@ fn player(x: i32, y: i32) -> EntityState {
         y,
         health: 100,
         flags: EntityFlags::default(),
-        guild: 0,
     }
 }
 
@@ -274,7 +273,6 @@ fn fragmented_snapshots_and_interpolation() {
                 y: 1000,
                 health: 10,
                 flags: EntityFlags::default(),
-                guild: 0,
             })
             .collect()
     };
@@ -303,6 +301,77 @@ fn fragmented_snapshots_and_interpolation() {
     let later = core.interpolated_entities(now + tick / 2);
     let first_later = later.iter().find(|e| e.id == 100).unwrap();
     assert!((first_later.x - first.x - 0.5).abs() < 0.05);
+}
+
+/// Measured on the pair harness at 300 ms RTT / 60 ms jitter / 10 % loss: reordered
+/// datagrams arrived after the render time had passed them, rewrote the drawn path (and
+/// the corrections after it) and made about half of the visible snaps.
+#[test]
+fn a_late_state_the_render_time_has_passed_changes_nothing_drawn() {
+    let (mut core, t0, _) = admitted(Diagnostics::default());
+    let tick = core.tick_interval();
+    let mut hist = SnapshotHistory::default();
+    let monster = |x: i32| {
+        EntitySet::from_vec(vec![EntityState {
+            id: 100,
+            kind: EntityKind::Monster,
+            x,
+            y: 1000,
+            health: 10,
+            flags: EntityFlags::default(),
+        }])
+    };
+    // A walker at 256 units a tick that paused at 302; 302's datagram comes last.
+    let xs = [
+        (300, 0),
+        (301, 256),
+        (302, 256),
+        (303, 768),
+        (304, 1024),
+        (305, 1280),
+    ];
+    let datagrams: Vec<(u32, Vec<u8>)> = xs
+        .iter()
+        .map(|&(seq, x)| {
+            let payload = hist.encode_and_record(seq, 0, monster(x)).unwrap();
+            (seq, packetize(seq, &payload, 1200).unwrap().remove(0))
+        })
+        .collect();
+    for (seq, d) in datagrams.iter().filter(|(seq, _)| *seq != 302) {
+        core.handle_datagram(d, t0 + tick * (seq - 300));
+    }
+    let now = t0 + tick * 5 + tick / 2; // render tick 302.5
+    let before = core.interpolated_entities(now);
+    core.handle_datagram(&datagrams[2].1, now);
+    assert_eq!(core.stats().snapshots, 6, "decoded (the history keeps it)");
+    assert_eq!(core.interpolated_entities(now), before);
+}
+
+/// The render delay covers the jitter it sees: states arriving 0-60 ms late push the
+/// drawn time back by about twice their mean lateness, bounded; a steady link keeps the
+/// configured `interp_delay`.
+#[test]
+fn the_render_delay_grows_with_the_jitter_seen_and_is_bounded() {
+    let delay = |late_ms: &dyn Fn(u32) -> u64| {
+        let (mut core, t0, _) = admitted(Diagnostics::default());
+        let tick = core.tick_interval();
+        let mut hist = SnapshotHistory::default();
+        let set = EntitySet::from_vec(vec![player(0, 0)]);
+        for i in 0..300u32 {
+            let seq = 1000 + i;
+            let payload = hist.encode_and_record(seq, 0, set.clone()).unwrap();
+            let at = t0 + tick * i + Duration::from_millis(late_ms(i));
+            core.handle_datagram(&packetize(seq, &payload, 1200).unwrap()[0], at);
+        }
+        core.render_delay()
+    };
+    let steady = delay(&|_| 0);
+    // 0-60 ms, spread evenly (a multiplicative hash of the index)
+    let jittery = delay(&|i| u64::from(i.wrapping_mul(2_654_435_761) % 61));
+    let wild = delay(&|i| if i % 2 == 0 { 0 } else { 900 });
+    assert!((steady - 0.100).abs() < 1e-9, "steady: {steady}");
+    assert!((0.120..=0.200).contains(&jittery), "jittery: {jittery} s");
+    assert!((0.100..=0.200).contains(&wild), "bounded: {wild} s");
 }
 
 #[test]
@@ -399,6 +468,56 @@ fn stream_bytes_in_single_byte_reads() {
         core.handle_stream_data(&[b], t0);
     }
     assert!(matches!(core.poll_event(), Some(Event::Welcome { .. })));
+}
+
+/// Found by the C++ live resume test: the server answered the replaced connection's
+/// in-flight floor proof with UNEXPECTED_MESSAGE after REPLACED, and the later error
+/// became the reason, so the game retried instead of stopping.
+#[test]
+fn the_first_fatal_error_is_the_reason() {
+    let t0 = Instant::now();
+    let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "a".into() }), t0);
+    core.handle_connected();
+    core.handle_stream_data(&welcome(), t0);
+    for (code, message) in [
+        (pb::ErrorCode::RateLimited, "slow down"),
+        (pb::ErrorCode::Replaced, "connected again from elsewhere"),
+        (
+            pb::ErrorCode::UnexpectedMessage,
+            "floor proof before welcome",
+        ),
+    ] {
+        let error = server(server_control::Msg::Error(pb::Error {
+            code: code as i32,
+            message: message.into(),
+        }));
+        core.handle_stream_data(&error, t0);
+    }
+    core.handle_stream_finished();
+    let last = events(&mut core).pop();
+    assert!(
+        matches!(
+            last,
+            Some(Event::Disconnected {
+                reason: DisconnectReason::Replaced,
+                ..
+            })
+        ),
+        "{last:?}"
+    );
+}
+
+#[test]
+fn the_welcome_token_outlives_the_connection() {
+    let t0 = Instant::now();
+    let mut core = ClientCore::new(CoreConfig::new(Credentials::Dev { name: "a".into() }), t0);
+    assert_eq!(core.resume_token(), None);
+    core.handle_connected();
+    core.handle_stream_data(&welcome(), t0);
+    assert_eq!(core.resume_token(), Some(&[1u8; 16][..]));
+    core.handle_connection_lost("timed out".into());
+    assert!(core.is_closed());
+    assert_eq!(core.resume_token(), Some(&[1u8; 16][..]));
 }
 
 #[test]
@@ -760,6 +879,7 @@ fn the_disconnect_reason_is_typed_from_the_servers_last_fatal_error() {
     for (code, reason) in [
         (E::Replaced, R::Replaced),
         (E::ServerFull, R::ServerFull),
+        (E::Draining, R::ServerShutdown),
         (E::ResumeExpired, R::ResumeExpired),
         (E::AuthFailed, R::AuthFailed),
         (E::BadProtocolVersion, R::VersionMismatch),

@@ -19,13 +19,18 @@ pub const INTERP_CAPACITY: usize = 32;
 /// fraction from interpolation.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EntityView {
+    /// Network id (players: see the roster for names).
     pub id: u32,
+    /// Player or monster.
     pub kind: EntityKind,
+    /// X position (tile columns), tiles.
     pub x: f32,
+    /// Y position (tile rows), tiles.
     pub y: f32,
+    /// Current health (0: dead).
     pub health: u16,
+    /// Status bits (attacking, dead, hurt, in combat).
     pub flags: EntityFlags,
-    pub guild: u16,
 }
 
 impl EntityView {
@@ -38,7 +43,6 @@ impl EntityView {
             y: (y / s) as f32,
             health: e.health,
             flags: e.flags,
-            guild: e.guild,
         }
     }
     fn exact(e: &EntityState) -> Self {
@@ -124,6 +128,8 @@ struct Slot {
     corrections: Vec<Correction>,
 }
 
+/// The last [`INTERP_CAPACITY`] snapshot states, sorted by tick, with the visual
+/// corrections each one brought.
 #[derive(Debug, Default)]
 pub struct InterpBuffer {
     states: VecDeque<Slot>,
@@ -184,10 +190,12 @@ impl InterpBuffer {
             .collect()
     }
 
+    /// Forgets every state (a new floor).
     pub fn clear(&mut self) {
         self.states.clear();
     }
 
+    /// The newest tick held.
     pub fn newest_seq(&self) -> Option<u32> {
         self.states.back().map(|s| s.seq)
     }
@@ -287,7 +295,6 @@ mod tests {
             y: 0,
             health: 1,
             flags: EntityFlags::default(),
-            guild: 0,
         }])
     }
 

@@ -29,6 +29,7 @@
 //! bytes, events and a wake-up time out); [`Client`] is a thin quinn/tokio shell around it.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod address;
 mod core;

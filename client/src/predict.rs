@@ -19,6 +19,8 @@ struct Pending {
     cmd: InputCmd,
 }
 
+/// Client-side prediction of the own player: applies inputs at once with the shared
+/// movement code and replays the unacknowledged ones on each authoritative position.
 #[derive(Debug)]
 pub struct Predictor {
     params: MoveParams,
@@ -30,6 +32,7 @@ pub struct Predictor {
 }
 
 impl Predictor {
+    /// A predictor with no position yet (placed at floor admission).
     pub fn new(params: MoveParams) -> Self {
         Self {
             params,
@@ -47,10 +50,12 @@ impl Predictor {
         self.pending.clear();
     }
 
+    /// The predicted position, once placed.
     pub fn position(&self) -> Option<Pos> {
         self.pos
     }
 
+    /// Reconciliations that moved the prediction (mispredictions) so far.
     pub fn corrections(&self) -> u64 {
         self.corrections
     }

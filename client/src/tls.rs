@@ -17,6 +17,8 @@ use thiserror::Error;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CertFingerprint(pub [u8; 32]);
 
+/// Why a certificate fingerprint did not parse.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum FingerprintParseError {
     #[error("fingerprint is not hex: {0}")]
@@ -26,6 +28,7 @@ pub enum FingerprintParseError {
 }
 
 impl CertFingerprint {
+    /// The fingerprint of a DER certificate.
     pub fn of(cert_der: &[u8]) -> Self {
         CertFingerprint(Sha256::digest(cert_der).into())
     }
@@ -42,6 +45,7 @@ impl CertFingerprint {
         Ok(CertFingerprint(arr))
     }
 
+    /// 64 lower-case hex digits.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
@@ -63,6 +67,8 @@ pub enum Trust {
     CaFile(PathBuf),
 }
 
+/// Why the QUIC/TLS client configuration could not be built.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error)]
 pub enum TlsConfigError {
     #[error("cannot read CA file {path}: {message}")]

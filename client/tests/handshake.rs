@@ -123,7 +123,6 @@ async fn serve_one(
         y: spawn.y,
         health: 100,
         flags: EntityFlags::default(),
-        guild: 0,
     };
     let mut history = SnapshotHistory::default();
     let payload = history

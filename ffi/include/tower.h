@@ -33,10 +33,15 @@
 
 // Version of this C ABI. Bumped on any incompatible change to `tower.h`; a host compares
 // `tower_abi_version()` with this header constant before calling anything else.
-#define TOWER_ABI_VERSION 1
+// Version 2: `TowerConnectOptions` gained `resume_token`/`resume_token_len`;
+// `TowerEntity` lost `guild` (read names and guilds with `tower_client_roster`).
+#define TOWER_ABI_VERSION 2
 
 // Length in bytes of a floor hash (SHA3-256).
 #define TOWER_HASH_LEN 32
+
+// Longest resume token `TowerConnectOptions` accepts (the server's are 16 bytes).
+#define TOWER_RESUME_TOKEN_MAX_LEN 64
 
 // `TowerInput::buttons` bit: attack (melee).
 #define TOWER_BUTTON_ATTACK 1
@@ -53,26 +58,37 @@
 // `TowerEntity::flags` bit: in combat (until a while after its last swing or hit).
 #define TOWER_ENTITY_IN_COMBAT 8
 
+// The player left (`tower_client_disconnect`): nothing to do.
 #define TOWER_DISCONNECT_LEFT 0
 
+// The network went away (timeout, reset): resume with the token.
 #define TOWER_DISCONNECT_CONNECTION_LOST 1
 
+// The server shuts down or drains (state saved): queue for another server.
 #define TOWER_DISCONNECT_SERVER_SHUTDOWN 2
 
+// Every player slot is taken: queue again.
 #define TOWER_DISCONNECT_SERVER_FULL 3
 
+// The account logged in on another connection: do not reconnect from here.
 #define TOWER_DISCONNECT_REPLACED 4
 
+// The resume token was refused (hold window over): log in afresh.
 #define TOWER_DISCONNECT_RESUME_EXPIRED 5
 
+// The credentials were refused (e.g. an expired ticket): get new ones.
 #define TOWER_DISCONNECT_AUTH_FAILED 6
 
+// Client and server speak different protocol versions: update.
 #define TOWER_DISCONNECT_VERSION_MISMATCH 7
 
+// This build cannot reproduce the server's floor: update.
 #define TOWER_DISCONNECT_HASH_MISMATCH 8
 
+// Malformed or unexpected messages: a bug, do not retry blindly.
 #define TOWER_DISCONNECT_PROTOCOL_ERROR 9
 
+// The server closed the connection without saying why: resume with the token.
 #define TOWER_DISCONNECT_SERVER_CLOSED 10
 
 // Result of every fallible `tower_*` function. `TOWER_STATUS_OK` is zero; on any other
@@ -124,12 +140,19 @@ enum TowerTile
   : uint8_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  // Solid rock: not walkable.
   TOWER_TILE_WALL = 0,
+  // Room floor.
   TOWER_TILE_FLOOR = 1,
+  // A room's doorway.
   TOWER_TILE_DOOR = 2,
+  // Corridor between rooms.
   TOWER_TILE_CORRIDOR = 3,
+  // Where players arrive on the floor.
   TOWER_TILE_ENTRY = 4,
+  // Stairs to the floor above.
   TOWER_TILE_STAIRS_UP = 5,
+  // Stairs to the floor below.
   TOWER_TILE_STAIRS_DOWN = 6,
   // Number of tile kinds (not a tile).
   TOWER_TILE_COUNT = 7,
@@ -148,7 +171,9 @@ enum TowerSpawnKind
   : uint8_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  // A monster's spawn point.
   TOWER_SPAWN_KIND_MONSTER = 0,
+  // A loot point.
   TOWER_SPAWN_KIND_LOOT = 1,
 };
 #ifndef __cplusplus
@@ -198,7 +223,9 @@ enum TowerEntityKind
   : uint8_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+  // A player character (`tower_client_roster` names it).
   TOWER_ENTITY_KIND_PLAYER = 0,
+  // A monster.
   TOWER_ENTITY_KIND_MONSTER = 1,
 };
 #ifndef __cplusplus
@@ -225,11 +252,19 @@ typedef struct TowerConnectOptions {
   const char *dev_name;
   // Nakama match ticket, or NULL.
   const char *ticket;
+  // Resume token from `tower_client_resume_token` of an earlier connection, to reclaim
+  // its session (position, floor) within the server's hold window; NULL with length 0
+  // for a fresh login. Credentials are still required; a refused token ends in
+  // DISCONNECTED with `TOWER_DISCONNECT_RESUME_EXPIRED`.
+  const uint8_t *resume_token;
+  // Length of `resume_token` in bytes, at most `TOWER_RESUME_TOKEN_MAX_LEN`.
+  size_t resume_token_len;
 } TowerConnectOptions;
 
 // A connection to a Tower server. `id == 0` is the null handle. Free it exactly once with
 // `tower_client_free`; a second free returns `TOWER_STATUS_BAD_HANDLE` and does nothing.
 typedef struct TowerClientHandle {
+  // Registry id; 0 is the null handle.
   uint64_t id;
 } TowerClientHandle;
 
@@ -237,10 +272,15 @@ typedef struct TowerClientHandle {
 typedef struct TowerEvent {
   // A `TowerEventKind` value.
   uint32_t kind;
+  // The own entity id (WELCOME).
   uint32_t player_id;
+  // Server ticks per second (WELCOME).
   uint32_t tick_rate_hz;
+  // Floor number (FLOOR_ENTERED, FLOOR_ADMITTED).
   uint32_t floor;
+  // The tower's world seed (FLOOR_ENTERED).
   uint64_t seed;
+  // The server's procgen generator version (FLOOR_ENTERED).
   uint32_t generator_version;
   // Number of roster entries (ROSTER).
   uint32_t count;
@@ -252,8 +292,9 @@ typedef struct TowerEvent {
   uint8_t resumed;
   // Why the connection ended (DISCONNECTED): a `TOWER_DISCONNECT_*` value.
   uint8_t disconnect_reason;
-  // Spawn position in tiles (FLOOR_ADMITTED).
+  // Spawn position in tiles, X (FLOOR_ADMITTED).
   float spawn_x;
+  // Spawn position in tiles, Y (FLOOR_ADMITTED).
   float spawn_y;
   // Protocol ErrorCode (SERVER_ERROR).
   int32_t error_code;
@@ -265,7 +306,9 @@ typedef struct TowerEvent {
 // sends it to the server. Axes are world X/Y in [-1, 1] (clamped; length > 1 is scaled
 // down by the movement code).
 typedef struct TowerInput {
+  // Wish direction along X, -1..1.
   float move_x;
+  // Wish direction along Y, -1..1.
   float move_y;
   // Bit set of `TOWER_BUTTON_*`.
   uint32_t buttons;
@@ -273,40 +316,65 @@ typedef struct TowerInput {
 
 // One entity as it should be drawn at the requested time. Positions in tiles.
 typedef struct TowerEntity {
+  // Network id; a player's is its roster `entity_id`.
   uint32_t id;
+  // X position (tile columns), tiles.
   float x;
+  // Y position (tile rows), tiles.
   float y;
+  // Current health (0: dead).
   uint16_t health;
-  // Guild tag id (0: none).
-  uint16_t guild;
   // A `TowerEntityKind` value.
   uint8_t kind;
   // Bit set of `TOWER_ENTITY_*` (attacking, dead, hurt, in combat).
   uint8_t flags;
 } TowerEntity;
 
+// One player on the roster of the current floor: the name and guild behind a player
+// entity id of `tower_client_entities`. Strings are NUL-terminated UTF-8, truncated (on a
+// character boundary) to fit.
+typedef struct TowerRosterEntry {
+  uint32_t entity_id;
+  // Display name.
+  char name[128];
+  // Guild (Nakama group) name; empty for none.
+  char guild[128];
+} TowerRosterEntry;
+
 // An owned, immutable generated floor. `id == 0` is the null handle. Free each handle
 // exactly once with `tower_floor_free`; freeing again returns `TOWER_STATUS_BAD_HANDLE`
 // and is otherwise harmless. A handle may be read from several threads at once.
 typedef struct TowerFloorHandle {
+  // Registry id; 0 is the null handle.
   uint64_t id;
 } TowerFloorHandle;
 
 // Everything about a floor that fits in a fixed-size struct. Tile coordinates; tiles are
 // row-major, `tiles[y * width + x]`.
 typedef struct TowerFloorInfo {
+  // World seed the floor was generated from.
   uint64_t seed;
+  // Floor number (0 = ground floor).
   uint32_t floor;
+  // procgen generator version that made it.
   uint32_t generator_version;
+  // Width in tiles.
   uint16_t width;
+  // Height in tiles.
   uint16_t height;
+  // Entry tile, column.
   uint16_t entry_x;
+  // Entry tile, row.
   uint16_t entry_y;
+  // Stairs up, column.
   uint16_t stairs_up_x;
+  // Stairs up, row.
   uint16_t stairs_up_y;
   // Zero on a floor without stairs down; then `stairs_down_x/y` are zero too.
   uint8_t has_stairs_down;
+  // Stairs down, column (see `has_stairs_down`).
   uint16_t stairs_down_x;
+  // Stairs down, row.
   uint16_t stairs_down_y;
   // `width * height`: the length `tower_floor_tiles` needs.
   size_t tile_count;
@@ -316,7 +384,9 @@ typedef struct TowerFloorInfo {
 
 // A monster or loot point on a walkable tile, in tile coordinates.
 typedef struct TowerSpawn {
+  // Tile column.
   uint16_t x;
+  // Tile row.
   uint16_t y;
   // A `TowerSpawnKind` value.
   uint8_t kind;
@@ -397,6 +467,28 @@ TowerStatus tower_client_predicted_position(struct TowerClientHandle handle,
 // # Safety
 // `out` is NULL or valid for one write.
 TowerStatus tower_client_player_id(struct TowerClientHandle handle, uint32_t *out);
+
+// The roster of the current floor (after each ROSTER event), sorted by entity id. Same
+// length protocol as `tower_floor_tiles`; empty before the first ROSTER.
+//
+// # Safety
+// `buf` is NULL or valid for `buf_len` writes; `out_len` is NULL or valid for one write.
+TowerStatus tower_client_roster(struct TowerClientHandle handle,
+                                struct TowerRosterEntry *buf,
+                                size_t buf_len,
+                                size_t *out_len);
+
+// The resume token of the last WELCOME (kept after DISCONNECTED, until the handle is
+// freed): bytes to pass as `TowerConnectOptions::resume_token` to reclaim the session.
+// Same length protocol as `tower_floor_tiles`. `TOWER_STATUS_NOT_READY` before the first
+// WELCOME.
+//
+// # Safety
+// `buf` is NULL or valid for `buf_len` writes; `out_len` is NULL or valid for one write.
+TowerStatus tower_client_resume_token(struct TowerClientHandle handle,
+                                      uint8_t *buf,
+                                      size_t buf_len,
+                                      size_t *out_len);
 
 // A new floor handle for the floor the player is on (the one the library regenerated and
 // proved). The caller owns it: free it with `tower_floor_free`. `TOWER_STATUS_NOT_READY`

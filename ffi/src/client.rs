@@ -12,7 +12,7 @@ use tower_client::{
 };
 use tower_movement::SUBTILE;
 
-use crate::error::{FfiError, TowerStatus, check_buffer, copy_out, guard, out_ref};
+use crate::error::{FfiError, TowerStatus, check_buffer, copy_out, guard, in_slice, out_ref};
 use crate::floor::{TowerFloorHandle, issue};
 use crate::registry::Registry;
 
@@ -29,6 +29,7 @@ static CLIENTS: Registry<Session> = Registry::new("client");
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TowerClientHandle {
+    /// Registry id; 0 is the null handle.
     pub id: u64,
 }
 
@@ -50,6 +51,31 @@ pub struct TowerConnectOptions {
     pub dev_name: *const c_char,
     /// Nakama match ticket, or NULL.
     pub ticket: *const c_char,
+    /// Resume token from `tower_client_resume_token` of an earlier connection, to reclaim
+    /// its session (position, floor) within the server's hold window; NULL with length 0
+    /// for a fresh login. Credentials are still required; a refused token ends in
+    /// DISCONNECTED with `TOWER_DISCONNECT_RESUME_EXPIRED`.
+    pub resume_token: *const u8,
+    /// Length of `resume_token` in bytes, at most `TOWER_RESUME_TOKEN_MAX_LEN`.
+    pub resume_token_len: usize,
+}
+
+/// Longest resume token `TowerConnectOptions` accepts (the server's are 16 bytes).
+pub const TOWER_RESUME_TOKEN_MAX_LEN: usize = 64;
+
+/// The resume token, length-checked: `None` for NULL/0, an error for an oversized length.
+///
+/// # Safety
+/// `ptr` is NULL or valid for `len` reads.
+unsafe fn resume_token(ptr: *const u8, len: usize) -> Result<Option<Vec<u8>>, FfiError> {
+    if len > TOWER_RESUME_TOKEN_MAX_LEN {
+        return Err(FfiError::InvalidArgument(format!(
+            "`resume_token_len` {len} is longer than TOWER_RESUME_TOKEN_MAX_LEN ({TOWER_RESUME_TOKEN_MAX_LEN})"
+        )));
+    }
+    // SAFETY: forwarded caller contract; the length is bounded above.
+    let bytes = unsafe { in_slice(ptr, len, "resume_token") }?;
+    Ok((!bytes.is_empty()).then(|| bytes.to_vec()))
 }
 
 /// Kinds of `TowerEvent`.
@@ -82,10 +108,15 @@ pub enum TowerEventKind {
 pub struct TowerEvent {
     /// A `TowerEventKind` value.
     pub kind: u32,
+    /// The own entity id (WELCOME).
     pub player_id: u32,
+    /// Server ticks per second (WELCOME).
     pub tick_rate_hz: u32,
+    /// Floor number (FLOOR_ENTERED, FLOOR_ADMITTED).
     pub floor: u32,
+    /// The tower's world seed (FLOOR_ENTERED).
     pub seed: u64,
+    /// The server's procgen generator version (FLOOR_ENTERED).
     pub generator_version: u32,
     /// Number of roster entries (ROSTER).
     pub count: u32,
@@ -97,8 +128,9 @@ pub struct TowerEvent {
     pub resumed: u8,
     /// Why the connection ended (DISCONNECTED): a `TOWER_DISCONNECT_*` value.
     pub disconnect_reason: u8,
-    /// Spawn position in tiles (FLOOR_ADMITTED).
+    /// Spawn position in tiles, X (FLOOR_ADMITTED).
     pub spawn_x: f32,
+    /// Spawn position in tiles, Y (FLOOR_ADMITTED).
     pub spawn_y: f32,
     /// Protocol ErrorCode (SERVER_ERROR).
     pub error_code: i32,
@@ -128,15 +160,20 @@ impl TowerEvent {
     }
 
     fn with_message(mut self, text: &str) -> Self {
-        // Truncate on a character boundary, keeping room for the NUL.
-        let mut end = text.len().min(self.message.len() - 1);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        for (dst, src) in self.message.iter_mut().zip(&text.as_bytes()[..end]) {
-            *dst = *src as c_char;
-        }
+        fill_c_string(&mut self.message, text);
         self
+    }
+}
+
+/// Writes `text` into a zeroed fixed-size array, truncated on a character boundary so the
+/// array always ends in at least one NUL.
+fn fill_c_string(dst: &mut [c_char], text: &str) {
+    let mut end = text.len().min(dst.len().saturating_sub(1));
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    for (d, src) in dst.iter_mut().zip(&text.as_bytes()[..end]) {
+        *d = *src as c_char;
     }
 }
 
@@ -203,7 +240,9 @@ fn event_to_c(event: Event) -> TowerEvent {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TowerInput {
+    /// Wish direction along X, -1..1.
     pub move_x: f32,
+    /// Wish direction along Y, -1..1.
     pub move_y: f32,
     /// Bit set of `TOWER_BUTTON_*`.
     pub buttons: u32,
@@ -233,16 +272,27 @@ const _: () = {
 // `TowerEvent::disconnect_reason` values (`tower_client::DisconnectReason`). Resume with
 // the token after CONNECTION_LOST or SERVER_CLOSED; queue again after SERVER_SHUTDOWN or
 // SERVER_FULL; log in afresh after RESUME_EXPIRED or AUTH_FAILED; give up otherwise.
+/// The player left (`tower_client_disconnect`): nothing to do.
 pub const TOWER_DISCONNECT_LEFT: u8 = 0;
+/// The network went away (timeout, reset): resume with the token.
 pub const TOWER_DISCONNECT_CONNECTION_LOST: u8 = 1;
+/// The server shuts down or drains (state saved): queue for another server.
 pub const TOWER_DISCONNECT_SERVER_SHUTDOWN: u8 = 2;
+/// Every player slot is taken: queue again.
 pub const TOWER_DISCONNECT_SERVER_FULL: u8 = 3;
+/// The account logged in on another connection: do not reconnect from here.
 pub const TOWER_DISCONNECT_REPLACED: u8 = 4;
+/// The resume token was refused (hold window over): log in afresh.
 pub const TOWER_DISCONNECT_RESUME_EXPIRED: u8 = 5;
+/// The credentials were refused (e.g. an expired ticket): get new ones.
 pub const TOWER_DISCONNECT_AUTH_FAILED: u8 = 6;
+/// Client and server speak different protocol versions: update.
 pub const TOWER_DISCONNECT_VERSION_MISMATCH: u8 = 7;
+/// This build cannot reproduce the server's floor: update.
 pub const TOWER_DISCONNECT_HASH_MISMATCH: u8 = 8;
+/// Malformed or unexpected messages: a bug, do not retry blindly.
 pub const TOWER_DISCONNECT_PROTOCOL_ERROR: u8 = 9;
+/// The server closed the connection without saying why: resume with the token.
 pub const TOWER_DISCONNECT_SERVER_CLOSED: u8 = 10;
 const _: () = {
     use tower_client::DisconnectReason as R;
@@ -263,7 +313,9 @@ const _: () = {
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TowerEntityKind {
+    /// A player character (`tower_client_roster` names it).
     Player = 0,
+    /// A monster.
     Monster = 1,
 }
 
@@ -271,16 +323,44 @@ pub enum TowerEntityKind {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct TowerEntity {
+    /// Network id; a player's is its roster `entity_id`.
     pub id: u32,
+    /// X position (tile columns), tiles.
     pub x: f32,
+    /// Y position (tile rows), tiles.
     pub y: f32,
+    /// Current health (0: dead).
     pub health: u16,
-    /// Guild tag id (0: none).
-    pub guild: u16,
     /// A `TowerEntityKind` value.
     pub kind: u8,
     /// Bit set of `TOWER_ENTITY_*` (attacking, dead, hurt, in combat).
     pub flags: u8,
+}
+
+/// One player on the roster of the current floor: the name and guild behind a player
+/// entity id of `tower_client_entities`. Strings are NUL-terminated UTF-8, truncated (on a
+/// character boundary) to fit.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TowerRosterEntry {
+    pub entity_id: u32,
+    /// Display name.
+    pub name: [c_char; 128],
+    /// Guild (Nakama group) name; empty for none.
+    pub guild: [c_char; 128],
+}
+
+impl TowerRosterEntry {
+    fn new(entity_id: u32, name: &str, guild: &str) -> Self {
+        let mut entry = TowerRosterEntry {
+            entity_id,
+            name: [0; 128],
+            guild: [0; 128],
+        };
+        fill_c_string(&mut entry.name, name);
+        fill_c_string(&mut entry.guild, guild);
+        entry
+    }
 }
 
 pub(crate) fn live_clients() -> usize {
@@ -345,23 +425,25 @@ pub unsafe extern "C" fn tower_client_connect(
         // SAFETY: forwarded caller contract.
         let options = unsafe { options.as_ref() }.ok_or(FfiError::Null("options"))?;
         // SAFETY: forwarded caller contract (each string NULL or NUL-terminated).
-        let (address, fingerprint, dev_name, ticket) = unsafe {
+        let (address, fingerprint, dev_name, ticket, token) = unsafe {
             (
                 opt_str(options.server_address, "server_address")?,
                 opt_str(options.cert_fingerprint, "cert_fingerprint")?,
                 opt_str(options.dev_name, "dev_name")?,
                 opt_str(options.ticket, "ticket")?,
+                resume_token(options.resume_token, options.resume_token_len)?,
             )
         };
         let address = parse_address(address.ok_or(FfiError::Null("server_address"))?)?;
         let fingerprint =
             CertFingerprint::parse(fingerprint.ok_or(FfiError::Null("cert_fingerprint"))?)
                 .map_err(|e| FfiError::InvalidArgument(format!("certificate fingerprint: {e}")))?;
-        let cfg = ClientConfig::new(
+        let mut cfg = ClientConfig::new(
             address,
             Trust::Fingerprint(fingerprint),
             credentials(dev_name, ticket)?,
         );
+        cfg.core.resume_token = token;
         let client = Client::connect(cfg).map_err(|e| FfiError::Io(e.to_string()))?;
         let session = Session {
             client,
@@ -482,7 +564,6 @@ pub unsafe extern "C" fn tower_client_entities(
                 x: e.x,
                 y: e.y,
                 health: e.health,
-                guild: e.guild,
                 kind: e.kind as u8,
                 flags: e.flags.bits(),
             })
@@ -536,6 +617,56 @@ pub unsafe extern "C" fn tower_client_player_id(
             .player_id()
             .ok_or(FfiError::NotReady("no player id before the Welcome"))?;
         Ok(())
+    })
+}
+
+/// The roster of the current floor (after each ROSTER event), sorted by entity id. Same
+/// length protocol as `tower_floor_tiles`; empty before the first ROSTER.
+///
+/// # Safety
+/// `buf` is NULL or valid for `buf_len` writes; `out_len` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_roster(
+    handle: TowerClientHandle,
+    buf: *mut TowerRosterEntry,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> TowerStatus {
+    guard(|| {
+        check_buffer(buf.cast_const(), buf_len, "buf")?;
+        let entries: Vec<TowerRosterEntry> = session_of(handle)?
+            .client
+            .roster()
+            .iter()
+            .map(|e| TowerRosterEntry::new(e.entity_id, &e.name, &e.guild))
+            .collect();
+        // SAFETY: forwarded caller contract.
+        unsafe { copy_out(&entries, buf, buf_len, out_len, "buf") }
+    })
+}
+
+/// The resume token of the last WELCOME (kept after DISCONNECTED, until the handle is
+/// freed): bytes to pass as `TowerConnectOptions::resume_token` to reclaim the session.
+/// Same length protocol as `tower_floor_tiles`. `TOWER_STATUS_NOT_READY` before the first
+/// WELCOME.
+///
+/// # Safety
+/// `buf` is NULL or valid for `buf_len` writes; `out_len` is NULL or valid for one write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn tower_client_resume_token(
+    handle: TowerClientHandle,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> TowerStatus {
+    guard(|| {
+        check_buffer(buf.cast_const(), buf_len, "buf")?;
+        let token = session_of(handle)?
+            .client
+            .resume_token()
+            .ok_or(FfiError::NotReady("no resume token before the Welcome"))?;
+        // SAFETY: forwarded caller contract.
+        unsafe { copy_out(&token, buf, buf_len, out_len, "buf") }
     })
 }
 
@@ -617,6 +748,17 @@ mod tests {
     }
 
     #[test]
+    fn roster_strings_are_truncated_and_terminated() {
+        let long = "ü".repeat(100); // 200 bytes
+        let entry = TowerRosterEntry::new(3, &long, "");
+        let bytes: Vec<u8> = entry.name.iter().map(|c| *c as u8).collect();
+        let end = bytes.iter().position(|b| *b == 0).expect("NUL-terminated");
+        assert_eq!(end, 126, "63 two-byte characters fit before the NUL");
+        assert!(std::str::from_utf8(&bytes[..end]).is_ok());
+        assert_eq!(entry.guild[0], 0);
+    }
+
+    #[test]
     fn axes_are_clamped_and_non_finite_rejected() {
         assert_eq!(axis(2.0, "x").ok(), Some(127));
         assert_eq!(axis(-1.0, "x").ok(), Some(-127));
@@ -661,9 +803,37 @@ mod tests {
             cert_fingerprint: c"abcd".as_ptr(),
             dev_name: c"ann".as_ptr(),
             ticket: ptr::null(),
+            resume_token: ptr::null(),
+            resume_token_len: 0,
         };
         // SAFETY: valid options and out pointer.
         let status = unsafe { tower_client_connect(&options, &mut h) };
         assert_eq!(status, TowerStatus::InvalidArgument);
+    }
+
+    #[test]
+    fn resume_tokens_are_length_checked_before_reading() {
+        let bytes = [7u8; 16];
+        // SAFETY: every pointer is valid for the length given, or the length is refused
+        // before the pointer is read.
+        unsafe {
+            assert!(matches!(resume_token(ptr::null(), 0), Ok(None)));
+            assert_eq!(
+                resume_token(bytes.as_ptr(), 16).ok().flatten(),
+                Some(bytes.to_vec())
+            );
+            assert!(matches!(
+                resume_token(bytes.as_ptr(), usize::MAX),
+                Err(FfiError::InvalidArgument(_))
+            ));
+            assert!(matches!(
+                resume_token(bytes.as_ptr(), TOWER_RESUME_TOKEN_MAX_LEN + 1),
+                Err(FfiError::InvalidArgument(_))
+            ));
+            assert!(matches!(
+                resume_token(ptr::null(), 16),
+                Err(FfiError::Null(_))
+            ));
+        }
     }
 }

@@ -19,6 +19,7 @@ pub(crate) static FLOORS: Registry<Floor> = Registry::new("floor");
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TowerFloorHandle {
+    /// Registry id; 0 is the null handle.
     pub id: u64,
 }
 
@@ -26,12 +27,19 @@ pub struct TowerFloorHandle {
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TowerTile {
+    /// Solid rock: not walkable.
     Wall = 0,
+    /// Room floor.
     Floor = 1,
+    /// A room's doorway.
     Door = 2,
+    /// Corridor between rooms.
     Corridor = 3,
+    /// Where players arrive on the floor.
     Entry = 4,
+    /// Stairs to the floor above.
     StairsUp = 5,
+    /// Stairs to the floor below.
     StairsDown = 6,
     /// Number of tile kinds (not a tile).
     Count = 7,
@@ -41,7 +49,9 @@ pub enum TowerTile {
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TowerSpawnKind {
+    /// A monster's spawn point.
     Monster = 0,
+    /// A loot point.
     Loot = 1,
 }
 
@@ -49,7 +59,9 @@ pub enum TowerSpawnKind {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TowerSpawn {
+    /// Tile column.
     pub x: u16,
+    /// Tile row.
     pub y: u16,
     /// A `TowerSpawnKind` value.
     pub kind: u8,
@@ -62,18 +74,29 @@ pub struct TowerSpawn {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TowerFloorInfo {
+    /// World seed the floor was generated from.
     pub seed: u64,
+    /// Floor number (0 = ground floor).
     pub floor: u32,
+    /// procgen generator version that made it.
     pub generator_version: u32,
+    /// Width in tiles.
     pub width: u16,
+    /// Height in tiles.
     pub height: u16,
+    /// Entry tile, column.
     pub entry_x: u16,
+    /// Entry tile, row.
     pub entry_y: u16,
+    /// Stairs up, column.
     pub stairs_up_x: u16,
+    /// Stairs up, row.
     pub stairs_up_y: u16,
     /// Zero on a floor without stairs down; then `stairs_down_x/y` are zero too.
     pub has_stairs_down: u8,
+    /// Stairs down, column (see `has_stairs_down`).
     pub stairs_down_x: u16,
+    /// Stairs down, row.
     pub stairs_down_y: u16,
     /// `width * height`: the length `tower_floor_tiles` needs.
     pub tile_count: usize,

@@ -7,6 +7,7 @@
 //! and checked by `tests/header.rs`.
 
 #![warn(clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs)]
 
 mod client;
 mod error;
@@ -20,11 +21,12 @@ pub use client::{
     TOWER_DISCONNECT_REPLACED, TOWER_DISCONNECT_RESUME_EXPIRED, TOWER_DISCONNECT_SERVER_CLOSED,
     TOWER_DISCONNECT_SERVER_FULL, TOWER_DISCONNECT_SERVER_SHUTDOWN,
     TOWER_DISCONNECT_VERSION_MISMATCH, TOWER_ENTITY_ATTACKING, TOWER_ENTITY_DEAD,
-    TOWER_ENTITY_HURT, TOWER_ENTITY_IN_COMBAT, TowerClientHandle, TowerConnectOptions, TowerEntity,
-    TowerEntityKind, TowerEvent, TowerEventKind, TowerInput, tower_client_connect,
-    tower_client_disconnect, tower_client_entities, tower_client_floor, tower_client_free,
-    tower_client_is_closed, tower_client_player_id, tower_client_poll_event,
-    tower_client_predicted_position, tower_client_send_input, tower_client_time,
+    TOWER_ENTITY_HURT, TOWER_ENTITY_IN_COMBAT, TOWER_RESUME_TOKEN_MAX_LEN, TowerClientHandle,
+    TowerConnectOptions, TowerEntity, TowerEntityKind, TowerEvent, TowerEventKind, TowerInput,
+    tower_client_connect, tower_client_disconnect, tower_client_entities, tower_client_floor,
+    tower_client_free, tower_client_is_closed, tower_client_player_id, tower_client_poll_event,
+    tower_client_predicted_position, tower_client_resume_token, tower_client_roster,
+    tower_client_send_input, tower_client_time,
 };
 pub use error::{TowerStatus, tower_last_error, tower_status_name};
 pub use floor::{
@@ -37,7 +39,9 @@ pub use self_test::tower_self_test;
 
 /// Version of this C ABI. Bumped on any incompatible change to `tower.h`; a host compares
 /// `tower_abi_version()` with this header constant before calling anything else.
-pub const TOWER_ABI_VERSION: u32 = 1;
+/// Version 2: `TowerConnectOptions` gained `resume_token`/`resume_token_len`;
+/// `TowerEntity` lost `guild` (read names and guilds with `tower_client_roster`).
+pub const TOWER_ABI_VERSION: u32 = 2;
 
 /// Length in bytes of a floor hash (SHA3-256).
 pub const TOWER_HASH_LEN: usize = 32;

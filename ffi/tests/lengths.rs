@@ -7,9 +7,9 @@ use std::ptr;
 
 use tower_ffi::{
     TowerClientHandle, TowerConnectOptions, TowerEntity, TowerFloorHandle, TowerSpawn, TowerStatus,
-    tower_client_connect, tower_client_entities, tower_client_free, tower_floor_encode,
-    tower_floor_free, tower_floor_generate, tower_floor_hash, tower_floor_spawns,
-    tower_floor_tiles, tower_floor_verify,
+    tower_client_connect, tower_client_entities, tower_client_free, tower_client_resume_token,
+    tower_floor_encode, tower_floor_free, tower_floor_generate, tower_floor_hash,
+    tower_floor_spawns, tower_floor_tiles, tower_floor_verify,
 };
 
 fn floor() -> TowerFloorHandle {
@@ -31,6 +31,8 @@ fn client(port: u16) -> TowerClientHandle {
             .as_ptr(),
         dev_name: c"len-test".as_ptr(),
         ticket: ptr::null(),
+        resume_token: ptr::null(),
+        resume_token_len: 0,
     };
     let mut h = TowerClientHandle { id: 0 };
     // SAFETY: valid options and out pointer.
@@ -131,4 +133,70 @@ fn client_entities_checks_its_length_first() {
     }
     assert_eq!(len, 0);
     assert_eq!(tower_client_free(h), TowerStatus::Ok);
+}
+
+#[test]
+fn resume_token_lengths_are_checked_first() {
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a silent port");
+    let port = silent.local_addr().expect("local addr").port();
+    let h = client(port);
+    let mut token = [0u8; 16];
+    let mut len = 0usize;
+    // SAFETY: the buffer is valid for 16 bytes; the lengths lie.
+    unsafe {
+        assert_eq!(
+            tower_client_resume_token(h, token.as_mut_ptr(), usize::MAX, &mut len),
+            TowerStatus::InvalidArgument
+        );
+        assert_eq!(
+            tower_client_resume_token(h, ptr::null_mut(), 16, &mut len),
+            TowerStatus::NullPointer
+        );
+        // Honest lengths: no Welcome yet, so no token.
+        assert_eq!(
+            tower_client_resume_token(h, token.as_mut_ptr(), token.len(), &mut len),
+            TowerStatus::NotReady
+        );
+    }
+    assert_eq!(tower_client_free(h), TowerStatus::Ok);
+
+    // A token length no buffer can have is refused before the pointer is read.
+    let address = std::ffi::CString::new(format!("127.0.0.1:{port}")).expect("no NUL");
+    for (len, want) in [
+        (usize::MAX, TowerStatus::InvalidArgument),
+        (token.len() * 64, TowerStatus::InvalidArgument),
+    ] {
+        let options = TowerConnectOptions {
+            server_address: address.as_ptr(),
+            cert_fingerprint: c"00000000000000000000000000000000000000000000000000000000000000ff"
+                .as_ptr(),
+            dev_name: c"len-test".as_ptr(),
+            ticket: ptr::null(),
+            resume_token: token.as_ptr(),
+            resume_token_len: len,
+        };
+        let mut h = TowerClientHandle { id: 0 };
+        // SAFETY: valid options (the length lies) and out pointer.
+        assert_eq!(
+            unsafe { tower_client_connect(&options, &mut h) },
+            want,
+            "len {len}"
+        );
+        assert_eq!(h.id, 0);
+    }
+    let options = TowerConnectOptions {
+        server_address: address.as_ptr(),
+        cert_fingerprint: c"00000000000000000000000000000000000000000000000000000000000000ff"
+            .as_ptr(),
+        dev_name: c"len-test".as_ptr(),
+        ticket: ptr::null(),
+        resume_token: ptr::null(),
+        resume_token_len: 16,
+    };
+    let mut h = TowerClientHandle { id: 0 };
+    // SAFETY: valid options (NULL token with a length) and out pointer.
+    assert_eq!(
+        unsafe { tower_client_connect(&options, &mut h) },
+        TowerStatus::NullPointer
+    );
 }

@@ -7,6 +7,7 @@
 //! `[tx*256, tx*256+255]` on each axis.
 #![deny(clippy::float_arithmetic)]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 /// Movement units per tile.
 pub const SUBTILE: i32 = 256;
@@ -23,6 +24,7 @@ pub const DIR_MAX: i32 = 127;
 
 /// Anything with walkable and blocked tiles. Out-of-grid tiles must be blocked.
 pub trait Walkable {
+    /// Whether tile `(tx, ty)` may be stood on; `false` outside the grid.
     fn is_walkable(&self, tx: i32, ty: i32) -> bool;
 }
 
@@ -35,11 +37,14 @@ impl Walkable for procgen::Floor {
 /// A position in movement units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Pos {
+    /// Column axis, movement units (256 per tile).
     pub x: i32,
+    /// Row axis, movement units.
     pub y: i32,
 }
 
 impl Pos {
+    /// The position `(x, y)` in movement units.
     pub const fn new(x: i32, y: i32) -> Self {
         Self { x, y }
     }
@@ -66,14 +71,18 @@ impl Pos {
 /// clamps it to unit length, so no input moves faster than the speed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MoveInput {
+    /// Along X, -127..=127.
     pub x: i8,
+    /// Along Y, -127..=127.
     pub y: i8,
 }
 
 impl MoveInput {
+    /// The direction `(x, y)`.
     pub const fn new(x: i8, y: i8) -> Self {
         Self { x, y }
     }
+    /// No movement.
     pub const STOP: MoveInput = MoveInput { x: 0, y: 0 };
 
     /// The direction clamped to length <= [`DIR_MAX`] (rounded towards zero).
@@ -98,6 +107,7 @@ pub struct MoveParams {
     /// Units per tick at full input. Collision resolves one tile boundary per axis and
     /// tick, so this must stay below one tile ([`MoveParams::player`] ensures it).
     pub speed_per_tick: i32,
+    /// Half the side of the square collision box, movement units.
     pub radius: i32,
 }
 

@@ -12,6 +12,7 @@ const HEADER_LEN: usize = 4 + 4 + 2 + 2 + 8 + 4;
 const SPAWN_LEN: usize = 2 + 2 + 1 + 1;
 
 /// Why bytes are not a canonical floor encoding.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     #[error("input ends early: needed {needed} bytes, have {have}")]

@@ -17,6 +17,7 @@ pub const MAX_ATTEMPTS: u32 = 16;
 const PILLAR_WEIGHT: u32 = 1;
 
 /// Why a floor could not be generated.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum GenError {
     #[error(

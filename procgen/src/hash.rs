@@ -36,6 +36,7 @@ impl fmt::Debug for FloorHash {
 }
 
 /// Why a string is not a floor hash.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HashParseError {
     #[error("a floor hash has 64 hex digits, got {0} characters")]

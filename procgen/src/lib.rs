@@ -10,6 +10,7 @@
 //! floors so a shipped binary can refuse to run when its floors differ.
 #![deny(clippy::float_arithmetic)]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod connectivity;
 mod encoding;

@@ -12,8 +12,11 @@ use crate::hash::FloorHash;
 /// `procgen/tests/golden_vectors.txt` (checked by `tests/self_test.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GoldenFloor {
+    /// World seed.
     pub seed: u64,
+    /// Floor number.
     pub floor: u32,
+    /// The hash every platform must compute.
     pub hash: FloorHash,
 }
 
@@ -73,7 +76,9 @@ const fn hex_digit(c: u8) -> u8 {
 pub struct Platform {
     /// The compile target, e.g. `x86_64-pc-windows-gnu` (set by procgen's build script).
     pub target: &'static str,
+    /// Whether the target stores integers big-endian.
     pub big_endian: bool,
+    /// Pointer width in bits.
     pub pointer_bits: u32,
 }
 
@@ -107,11 +112,17 @@ impl fmt::Display for Platform {
      must not generate or accept floors"
 )]
 pub struct SelfTestError {
+    /// Where the self-test ran.
     pub platform: Platform,
+    /// This build's [`crate::GENERATOR_VERSION`].
     pub generator_version: u32,
+    /// Seed of the golden floor that differed.
     pub seed: u64,
+    /// Floor number of the golden floor that differed.
     pub floor: u32,
+    /// The golden hash.
     pub expected: FloorHash,
+    /// What this build computed.
     pub computed: FloorHash,
 }
 

@@ -19,7 +19,6 @@ fn world(t: i32) -> EntitySet {
             y: 4000 + i * 100 - t * 24,
             health: 80,
             flags: EntityFlags::default(),
-            guild: 0,
         })
         .collect()
 }

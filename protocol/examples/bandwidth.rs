@@ -40,7 +40,6 @@ fn run(moving: bool, tier_of: impl Fn(usize) -> u32) -> (f64, f64) {
                 y: 8192 + (i as i32 / 6) * 300,
                 health: 100,
                 flags: EntityFlags::default(),
-                guild: 0,
             },
             vx: 0,
             vy: 0,

@@ -3,6 +3,7 @@
 
 use thiserror::Error;
 
+/// A read past the end of the bit stream.
 #[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
 #[error("bit stream ended early")]
 pub struct EndOfBits;
@@ -11,6 +12,7 @@ pub struct EndOfBits;
 /// field can need.
 pub type WidthTable = [u8; 4];
 
+/// Packs values of any width up to 32 bits, LSB-first, into bytes.
 #[derive(Debug, Default)]
 pub struct BitWriter {
     bytes: Vec<u8>,
@@ -19,6 +21,7 @@ pub struct BitWriter {
 }
 
 impl BitWriter {
+    /// An empty writer.
     pub fn new() -> Self {
         Self::default()
     }
@@ -39,6 +42,7 @@ impl BitWriter {
         }
     }
 
+    /// Writes one bit.
     pub fn write_bool(&mut self, b: bool) {
         self.write(u32::from(b), 1);
     }
@@ -70,6 +74,7 @@ impl BitWriter {
     }
 }
 
+/// Reads what a [`BitWriter`] wrote, in the same order and widths.
 #[derive(Debug)]
 pub struct BitReader<'a> {
     data: &'a [u8],
@@ -77,10 +82,12 @@ pub struct BitReader<'a> {
 }
 
 impl<'a> BitReader<'a> {
+    /// A reader at the first bit of `data`.
     pub fn new(data: &'a [u8]) -> Self {
         Self { data, bit: 0 }
     }
 
+    /// Reads `bits` bits (`bits` <= 32) as an unsigned value.
     pub fn read(&mut self, bits: u8) -> Result<u32, EndOfBits> {
         debug_assert!(bits <= 32);
         if self.remaining() < usize::from(bits) {
@@ -100,15 +107,18 @@ impl<'a> BitReader<'a> {
         Ok(value as u32)
     }
 
+    /// Reads one bit.
     pub fn read_bool(&mut self) -> Result<bool, EndOfBits> {
         Ok(self.read(1)? == 1)
     }
 
+    /// Reads a 2-bit width class, then a value of that width from `table`.
     pub fn read_var(&mut self, table: &WidthTable) -> Result<u32, EndOfBits> {
         let class = self.read(2)? as usize;
         self.read(table[class])
     }
 
+    /// Bits not read yet (including the final byte's padding).
     pub fn remaining(&self) -> usize {
         self.data.len() * 8 - self.bit
     }

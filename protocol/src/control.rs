@@ -8,6 +8,8 @@ use thiserror::Error;
 /// Length of a floor hash (SHA3-256) on the wire.
 pub const HASH_LEN: usize = 32;
 
+/// Why a control-stream frame could not be turned into a message.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ControlError {
     #[error(transparent)]

@@ -14,6 +14,8 @@ pub enum DatagramKind {
     SnapshotFragment = 0x03,
 }
 
+/// Why a datagram's first byte names no known kind.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
 pub enum DatagramKindError {
     #[error("empty datagram")]
@@ -23,6 +25,7 @@ pub enum DatagramKindError {
 }
 
 impl DatagramKind {
+    /// The kind a tag byte names.
     pub fn from_u8(tag: u8) -> Result<Self, DatagramKindError> {
         match tag {
             0x01 => Ok(Self::Input),

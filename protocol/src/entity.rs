@@ -4,14 +4,18 @@
 /// Bits of [`EntityFlags`] on the wire.
 pub(crate) const FLAG_BITS: u8 = 4;
 
+/// What an entity is; 3 bits on the wire.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EntityKind {
+    /// A player character (the roster names it by id).
     Player = 0,
+    /// A monster of the floor.
     Monster = 1,
 }
 
 impl EntityKind {
+    /// The kind of a wire value, `None` for values this version does not know.
     pub fn from_u8(v: u8) -> Option<Self> {
         match v {
             0 => Some(Self::Player),
@@ -26,9 +30,13 @@ impl EntityKind {
 pub struct EntityFlags(u8);
 
 impl EntityFlags {
+    /// Swung an attack within the last `Rules::flash_ticks` (set for observers, not the own player).
     pub const ATTACKING: u8 = 1 << 0;
+    /// Health is 0 (until the respawn).
     pub const DEAD: u8 = 1 << 1;
+    /// Took damage within the last `Rules::flash_ticks` (set for observers, not the own player).
     pub const HURT: u8 = 1 << 2;
+    /// Fought (swung or was hit) within the last 2 s.
     pub const IN_COMBAT: u8 = 1 << 3;
     const ALL: u8 = (1 << FLAG_BITS) - 1;
 
@@ -36,12 +44,15 @@ impl EntityFlags {
     pub const fn from_bits_truncate(bits: u8) -> Self {
         Self(bits & Self::ALL)
     }
+    /// The raw bits, as the C ABI's `TowerEntity::flags` carries them.
     pub const fn bits(self) -> u8 {
         self.0
     }
+    /// Whether every bit of `bit` is set.
     pub const fn contains(self, bit: u8) -> bool {
         self.0 & bit == bit
     }
+    /// These flags with `bit` set or cleared.
     pub const fn with(self, bit: u8, on: bool) -> Self {
         if on {
             Self((self.0 | bit) & Self::ALL)
@@ -55,14 +66,18 @@ impl EntityFlags {
 /// sent losslessly so the own player's reconciliation is exact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EntityState {
+    /// Network id, unique on the server (players and monsters alike).
     pub id: u32,
+    /// Player or monster.
     pub kind: EntityKind,
+    /// X position (tile columns) in movement units.
     pub x: i32,
+    /// Y position (tile rows) in movement units.
     pub y: i32,
+    /// Current health (0: dead).
     pub health: u16,
+    /// Status bits.
     pub flags: EntityFlags,
-    /// Index into the Roster's guilds; 0 = none.
-    pub guild: u16,
 }
 
 /// Entities sorted by id, ids unique.
@@ -72,6 +87,7 @@ pub struct EntitySet {
 }
 
 impl EntitySet {
+    /// An empty set.
     pub fn new() -> Self {
         Self::default()
     }
@@ -89,6 +105,7 @@ impl EntitySet {
         Self { entities }
     }
 
+    /// The entity with `id`, if present.
     pub fn get(&self, id: u32) -> Option<&EntityState> {
         self.entities
             .binary_search_by_key(&id, |e| e.id)
@@ -104,20 +121,25 @@ impl EntitySet {
         }
     }
 
+    /// Removes and returns the entity with `id`.
     pub fn remove(&mut self, id: u32) -> Option<EntityState> {
         let i = self.entities.binary_search_by_key(&id, |e| e.id).ok()?;
         Some(self.entities.remove(i))
     }
 
+    /// The entities in ascending id order.
     pub fn iter(&self) -> std::slice::Iter<'_, EntityState> {
         self.entities.iter()
     }
+    /// The entities in ascending id order, as a slice.
     pub fn as_slice(&self) -> &[EntityState] {
         &self.entities
     }
+    /// Number of entities.
     pub fn len(&self) -> usize {
         self.entities.len()
     }
+    /// Whether the set holds no entity.
     pub fn is_empty(&self) -> bool {
         self.entities.is_empty()
     }

@@ -18,6 +18,8 @@ pub const MAX_FRAGMENTS: usize = 64;
 /// Incomplete snapshots kept while waiting for their other fragments.
 pub const MAX_PARTIALS: usize = 4;
 
+/// Why a snapshot could not be split, or a fragment not taken.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum FragmentError {
     #[error("max datagram size {0} is too small to carry a snapshot fragment")]
@@ -82,13 +84,18 @@ pub fn packetize(
 /// A parsed fragment datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fragment<'a> {
+    /// Server tick of the snapshot this fragment belongs to.
     pub seq: u32,
+    /// Position of this fragment, `0..count`.
     pub index: u8,
+    /// Number of fragments of the snapshot (at most [`MAX_FRAGMENTS`]).
     pub count: u8,
+    /// This fragment's share of the snapshot payload.
     pub chunk: &'a [u8],
 }
 
 impl<'a> Fragment<'a> {
+    /// Parses a `SnapshotFragment` datagram (tag byte included) without copying its chunk.
     pub fn decode(datagram: &'a [u8]) -> Result<Self, FragmentError> {
         let (&tag, mut rest) = datagram.split_first().ok_or(FragmentError::Truncated)?;
         if tag != DatagramKind::SnapshotFragment as u8 {
@@ -133,6 +140,7 @@ pub struct Reassembler {
 }
 
 impl Reassembler {
+    /// A reassembler holding no partial snapshot.
     pub fn new() -> Self {
         Self::default()
     }

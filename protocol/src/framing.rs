@@ -11,6 +11,8 @@ use thiserror::Error;
 /// Largest frame body accepted or produced (16 KiB).
 pub const MAX_FRAME_LEN: usize = 16 * 1024;
 
+/// Why the control stream's length-prefixed framing failed.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum FrameError {
     #[error("frame of {len} bytes exceeds the maximum of {max} bytes")]
@@ -45,6 +47,7 @@ pub struct FrameDecoder {
 }
 
 impl FrameDecoder {
+    /// A decoder with nothing buffered.
     pub fn new() -> Self {
         Self::default()
     }

@@ -10,6 +10,9 @@ use std::collections::VecDeque;
 /// Default number of snapshots kept (2 s at 30 Hz).
 pub const DEFAULT_HISTORY: usize = 64;
 
+/// Recent snapshot states by seq, and which of them the peer acknowledged: the server
+/// encodes deltas against the acknowledged baseline (and predictor), the client keeps the
+/// states it may be sent a delta against.
 #[derive(Debug)]
 pub struct SnapshotHistory {
     /// Sorted by seq, oldest first.
@@ -27,6 +30,7 @@ impl Default for SnapshotHistory {
 }
 
 impl SnapshotHistory {
+    /// A history of at most `capacity` snapshots (at least 1).
     pub fn new(capacity: usize) -> Self {
         Self {
             ring: VecDeque::with_capacity(capacity.max(1)),
@@ -48,6 +52,7 @@ impl SnapshotHistory {
         }
     }
 
+    /// The state of snapshot `seq`, if still held.
     pub fn get(&self, seq: u32) -> Option<&EntitySet> {
         let i = self.ring.binary_search_by_key(&seq, |(s, _)| *s).ok()?;
         Some(&self.ring[i].1)
@@ -58,13 +63,16 @@ impl SnapshotHistory {
         self.ring.back().map(|(s, e)| (*s, e))
     }
 
+    /// Number of snapshots held.
     pub fn len(&self) -> usize {
         self.ring.len()
     }
+    /// Whether no snapshot is held.
     pub fn is_empty(&self) -> bool {
         self.ring.is_empty()
     }
 
+    /// Forgets every snapshot and acknowledgement (a new floor or connection).
     pub fn clear(&mut self) {
         self.ring.clear();
         self.acked = None;
@@ -183,7 +191,6 @@ mod tests {
                 y: 0,
                 health: 50,
                 flags: EntityFlags::default(),
-                guild: 0,
             })
             .collect()
     }

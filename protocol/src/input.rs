@@ -23,7 +23,9 @@ pub const MAX_INPUTS_PER_DATAGRAM: usize = 4;
 pub struct Buttons(pub u8);
 
 impl Buttons {
+    /// Bit of a melee attack (the C header's `TOWER_BUTTON_ATTACK`).
     pub const ATTACK: u8 = 1 << 0;
+    /// Whether the attack button is held.
     pub const fn attack(self) -> bool {
         self.0 & Self::ATTACK != 0
     }
@@ -34,10 +36,15 @@ impl Buttons {
 /// uses the claim only to detect (and count) mispredictions.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct InputCmd {
+    /// Wish direction along X, -127..=127 (127 = full speed).
     pub move_x: i8,
+    /// Wish direction along Y, -127..=127.
     pub move_y: i8,
+    /// Buttons held this tick.
     pub buttons: Buttons,
+    /// X position the client predicted after this input (movement units).
     pub predicted_x: i32,
+    /// Y position the client predicted after this input (movement units).
     pub predicted_y: i32,
     /// With ATTACK: the server tick the client was drawing the world at (the server judges
     /// the hit against where the targets were then, rewound by a bounded amount). On the
@@ -56,6 +63,8 @@ pub struct InputDatagram {
     pub inputs: Vec<InputCmd>,
 }
 
+/// Why an Input datagram could not be encoded or decoded.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
 pub enum InputError {
     #[error("not an input datagram (tag 0x{0:02x})")]
@@ -95,6 +104,7 @@ impl InputDatagram {
         Ok(())
     }
 
+    /// The datagram bytes (tag included), after checking the seq and count limits.
     pub fn encode(&self) -> Result<Vec<u8>, InputError> {
         self.check()?;
         let mut out = Vec::with_capacity(8 + self.inputs.len() * 9);
@@ -115,6 +125,7 @@ impl InputDatagram {
         Ok(out)
     }
 
+    /// Parses an Input datagram (tag included); never panics on malformed bytes.
     pub fn decode(datagram: &[u8]) -> Result<Self, InputError> {
         let (&tag, mut rest) = datagram.split_first().ok_or(InputError::Truncated)?;
         if tag != DatagramKind::Input as u8 {

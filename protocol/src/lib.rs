@@ -5,6 +5,7 @@
 //! See docs/protocol.md for the byte layouts and the reasons behind them.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod bits;
 pub mod control;
@@ -40,7 +41,8 @@ pub use snapshot::{
 /// Version carried in `Hello.protocol_version`; the server rejects any other.
 /// 2: `TicketLogin` no longer carries the player's Nakama session token.
 /// 3: an input with ATTACK carries the client's render tick (lag compensation).
-pub const PROTOCOL_VERSION: u32 = 3;
+/// 4: snapshot entities carry no guild (the Roster names guilds); the delta mask is 3 bits.
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// TLS ALPN protocol id of Tower over QUIC.
 pub const ALPN: &[u8] = b"tower/1";

@@ -15,9 +15,9 @@
 //!   var(COUNT) n_changed
 //!   n_changed × { var(ID) id_gap, bit full,
 //!                 full:  kind:3, var(POS_ABS) zz(x), var(POS_ABS) zz(y), var(HEALTH) health,
-//!                        flags:4, var(GUILD) guild
-//!                 delta (against the *predicted* state, see [`predict`]): bit pos_only, [mask:4 = pos|health|flags|guild unless pos_only],
-//!                        pos: var(POS_DELTA) zz(dx), var(POS_DELTA) zz(dy); health; flags:4; guild }
+//!                        flags:4
+//!                 delta (against the *predicted* state, see [`predict`]): bit pos_only, [mask:3 = pos|health|flags unless pos_only],
+//!                        pos: var(POS_DELTA) zz(dx), var(POS_DELTA) zz(dy); health; flags:4 }
 //!   var(COUNT) n_removed
 //!   n_removed × var(ID) id_gap
 //!   zero padding to a byte
@@ -39,7 +39,6 @@ const ID: WidthTable = [4, 8, 16, 32];
 const POS_ABS: WidthTable = [12, 16, 20, 32];
 const POS_DELTA: WidthTable = [0, 4, 9, 16];
 const HEALTH: WidthTable = [4, 8, 12, 16];
-const GUILD: WidthTable = [0, 4, 8, 16];
 const KIND_BITS: u8 = 3;
 use crate::entity::FLAG_BITS;
 /// Largest zigzagged position delta a delta record carries; larger moves are sent in full.
@@ -48,8 +47,9 @@ const MAX_POS_DELTA_ZZ: u32 = (1 << 16) - 1;
 const MASK_POS: u32 = 1;
 const MASK_HEALTH: u32 = 2;
 const MASK_FLAGS: u32 = 4;
-const MASK_GUILD: u32 = 8;
+const MASK_BITS: u8 = 3;
 
+/// The byte-aligned start of a snapshot payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SnapshotHeader {
     /// Server tick this snapshot describes; >= 1.
@@ -66,10 +66,14 @@ pub struct SnapshotHeader {
 /// A decoded snapshot: the complete entity state at `header.seq`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
+    /// Seq, baseline, predictor and the acknowledged input.
     pub header: SnapshotHeader,
+    /// Every entity the client sees at that tick (baseline merged with the changes).
     pub entities: EntitySet,
 }
 
+/// Why a snapshot could not be encoded or decoded (never a panic).
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum SnapshotError {
     #[error("snapshot seq 0 is reserved")]
@@ -104,8 +108,6 @@ pub enum SnapshotError {
     EmptyDelta(u32),
     #[error("health {0} out of range")]
     BadHealth(u32),
-    #[error("guild {0} out of range")]
-    BadGuild(u32),
     #[error("non-zero padding or trailing bytes after the snapshot")]
     Trailing,
 }
@@ -284,7 +286,6 @@ fn write_full(w: &mut BitWriter, c: &EntityState) {
     w.write_var(zigzag(c.y), &POS_ABS);
     w.write_var(u32::from(c.health), &HEALTH);
     w.write(u32::from(c.flags.bits()), FLAG_BITS);
-    w.write_var(u32::from(c.guild), &GUILD);
 }
 
 fn write_delta(w: &mut BitWriter, b: &EntityState, c: &EntityState) {
@@ -299,13 +300,10 @@ fn write_delta(w: &mut BitWriter, b: &EntityState, c: &EntityState) {
     if b.flags != c.flags {
         mask |= MASK_FLAGS;
     }
-    if b.guild != c.guild {
-        mask |= MASK_GUILD;
-    }
     let pos_only = mask == MASK_POS;
     w.write_bool(pos_only);
     if !pos_only {
-        w.write(mask, 4);
+        w.write(mask, MASK_BITS);
     }
     if mask & MASK_POS != 0 {
         w.write_var(zigzag(c.x.wrapping_sub(b.x)), &POS_DELTA);
@@ -316,9 +314,6 @@ fn write_delta(w: &mut BitWriter, b: &EntityState, c: &EntityState) {
     }
     if mask & MASK_FLAGS != 0 {
         w.write(u32::from(c.flags.bits()), FLAG_BITS);
-    }
-    if mask & MASK_GUILD != 0 {
-        w.write_var(u32::from(c.guild), &GUILD);
     }
 }
 
@@ -378,7 +373,6 @@ enum Change {
         dy: i32,
         health: u16,
         flags: EntityFlags,
-        guild: u16,
     },
 }
 
@@ -471,7 +465,6 @@ pub fn decode_snapshot<'b>(
                 dy,
                 health,
                 flags,
-                guild,
                 ..
             }) => {
                 let mut e = predicted(b);
@@ -484,9 +477,6 @@ pub fn decode_snapshot<'b>(
                 }
                 if mask & MASK_FLAGS != 0 {
                     e.flags = flags;
-                }
-                if mask & MASK_GUILD != 0 {
-                    e.guild = guild;
                 }
                 out.push(e);
             }
@@ -548,7 +538,6 @@ fn read_full(r: &mut BitReader<'_>, id: u32) -> Result<EntityState, SnapshotErro
     let y = unzigzag(r.read_var(&POS_ABS)?);
     let health = read_u16(r, &HEALTH, SnapshotError::BadHealth)?;
     let flags = EntityFlags::from_bits_truncate(r.read(FLAG_BITS)? as u8);
-    let guild = read_u16(r, &GUILD, SnapshotError::BadGuild)?;
     Ok(EntityState {
         id,
         kind,
@@ -556,16 +545,19 @@ fn read_full(r: &mut BitReader<'_>, id: u32) -> Result<EntityState, SnapshotErro
         y,
         health,
         flags,
-        guild,
     })
 }
 
 fn read_delta(r: &mut BitReader<'_>, id: u32) -> Result<Change, SnapshotError> {
-    let mask = if r.read_bool()? { MASK_POS } else { r.read(4)? };
+    let mask = if r.read_bool()? {
+        MASK_POS
+    } else {
+        r.read(MASK_BITS)?
+    };
     if mask == 0 {
         return Err(SnapshotError::EmptyDelta(id));
     }
-    let (mut dx, mut dy, mut health, mut flags, mut guild) = (0, 0, 0, EntityFlags::default(), 0);
+    let (mut dx, mut dy, mut health, mut flags) = (0, 0, 0, EntityFlags::default());
     if mask & MASK_POS != 0 {
         dx = unzigzag(r.read_var(&POS_DELTA)?);
         dy = unzigzag(r.read_var(&POS_DELTA)?);
@@ -576,9 +568,6 @@ fn read_delta(r: &mut BitReader<'_>, id: u32) -> Result<Change, SnapshotError> {
     if mask & MASK_FLAGS != 0 {
         flags = EntityFlags::from_bits_truncate(r.read(FLAG_BITS)? as u8);
     }
-    if mask & MASK_GUILD != 0 {
-        guild = read_u16(r, &GUILD, SnapshotError::BadGuild)?;
-    }
     Ok(Change::Delta {
         id,
         mask,
@@ -586,7 +575,6 @@ fn read_delta(r: &mut BitReader<'_>, id: u32) -> Result<Change, SnapshotError> {
         dy,
         health,
         flags,
-        guild,
     })
 }
 
@@ -604,7 +592,6 @@ mod tests {
             y,
             health: 100,
             flags: EntityFlags::default(),
-            guild: 0,
         }
     }
 
@@ -620,8 +607,8 @@ mod tests {
         }]);
         let bytes = encode_snapshot(9, 3, None, &set).unwrap();
         // header 9,0,3 | count=1 (class 1: 4b) id=5 (class 0: 4b) full=1 kind=0 x=zz(256) (class 0: 12b)
-        // y=zz(512) (class 0: 12b) health=100 (class 1: 8b) flags=0 guild=0 (class 0) | removed=0;
-        // 62 bits, LSB first
+        // y=zz(512) (class 0: 12b) health=100 (class 1: 8b) flags=0 | removed=0; 60 bits,
+        // LSB first
         assert_eq!(bytes, [9, 0, 3, 5, 21, 0, 8, 0, 20, 25, 0]);
         let snap = decode(&bytes, None).unwrap();
         assert_eq!(
@@ -802,7 +789,7 @@ mod tests {
         w.write_var(1, &ID);
         w.write_bool(false);
         w.write_bool(false);
-        w.write(0, 4);
+        w.write(0, MASK_BITS);
         w.write_var(0, &COUNT);
         let mut p = vec![3, 1, 0, 0];
         p.extend(w.finish());
@@ -842,7 +829,6 @@ mod tests {
             w.write_var(0, t);
         }
         w.write(0, FLAG_BITS);
-        w.write_var(0, &GUILD);
         w.write_var(0, &ID);
         let mut p = vec![3, 0, 0];
         p.extend(w.finish());
@@ -853,7 +839,7 @@ mod tests {
         w.write_var(1, &ID);
         w.write_bool(false);
         w.write_bool(false);
-        w.write(MASK_HEALTH, 4);
+        w.write(MASK_HEALTH, MASK_BITS);
         w.write_var(70_000, &[4, 8, 12, 17]);
         let mut p = vec![3, 1, 0, 0];
         p.extend(w.finish());
@@ -885,16 +871,14 @@ mod tests {
             -5000i32..5000,
             any::<u16>(),
             0u8..16,
-            any::<u16>(),
         )
-            .prop_map(|(id, k, x, y, health, f, guild)| EntityState {
+            .prop_map(|(id, k, x, y, health, f)| EntityState {
                 id,
                 kind: EntityKind::from_u8(k).unwrap(),
                 x,
                 y,
                 health,
                 flags: EntityFlags::from_bits_truncate(f),
-                guild,
             })
     }
 

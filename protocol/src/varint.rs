@@ -6,6 +6,8 @@ use thiserror::Error;
 /// Longest LEB128 encoding of a `u32`.
 pub const MAX_VARINT_U32_LEN: usize = 5;
 
+/// Why a LEB128 varint could not be read.
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
 pub enum VarintError {
     #[error("varint truncated: input ended inside a varint")]

@@ -1,13 +1,14 @@
 //! The netcode figures of docs/performance-netcode.md: two players walking on one floor
-//! for a simulated minute per seed, at several link profiles, on the pair harness (virtual
-//! time, so the figures do not depend on the machine; only the last column does).
+//! for a simulated minute per seed, and one resume after a dropped connection per seed, at
+//! several link profiles, on the pair harness (virtual time, so the figures do not depend
+//! on the machine; only the simulated-seconds-per-wall-second column does).
 //!
 //! `cargo bench -p tower-server --bench netsim` (add `-- --seeds N` for more seeds).
 
 #[path = "../tests/pair/mod.rs"]
 mod pair;
 
-use pair::{Figures, LinkProfile, walking_session};
+use pair::{Figures, LinkProfile, resume_after_drop, walking_session};
 use std::time::Instant;
 
 fn main() {
@@ -18,9 +19,10 @@ fn main() {
         .unwrap_or(6);
     println!(
         "| link (RTT / jitter / loss) | corrections per minute | largest correction (units) \
-         | snapping frames per minute | down B/s (max) | up B/s (max) | simulated s per wall s |"
+         | snapping frames per minute | down B/s (max) | up B/s (max) | simulated s per wall s \
+         | resumes after a drop |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (name, profile) in [
         ("loopback", LinkProfile::CLEAN),
         ("80 ms / 10 ms / 1 %", LinkProfile::rtt(80, 10, 0.01)),
@@ -41,8 +43,11 @@ fn main() {
             .map(|f| f.down_bytes_per_sec)
             .fold(0.0, f64::max);
         let up = runs.iter().map(|f| f.up_bytes_per_sec).fold(0.0, f64::max);
+        let resumed = (0..seeds)
+            .filter(|&s| resume_after_drop(s, profile))
+            .count();
         println!(
-            "| {name} | {:.2} | {largest} | {:.1} | {down:.0} | {up:.0} | {:.0} |",
+            "| {name} | {:.2} | {largest} | {:.1} | {down:.0} | {up:.0} | {:.0} | {resumed}/{seeds} |",
             corrections as f64 / minutes,
             f64::from(snaps) / minutes,
             minutes * 60.0 / wall

@@ -47,8 +47,13 @@ fn arena(seed: u64, profile: LinkProfile) -> (Pair, Pos, u32) {
     (pair, me.pos, monsters[0])
 }
 
-fn hp(pair: &mut Pair, id: u32) -> u16 {
-    pair.core.monsters().iter().find(|m| m.id == id).unwrap().hp
+fn health(pair: &mut Pair, id: u32) -> u16 {
+    pair.core
+        .monsters()
+        .iter()
+        .find(|m| m.id == id)
+        .unwrap()
+        .health
 }
 
 /// Where client 0 draws monster `id` now, in movement units.
@@ -72,7 +77,7 @@ fn attack_once(pair: &mut Pair) {
 fn at_150_ms_an_attack_on_a_monster_the_client_sees_in_reach_lands() {
     for seed in 0..4 {
         let (mut pair, me, target) = arena(seed, LinkProfile::rtt(150, 30, 0.0));
-        let full = hp(&mut pair, target);
+        let full = health(&mut pair, target);
         // The target walks past the player at monster speed, from 4 tiles west to the east.
         let x = Rc::new(Cell::new(me.x - 4 * TILE));
         let step = pair.core.rules().monster_move.speed_per_tick;
@@ -104,7 +109,10 @@ fn at_150_ms_an_attack_on_a_monster_the_client_sees_in_reach_lands() {
             x.get() > me.x + 2 * TILE,
             "seed {seed}: long out of reach on the server"
         );
-        assert!(hp(&mut pair, target) < full, "seed {seed}: the hit landed");
+        assert!(
+            health(&mut pair, target) < full,
+            "seed {seed}: the hit landed"
+        );
     }
 }
 
@@ -112,7 +120,7 @@ fn at_150_ms_an_attack_on_a_monster_the_client_sees_in_reach_lands() {
 fn an_attack_on_a_monster_the_client_could_not_have_seen_in_reach_misses() {
     for seed in 0..4 {
         let (mut pair, me, target) = arena(seed, LinkProfile::rtt(150, 30, 0.0));
-        let full = hp(&mut pair, target);
+        let full = health(&mut pair, target);
         pair.core.place_monster(
             target,
             Pos {
@@ -133,7 +141,7 @@ fn an_attack_on_a_monster_the_client_could_not_have_seen_in_reach_misses() {
         attack_once(&mut pair);
         pair.run_for(Duration::from_millis(500));
         assert_eq!(
-            hp(&mut pair, target),
+            health(&mut pair, target),
             full,
             "seed {seed}: no hit on what was not seen"
         );
@@ -164,7 +172,7 @@ fn forged_attack(pair: &mut Pair, claimed: u32) {
 #[test]
 fn a_render_tick_claimed_beyond_the_limit_is_clamped_to_it() {
     let (mut pair, me, target) = arena(1, LinkProfile::CLEAN);
-    let full = hp(&mut pair, target);
+    let full = health(&mut pair, target);
     let limit = pair.core.rules().lag_compensation_ticks;
     assert_eq!(limit, 6, "200 ms at 30 Hz");
     // The target stands in reach, then leaves at tick `left`.
@@ -187,7 +195,11 @@ fn a_render_tick_claimed_beyond_the_limit_is_clamped_to_it() {
     pair.run_for(Duration::from_secs(1));
     // Claiming a tick when it was in reach, a second ago: judged at most 200 ms back.
     forged_attack(&mut pair, left - 5);
-    assert_eq!(hp(&mut pair, target), full, "no rewind beyond the limit");
+    assert_eq!(
+        health(&mut pair, target),
+        full,
+        "no rewind beyond the limit"
+    );
 
     // It comes back into reach for 9 ticks, then leaves; an attack claims a tick long before that,
     // when it was away: clamped to 200 ms ago, it was in reach then, so it lands.
@@ -210,7 +222,7 @@ fn a_render_tick_claimed_beyond_the_limit_is_clamped_to_it() {
     );
     forged_attack(&mut pair, back - 30);
     assert!(
-        hp(&mut pair, target) < full,
+        health(&mut pair, target) < full,
         "a too-old claim is judged at the limit"
     );
 }

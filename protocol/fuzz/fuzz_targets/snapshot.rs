@@ -18,7 +18,6 @@ fn baseline() -> EntitySet {
             y: 5000 - (id as i32) * 100,
             health: 100,
             flags: EntityFlags::from_bits_truncate(id as u8),
-            guild: (id % 3) as u16,
         })
         .collect()
 }

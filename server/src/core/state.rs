@@ -29,11 +29,11 @@ pub struct Rules {
     /// Player speed and collision box (the client predicts with the same parameters).
     pub player_move: MoveParams,
     pub monster_move: MoveParams,
-    pub player_max_hp: u16,
+    pub player_max_health: u16,
     pub player_damage: u16,
-    pub monster_base_hp: u16,
+    pub monster_base_health: u16,
     /// Extra hit points per monster level.
-    pub monster_hp_per_level: u16,
+    pub monster_health_per_level: u16,
     pub monster_damage: u16,
     /// Extra damage per monster level.
     pub monster_damage_per_level: u16,
@@ -86,10 +86,10 @@ impl Rules {
                 speed_per_tick: (player_move.speed_per_tick * 2 / 3).max(1),
                 ..player_move
             },
-            player_max_hp: 100,
+            player_max_health: 100,
             player_damage: 10,
-            monster_base_hp: 20,
-            monster_hp_per_level: 10,
+            monster_base_health: 20,
+            monster_health_per_level: 10,
             monster_damage: 5,
             monster_damage_per_level: 1,
             kill_score_per_level: 10,
@@ -216,7 +216,7 @@ pub struct OnFloor(pub u32);
 
 #[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Health {
-    pub hp: u16,
+    pub current: u16,
     pub max: u16,
 }
 

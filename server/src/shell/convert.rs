@@ -89,9 +89,8 @@ pub fn entities(snapshot: &Snapshot) -> EntitySet {
         kind: tower_protocol::EntityKind::Player,
         x: own.pos.x,
         y: own.pos.y,
-        health: own.hp,
-        flags: EntityFlags::default().with(EntityFlags::DEAD, own.hp == 0),
-        guild: 0,
+        health: own.health,
+        flags: EntityFlags::default().with(EntityFlags::DEAD, own.health == 0),
     });
     all.extend(snapshot.entities.iter().map(|e| {
         EntityState {
@@ -102,13 +101,12 @@ pub fn entities(snapshot: &Snapshot) -> EntitySet {
             },
             x: e.pos.x,
             y: e.pos.y,
-            health: e.hp,
+            health: e.health,
             flags: EntityFlags::default()
                 .with(EntityFlags::IN_COMBAT, e.in_combat)
                 .with(EntityFlags::ATTACKING, e.attacking)
                 .with(EntityFlags::HURT, e.hurt)
-                .with(EntityFlags::DEAD, e.hp == 0),
-            guild: 0,
+                .with(EntityFlags::DEAD, e.health == 0),
         }
     }));
     EntitySet::from_vec(all)
@@ -148,14 +146,14 @@ mod tests {
                 id: 9,
                 floor: 0,
                 pos: Pos { x: 1, y: 2 },
-                hp: 50,
+                health: 50,
                 last_input_seq: 3,
             },
             entities: vec![CoreEntity {
                 id: 4,
                 kind: EntityKind::Monster,
                 pos: Pos { x: 7, y: 8 },
-                hp: 0,
+                health: 0,
                 in_combat: true,
                 attacking: false,
                 hurt: true,

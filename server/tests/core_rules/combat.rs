@@ -22,16 +22,16 @@ fn monsters_chase_and_attack_a_player_in_range() {
     let mut first_hit = None;
     for t in 0..200 {
         core.step(vec![]);
-        if first_hit.is_none() && core.player_by_conn(1).unwrap().hp < 100 {
+        if first_hit.is_none() && core.player_by_conn(1).unwrap().health < 100 {
             first_hit = Some(t);
         }
     }
     let hit_at = first_hit.expect("the monster attacked");
     assert!(hit_at > 20, "it had to walk first");
-    let hp = core.player_by_conn(1).unwrap().hp;
+    let health = core.player_by_conn(1).unwrap().health;
     // Level 1 monster: 6 damage every 15 ticks once in reach.
-    assert_eq!((100 - hp) % 6, 0);
-    assert!(hp <= 100 - 6 * 5, "hp {hp}");
+    assert_eq!((100 - health) % 6, 0);
+    assert!(health <= 100 - 6 * 5, "health {health}");
     let far = core.monsters().into_iter().find(|m| m.id == idle).unwrap();
     assert_eq!(
         far.pos, far.spawn,
@@ -61,7 +61,7 @@ fn a_killed_player_respawns_at_the_entry_with_full_health() {
     }
     let p = core.player_by_conn(1).unwrap();
     assert_eq!(core.stats().deaths, 1);
-    assert_eq!((p.pos, p.hp), (center(1, 1), 100));
+    assert_eq!((p.pos, p.health), (center(1, 1), 100));
 }
 
 #[test]
@@ -78,7 +78,7 @@ fn players_kill_monsters_score_and_monsters_respawn() {
     for seq in 1..=40u32 {
         core.step(vec![input(1, seq, 0, 0, buttons::ATTACK, here)]);
     }
-    // 30 hp, 10 per hit, one hit per 15 ticks: dead after the third hit.
+    // 30 health, 10 per hit, one hit per 15 ticks: dead after the third hit.
     let m = core
         .monsters()
         .into_iter()
@@ -96,7 +96,7 @@ fn players_kill_monsters_score_and_monsters_respawn() {
         .into_iter()
         .find(|m| m.id == target)
         .unwrap();
-    assert!(m.alive && m.hp == 30 && m.pos == center(2, 1));
+    assert!(m.alive && m.health == 30 && m.pos == center(2, 1));
 }
 
 #[test]

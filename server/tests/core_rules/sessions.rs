@@ -39,7 +39,7 @@ fn join_then_matching_proof_admits_at_the_entry() {
     );
     let p = core.player_by_conn(1).unwrap();
     assert!(p.playing);
-    assert_eq!((p.pos, p.hp, p.floor), (center(1, 1), 100, 0));
+    assert_eq!((p.pos, p.health, p.floor), (center(1, 1), 100, 0));
     assert_eq!(core.stats().players_playing, 1);
     assert_eq!(core.stats().floors_live, 1);
     assert_eq!(out.snapshots.len(), 1, "first snapshot right at admission");
@@ -245,8 +245,8 @@ fn reconnect_within_the_window_gets_the_same_player_floor_and_state() {
     core.step(vec![proof(2, floor, hash)]);
     let after = core.player_by_conn(2).unwrap();
     assert_eq!(
-        (after.id, after.pos, after.hp, after.progress),
-        (before.id, before.pos, before.hp, before.progress)
+        (after.id, after.pos, after.health, after.progress),
+        (before.id, before.pos, before.health, before.progress)
     );
     assert!(after.playing);
     assert_eq!(core.stats().resumes, 1);

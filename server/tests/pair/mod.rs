@@ -591,7 +591,7 @@ pub fn walk(dir: u32) -> PlayerInput {
 /// sees is then the network's doing, not a respawn.
 pub fn peaceful_rules() -> Rules {
     let mut r = Rules::new(42, 30);
-    r.player_max_hp = 60_000;
+    r.player_max_health = 60_000;
     r
 }
 
@@ -669,4 +669,37 @@ pub fn walking_session(seed: u64, profile: LinkProfile, secs: u32) -> Figures {
     f.down_bytes_per_sec = bytes(p.down.stats, down0);
     f.up_bytes_per_sec = bytes(p.up.stats, up0);
     f
+}
+
+/// One resume over `profile`: a player walks, its connection drops (the server notices),
+/// and 5 s later a new connection presents the resume token. Whether it was welcomed back
+/// as the same player (resumed, same id, floor and position) within 10 s.
+pub fn resume_after_drop(seed: u64, profile: LinkProfile) -> bool {
+    let mut pair = Pair::new(seed, peaceful_rules());
+    pair.connect("alice", profile);
+    if !pair.run_until(Duration::from_secs(10), |p| p.peers[0].admitted()) {
+        return false;
+    }
+    pair.set_input(0, walk(seed as u32));
+    pair.run_for(Duration::from_secs(2));
+    pair.set_input(0, PlayerInput::NEUTRAL);
+    pair.run_for(Duration::from_secs(1));
+    let Some(before) = pair.core.player_by_account("dev:alice") else {
+        return false;
+    };
+    pair.drop_connection(0);
+    pair.run_for(Duration::from_secs(5));
+    pair.reconnect(0, profile);
+    let admitted = pair.run_until(Duration::from_secs(10), |p| p.peers[0].admitted());
+    let resumed = pair.peers[0]
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Welcome { resumed: true, .. }));
+    let same = pair
+        .core
+        .player_by_account("dev:alice")
+        .is_some_and(|after| {
+            (after.id, after.floor, after.pos) == (before.id, before.floor, before.pos)
+        });
+    admitted && resumed && same
 }

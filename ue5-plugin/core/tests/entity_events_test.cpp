@@ -1,5 +1,5 @@
 // Entity samples -> appeared / changed / removed events, in a fixed order, with the change
-// bits (moved, health, flags, guild, kind).
+// bits (moved, health, flags, kind).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -52,13 +52,11 @@ TEST(EntityEvents, EveryChangeBit) {
     TowerEntity after = entity(1, 0, 0);
     after.health = 90;
     after.flags = tower::kEntityFlagHurt | tower::kEntityFlagInCombat;
-    after.guild = 12;
     after.kind = TOWER_ENTITY_KIND_MONSTER;
     const auto events = tracker.update({after});
     ASSERT_EQ(events.size(), 1u);
     EXPECT_EQ(events[0].changes, tower::kEntityChangeHealth | tower::kEntityChangeFlags |
-                                     tower::kEntityChangeGuild | tower::kEntityChangeKind);
-    EXPECT_EQ(events[0].entity.guild, 12);
+                                     tower::kEntityChangeKind);
     EXPECT_EQ(events[0].entity.flags, tower::kEntityFlagHurt | tower::kEntityFlagInCombat);
 }
 

@@ -279,6 +279,16 @@ TEST(ClientErrors, FreeNeverBlocksTheCaller) {
                           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
 }
 
+TEST(Roster, FindsEntriesByIdInASortedRoster) {
+    const std::vector<tower::RosterEntry> roster = {{2, "ann", ""}, {5, "bob", "owls"}, {9, "cy", "owls"}};
+    ASSERT_NE(tower::find_roster_entry(roster, 5), nullptr);
+    EXPECT_EQ(tower::find_roster_entry(roster, 5)->guild, "owls");
+    EXPECT_EQ(tower::find_roster_entry(roster, 9)->name, "cy");
+    EXPECT_EQ(tower::find_roster_entry(roster, 3), nullptr);
+    EXPECT_EQ(tower::find_roster_entry(roster, 10), nullptr);
+    EXPECT_EQ(tower::find_roster_entry({}, 1), nullptr);
+}
+
 TEST(ClientErrors, NullsNotReadyAndBadArguments) {
     tower::Client client = unanswered_client();
     const TowerClientHandle h = client.handle();
@@ -311,6 +321,12 @@ TEST(ClientErrors, NullsNotReadyAndBadArguments) {
     EXPECT_TRUE(client.send_input(5.0f, -5.0f, true).ok()) << "out-of-range axes are clamped";
     EXPECT_EQ(client.entities(-1.0).error().status, TOWER_STATUS_INVALID_ARGUMENT);
     EXPECT_EQ(client.entities(std::nan("")).error().status, TOWER_STATUS_INVALID_ARGUMENT);
+    tower::Result<std::vector<tower::RosterEntry>> nobody = client.roster();
+    ASSERT_TRUE(nobody.ok()) << nobody.error().message;
+    EXPECT_TRUE(nobody.value().empty());
+    TowerRosterEntry roster_buf[1]{};
+    EXPECT_EQ(tower_client_roster(h, roster_buf, SIZE_MAX, &len), TOWER_STATUS_INVALID_ARGUMENT);
+    EXPECT_EQ(tower_client_roster(h, nullptr, 1, &len), TOWER_STATUS_NULL_POINTER);
     tower::Result<std::vector<TowerEntity>> none = client.entities();
     ASSERT_TRUE(none.ok()) << none.error().message;
     EXPECT_TRUE(none.value().empty());
@@ -404,6 +420,19 @@ TEST(ClientLive, ConnectProveFloorMoveAndSeeItInSnapshots) {
     ASSERT_TRUE(start.has_value()) << "own entity never appeared in snapshots; server log:\n" << server->log();
     EXPECT_NEAR(start->x, admitted->spawn_x, 0.6f);
     EXPECT_NEAR(start->y, admitted->spawn_y, 0.6f);
+
+    // Names live in the roster, not in snapshots (protocol 4): we are on it by entity id.
+    std::optional<tower::RosterEntry> listed;
+    const auto roster_deadline = Clock::now() + 10s;
+    while (!listed && Clock::now() < roster_deadline) {
+        drain(client);
+        tower::Result<std::vector<tower::RosterEntry>> roster = client.roster();
+        ASSERT_TRUE(roster.ok()) << roster.error().message;
+        if (const tower::RosterEntry* entry = tower::find_roster_entry(roster.value(), me)) listed = *entry;
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_TRUE(listed.has_value()) << "not on the roster; server log:\n" << server->log();
+    EXPECT_EQ(listed->name, "cpp-live");
 
     // 4. Walk toward a walkable neighbour tile and watch the snapshots follow.
     const int dirs[4][2] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
@@ -505,4 +534,72 @@ TEST(ClientLive, HostNameColonFingerprintAndFreeWithoutBlocking) {
     std::size_t live_after = 0;
     ASSERT_EQ(tower_live_handles(&live_after), TOWER_STATUS_OK);
     EXPECT_EQ(live_after, live_before);
+}
+
+namespace {
+
+// Polls until an event of `kind` arrives (returned) or `timeout` passes (nullopt). The
+// messages of server errors on the way are appended to `*errors`.
+std::optional<TowerEvent> wait_for(tower::Client& client, std::uint32_t kind, std::chrono::seconds timeout,
+                                   std::string* errors = nullptr) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+        tower::Result<std::optional<TowerEvent>> polled = client.poll_event();
+        if (!polled.ok()) return std::nullopt;
+        if (!polled.value()) {
+            std::this_thread::sleep_for(5ms);
+            continue;
+        }
+        const TowerEvent& e = *polled.value();
+        if (e.kind == kind) return e;
+        if (e.kind == TOWER_EVENT_KIND_SERVER_ERROR && errors != nullptr) {
+            *errors += "error " + std::to_string(e.error_code) + ": " + tower::event_message(e) + "\n";
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+// The resume token crosses the C ABI both ways: read from one connection after its
+// Welcome, given to a second one, which gets the same player back (resumed) while the
+// first is told it was replaced. The token stays readable after DISCONNECTED.
+TEST(ClientLive, ResumeTokenReclaimsTheSession) {
+    std::string error;
+    std::optional<ServerProcess> server = ServerProcess::start(error);
+    ASSERT_TRUE(server.has_value()) << error;
+    tower::ConnectOptions options;
+    options.server_address = server->address();
+    options.cert_fingerprint = server->fingerprint();
+    options.dev_name = "cpp-resume";
+    tower::Result<tower::Client> first = tower::Client::connect(options);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(first.value().resume_token().error().status, TOWER_STATUS_NOT_READY);
+    const std::optional<TowerEvent> welcome = wait_for(first.value(), TOWER_EVENT_KIND_WELCOME, 30s);
+    ASSERT_TRUE(welcome.has_value()) << "no Welcome; server log:\n" << server->log();
+    EXPECT_EQ(welcome->resumed, 0);
+    tower::Result<std::vector<std::uint8_t>> token = first.value().resume_token();
+    ASSERT_TRUE(token.ok()) << token.error().message;
+    ASSERT_EQ(token.value().size(), 16u);
+    std::uint8_t small[4]{};
+    std::size_t needed = 0;
+    EXPECT_EQ(tower_client_resume_token(first.value().handle(), small, sizeof small, &needed),
+              TOWER_STATUS_BUFFER_TOO_SMALL);
+    EXPECT_EQ(needed, 16u);
+
+    options.dev_name = "cpp-resume-2";  // ignored on resume: the token names the session
+    options.resume_token = token.value();
+    tower::Result<tower::Client> second = tower::Client::connect(options);
+    ASSERT_TRUE(second.ok()) << second.error().message;
+    const std::optional<TowerEvent> resumed = wait_for(second.value(), TOWER_EVENT_KIND_WELCOME, 30s);
+    ASSERT_TRUE(resumed.has_value()) << "no Welcome on resume; server log:\n" << server->log();
+    EXPECT_EQ(resumed->resumed, 1);
+    EXPECT_EQ(resumed->player_id, welcome->player_id);
+
+    std::string errors;
+    const std::optional<TowerEvent> replaced = wait_for(first.value(), TOWER_EVENT_KIND_DISCONNECTED, 10s, &errors);
+    ASSERT_TRUE(replaced.has_value()) << "the first connection was not closed; server log:\n" << server->log();
+    EXPECT_EQ(replaced->disconnect_reason, TOWER_DISCONNECT_REPLACED)
+        << tower::event_message(*replaced) << "\nserver errors:\n" << errors;
+    EXPECT_EQ(first.value().resume_token().value(), token.value()) << "the token outlives the connection";
 }

@@ -36,9 +36,9 @@ pub fn floor_lifecycle(
         }
         let data = floors.cache.get(n);
         for spawn in data.floor.spawns_of(procgen::SpawnKind::Monster) {
-            let max = rules.monster_base_hp.saturating_add(
+            let max = rules.monster_base_health.saturating_add(
                 rules
-                    .monster_hp_per_level
+                    .monster_health_per_level
                     .saturating_mul(u16::from(spawn.level)),
             );
             let at = movement::tile_center(spawn.x, spawn.y);
@@ -51,7 +51,7 @@ pub fn floor_lifecycle(
                 ids.allocate(),
                 Position(at),
                 OnFloor(n),
-                Health { hp: max, max },
+                Health { current: max, max },
                 Cooldown::default(),
                 InCombat::default(),
             ));
@@ -187,7 +187,7 @@ pub fn monster_ai(
         let target = live
             .grid
             .within(pos.0, rules.aggro_range)
-            .filter(|(seen, _)| seen.state.kind == EntityKind::Player && seen.state.hp > 0)
+            .filter(|(seen, _)| seen.state.kind == EntityKind::Player && seen.state.health > 0)
             .min_by_key(|(seen, p)| (pos.0.dist2(*p), seen.state.id));
         let home_far = pos.0.dist2(monster.spawn) > leash2;
         let goal = match target {
@@ -246,7 +246,7 @@ pub fn combat(
     let linger = clock.tick + rules.combat_linger_ticks;
     let flash = clock.tick + rules.flash_ticks;
     for (monster, mpos, mfloor, mhp, mut mcool, mut mcombat) in &mut monsters {
-        if mcool.0 > 0 || mhp.hp == 0 {
+        if mcool.0 > 0 || mhp.current == 0 {
             continue;
         }
         let Some((_, ppos, pfloor, mut php, _, _, mut pcombat)) =
@@ -254,10 +254,10 @@ pub fn combat(
         else {
             continue;
         };
-        if pfloor != mfloor || php.hp == 0 || ppos.0.dist2(mpos.0) > reach2 {
+        if pfloor != mfloor || php.current == 0 || ppos.0.dist2(mpos.0) > reach2 {
             continue;
         }
-        php.hp = php.hp.saturating_sub(
+        php.current = php.current.saturating_sub(
             rules.monster_damage.saturating_add(
                 rules
                     .monster_damage_per_level
@@ -271,7 +271,7 @@ pub fn combat(
         pcombat.hurt_until = flash;
     }
     for (mut player, ppos, pfloor, php, mut pcool, controls, mut pcombat) in &mut players {
-        if !controls.attack || pcool.0 > 0 || php.hp == 0 {
+        if !controls.attack || pcool.0 > 0 || php.current == 0 {
             continue;
         }
         let Some(live) = floors.live.get(&pfloor.0) else {
@@ -285,14 +285,14 @@ pub fn combat(
         let Ok((monster, _, _, mut mhp, _, mut mcombat)) = monsters.get_mut(victim) else {
             continue;
         };
-        if mhp.hp == 0 {
+        if mhp.current == 0 {
             continue;
         }
-        mhp.hp = mhp.hp.saturating_sub(rules.player_damage);
+        mhp.current = mhp.current.saturating_sub(rules.player_damage);
         mcombat.until = linger;
         mcombat.hurt_until = flash;
         pcombat.until = linger;
-        if mhp.hp == 0 {
+        if mhp.current == 0 {
             stats.0.kills += 1;
             player.progress.score += rules.kill_score_per_level * (u64::from(monster.level) + 1);
         }
@@ -343,8 +343,8 @@ pub fn deaths(
         Without<Player>,
     >,
 ) {
-    for (mut pos, mut hp, on_floor) in &mut players {
-        if hp.hp > 0 {
+    for (mut pos, mut health, on_floor) in &mut players {
+        if health.current > 0 {
             continue;
         }
         let Some(live) = floors.live.get(&on_floor.0) else {
@@ -352,12 +352,12 @@ pub fn deaths(
         };
         let (ex, ey) = live.data.floor.entry;
         pos.0 = movement::tile_center(ex, ey);
-        hp.hp = hp.max;
+        health.current = health.max;
         stats.0.deaths += 1;
     }
-    for (e, mut monster, mut pos, mut hp, respawning) in &mut monsters {
+    for (e, mut monster, mut pos, mut health, respawning) in &mut monsters {
         match respawning {
-            None if hp.hp == 0 => {
+            None if health.current == 0 => {
                 monster.target = None;
                 commands.entity(e).insert(Respawning {
                     at: clock.tick + rules.monster_respawn_ticks,
@@ -365,7 +365,7 @@ pub fn deaths(
             }
             Some(r) if r.at <= clock.tick => {
                 pos.0 = monster.spawn;
-                hp.hp = hp.max;
+                health.current = health.max;
                 commands.entity(e).remove::<Respawning>();
             }
             _ => {}

@@ -10,7 +10,7 @@ use tower_meta::PlayerState;
 /// The persistent state of a player as it stands now.
 pub fn progress_of(player: &Player, health: &Health) -> PlayerState {
     PlayerState {
-        health: u32::from(health.hp),
+        health: u32::from(health.current),
         ..player.progress.clone()
     }
 }
@@ -153,8 +153,8 @@ pub fn sessions(
                     continue;
                 }
                 let data = floors.data(state.current_floor);
-                let max = rules.player_max_hp;
-                let hp = match u16::try_from(state.health) {
+                let max = rules.player_max_health;
+                let current = match u16::try_from(state.health) {
                     Ok(0) | Err(_) => max,
                     Ok(h) => h.min(max),
                 };
@@ -179,7 +179,7 @@ pub fn sessions(
                     .spawn((
                         player,
                         id,
-                        Health { hp, max },
+                        Health { current, max },
                         Position(entry),
                         OnFloor(state.current_floor),
                         Controls::default(),

@@ -11,7 +11,8 @@ namespace
 	// Events handled per frame at most: a burst never stalls a frame; the rest wait.
 	constexpr int32 MaxEventsPerTick = 64;
 
-	FTowerEntity ToTowerEntity(const TowerEntity& Raw, const UTowerClientSubsystem& Tower)
+	FTowerEntity ToTowerEntity(const TowerEntity& Raw, const UTowerClientSubsystem& Tower,
+		const std::vector<tower::RosterEntry>* Roster)
 	{
 		FTowerEntity Entity;
 		Entity.Id = static_cast<int32>(Raw.id);
@@ -19,7 +20,11 @@ namespace
 		Entity.Tile = FVector2D(Raw.x, Raw.y);
 		Entity.Location = Tower.TileToWorld(Entity.Tile);
 		Entity.Health = Raw.health;
-		Entity.Guild = Raw.guild;
+		if (const tower::RosterEntry* Who = Roster ? tower::find_roster_entry(*Roster, Raw.id) : nullptr)
+		{
+			Entity.Name = TowerToFString(Who->name);
+			Entity.Guild = TowerToFString(Who->guild);
+		}
 		Entity.Flags = Raw.flags;
 		return Entity;
 	}
@@ -85,6 +90,16 @@ bool UTowerClientSubsystem::ConnectWithTicket(const FTowerMatchTicket& Match)
 bool UTowerClientSubsystem::Connect(const FString& Address, const FString& Fingerprint, const FString& DevName,
 	const FString& Ticket)
 {
+	// A login the game asked for: a fresh session, a fresh retry count.
+	CancelResume();
+	ResumeToken.clear();
+	Planner = std::make_shared<tower::ReconnectPlanner>();
+	return ConnectSession(Address, Fingerprint, DevName, Ticket, ResumeToken);
+}
+
+bool UTowerClientSubsystem::ConnectSession(const FString& Address, const FString& Fingerprint, const FString& DevName,
+	const FString& Ticket, const std::vector<uint8>& Token)
+{
 	if (!FTowerGameModule::IsLibraryReady())
 	{
 		FailWith(FTowerGameModule::GetLibraryError());
@@ -102,6 +117,7 @@ bool UTowerClientSubsystem::Connect(const FString& Address, const FString& Finge
 	Options.cert_fingerprint = TowerToStd(Fingerprint);
 	Options.dev_name = TowerToStd(DevName);
 	Options.ticket = TowerToStd(Ticket);
+	Options.resume_token = Token;
 	tower::Result<tower::Client> Connected = tower::Client::connect(Options);
 	if (!Connected.ok())
 	{
@@ -111,13 +127,45 @@ bool UTowerClientSubsystem::Connect(const FString& Address, const FString& Finge
 	Client = std::make_shared<tower::Client>(std::move(Connected).value());
 	Tracker = std::make_shared<tower::EntityTracker>();
 	ServerAddress = Address;
+	SessionFingerprint = Fingerprint;
+	SessionDevName = DevName;
+	SessionTicket = Ticket;
 	ConnectedAtSeconds = FPlatformTime::Seconds();
-	UE_LOG(LogTower, Log, TEXT("Tower: connecting to %s"), *Address);
+	UE_LOG(LogTower, Log, TEXT("Tower: connecting to %s%s"), *Address, Token.empty() ? TEXT("") : TEXT(" (resume)"));
 	return true;
+}
+
+void UTowerClientSubsystem::CancelResume()
+{
+	ResumeAtSeconds = -1.0;
+}
+
+void UTowerClientSubsystem::OnConnectionOver(uint8 Reason, const FString& Message)
+{
+	ReleaseClient();
+	if (!Planner)
+	{
+		Planner = std::make_shared<tower::ReconnectPlanner>();
+	}
+	const tower::ReconnectDecision Decision = Planner->on_disconnect(Reason, !ResumeToken.empty(), FMath::FRand());
+	if (Decision.action == tower::ReconnectAction::Resume)
+	{
+		ResumeAtSeconds = FPlatformTime::Seconds() + Decision.delay_seconds;
+	}
+	else
+	{
+		ResumeToken.clear(); // refused, or useless on another server
+	}
+	UE_LOG(LogTower, Log, TEXT("Tower: disconnected (reason %u): %s; next: %s, attempt %u, in %.1f s"), static_cast<uint32>(Reason), *Message,
+		UTF8_TO_TCHAR(tower::reconnect_action_name(Decision.action)), Decision.attempt, Decision.delay_seconds);
+	OnDisconnected.Broadcast(Message);
+	OnReconnectDecision.Broadcast(static_cast<ETowerReconnectAction>(Decision.action),
+		static_cast<float>(Decision.delay_seconds), static_cast<int32>(Decision.attempt), static_cast<int32>(Reason));
 }
 
 void UTowerClientSubsystem::Disconnect()
 {
+	CancelResume();
 	if (Client)
 	{
 		bClosing = true;
@@ -233,6 +281,16 @@ void UTowerClientSubsystem::Tick(float DeltaTime)
 {
 	if (!Client)
 	{
+		if (IsResumePending() && FPlatformTime::Seconds() >= ResumeAtSeconds)
+		{
+			ResumeAtSeconds = -1.0;
+			const std::vector<uint8> Token = ResumeToken;
+			if (!ConnectSession(ServerAddress, SessionFingerprint, SessionDevName, SessionTicket, Token))
+			{
+				// Refused before any network activity (OnError said why): nothing to retry.
+				OnReconnectDecision.Broadcast(ETowerReconnectAction::GiveUp, 0.0f, 0, -1);
+			}
+		}
 		return;
 	}
 	DrainEvents();
@@ -250,9 +308,8 @@ void UTowerClientSubsystem::DrainEvents()
 		if (!Polled.ok())
 		{
 			const FString Message = TowerToFString(Polled.error().message);
-			ReleaseClient();
 			FailWith(Message);
-			OnDisconnected.Broadcast(Message);
+			OnConnectionOver(TOWER_DISCONNECT_PROTOCOL_ERROR, Message);
 			return;
 		}
 		if (!Polled.value())
@@ -265,10 +322,21 @@ void UTowerClientSubsystem::DrainEvents()
 		switch (Event.kind)
 		{
 		case TOWER_EVENT_KIND_WELCOME:
+		{
 			bWelcomed = true;
 			LocalPlayerId = static_cast<int32>(Event.player_id);
+			if (Planner)
+			{
+				Planner->on_welcome();
+			}
+			const tower::Result<std::vector<std::uint8_t>> Token = Client->resume_token();
+			if (Token.ok())
+			{
+				ResumeToken = Token.value();
+			}
 			OnConnected.Broadcast(LocalPlayerId);
 			break;
+		}
 		case TOWER_EVENT_KIND_FLOOR_ENTERED:
 		{
 			bOnFloor = false;
@@ -302,14 +370,22 @@ void UTowerClientSubsystem::DrainEvents()
 			break;
 		case TOWER_EVENT_KIND_DISCONNECTED:
 		{
-			const FString Reason = TowerToFString(tower::event_message(Event));
-			UE_LOG(LogTower, Log, TEXT("Tower: disconnected: %s"), *Reason);
-			ReleaseClient();
-			OnDisconnected.Broadcast(Reason);
+			// A player's own Disconnect() gives LEFT, so no retry follows it.
+			OnConnectionOver(Event.disconnect_reason, TowerToFString(tower::event_message(Event)));
 			return;
 		}
+		case TOWER_EVENT_KIND_ROSTER:
+		{
+			tower::Result<std::vector<tower::RosterEntry>> Entries = Client->roster();
+			if (Entries.ok())
+			{
+				Roster = std::make_shared<std::vector<tower::RosterEntry>>(std::move(Entries).value());
+				OnRosterChanged.Broadcast();
+			}
+			break;
+		}
 		default:
-			break; // CONNECTED, ROSTER: nothing to do here
+			break; // CONNECTED: nothing to do here
 		}
 	}
 }
@@ -331,13 +407,13 @@ void UTowerClientSubsystem::SampleEntities()
 	{
 		if (!Own || Raw.id != *Own)
 		{
-			Entities.Add(ToTowerEntity(Raw, *this));
+			Entities.Add(ToTowerEntity(Raw, *this, Roster.get()));
 		}
 	}
 	EntityEventsTotal += Events.size();
 	for (const tower::EntityEvent& Event : Events)
 	{
-		const FTowerEntity Entity = ToTowerEntity(Event.entity, *this);
+		const FTowerEntity Entity = ToTowerEntity(Event.entity, *this, Roster.get());
 		switch (Event.type)
 		{
 		case tower::EntityEventType::Appeared:
@@ -362,7 +438,7 @@ void UTowerClientSubsystem::ClearEntities()
 	}
 	for (const tower::EntityEvent& Event : Tracker->clear())
 	{
-		OnEntityRemoved.Broadcast(ToTowerEntity(Event.entity, *this));
+		OnEntityRemoved.Broadcast(ToTowerEntity(Event.entity, *this, Roster.get()));
 	}
 }
 
@@ -379,6 +455,7 @@ void UTowerClientSubsystem::ReleaseClient()
 	Client.reset();
 	CurrentFloor.reset();
 	Tracker.reset();
+	Roster.reset();
 	bWelcomed = false;
 	bOnFloor = false;
 	bClosing = false;

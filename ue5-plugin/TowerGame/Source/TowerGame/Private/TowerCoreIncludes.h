@@ -13,6 +13,7 @@ THIRD_PARTY_INCLUDES_START
 #include "TowerCore/FloorMesh.h"
 #include "TowerCore/MatchNotification.h"
 #include "TowerCore/NetStats.h"
+#include "TowerCore/Reconnect.h"
 #include "TowerCore/Result.h"
 #include "TowerCore/TileSpace.h"
 #include "TowerCore/TowerClient.h"

@@ -24,8 +24,12 @@ static_assert(static_cast<uint8>(ETowerEntityFlags::InCombat) == tower::kEntityF
 static_assert(static_cast<uint8>(ETowerEntityChange::Moved) == tower::kEntityChangeMoved, "ETowerEntityChange::Moved");
 static_assert(static_cast<uint8>(ETowerEntityChange::Health) == tower::kEntityChangeHealth, "ETowerEntityChange::Health");
 static_assert(static_cast<uint8>(ETowerEntityChange::Flags) == tower::kEntityChangeFlags, "ETowerEntityChange::Flags");
-static_assert(static_cast<uint8>(ETowerEntityChange::Guild) == tower::kEntityChangeGuild, "ETowerEntityChange::Guild");
 static_assert(static_cast<uint8>(ETowerEntityChange::Kind) == tower::kEntityChangeKind, "ETowerEntityChange::Kind");
 
 static_assert(static_cast<uint8>(ETowerMeshPivot::BottomCentre) == static_cast<uint8>(tower::MeshPivot::BottomCentre), "ETowerMeshPivot::BottomCentre");
 static_assert(static_cast<uint8>(ETowerMeshPivot::Centre) == static_cast<uint8>(tower::MeshPivot::Centre), "ETowerMeshPivot::Centre");
+
+static_assert(static_cast<uint8>(ETowerReconnectAction::Resume) == static_cast<uint8>(tower::ReconnectAction::Resume), "ETowerReconnectAction::Resume");
+static_assert(static_cast<uint8>(ETowerReconnectAction::Requeue) == static_cast<uint8>(tower::ReconnectAction::Requeue), "ETowerReconnectAction::Requeue");
+static_assert(static_cast<uint8>(ETowerReconnectAction::LoginAgain) == static_cast<uint8>(tower::ReconnectAction::LoginAgain), "ETowerReconnectAction::LoginAgain");
+static_assert(static_cast<uint8>(ETowerReconnectAction::GiveUp) == static_cast<uint8>(tower::ReconnectAction::GiveUp), "ETowerReconnectAction::GiveUp");

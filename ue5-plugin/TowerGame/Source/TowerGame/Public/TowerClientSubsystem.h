@@ -9,6 +9,7 @@
 #include "Tickable.h"
 #include "TowerTypes.h"
 #include <memory>
+#include <vector>
 #include "TowerClientSubsystem.generated.h"
 
 class UTowerFloorComponent;
@@ -18,13 +19,17 @@ namespace tower
 	class Client;
 	class EntityTracker;
 	class Floor;
+	class ReconnectPlanner;
+	struct RosterEntry;
 }
 
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerConnected, int32, PlayerId);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerFloorReady, int64, Seed, int32, Floor);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerFloorAdmitted, int32, Floor, FVector, SpawnLocation);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerError, const FString&, Message);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE(FOnTowerRosterChanged);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerDisconnected, const FString&, Reason);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_FourParams(FOnTowerReconnectDecision, ETowerReconnectAction, Action, float, DelaySeconds, int32, Attempt, int32, DisconnectReason);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerEntityAppeared, const FTowerEntity&, Entity);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerEntityChanged, const FTowerEntity&, Entity, int32, Changes);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerEntityRemoved, const FTowerEntity&, Entity);
@@ -64,8 +69,17 @@ public:
 	bool ConnectWithTicket(const FTowerMatchTicket& Match);
 
 	// Leaves politely; OnDisconnected follows. The handle is freed after DISCONNECTED.
+	// Also cancels a pending automatic resume.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
 	void Disconnect();
+
+	// Cancels a resume scheduled after a lost connection (OnReconnectDecision: Resume).
+	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
+	void CancelResume();
+
+	// A resume is scheduled and will connect once its delay is over.
+	UFUNCTION(BlueprintPure, Category = "Tower|Client")
+	bool IsResumePending() const { return ResumeAtSeconds >= 0.0; }
 
 	// Move is the wish direction in world X/Y, each axis in [-1, 1].
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
@@ -132,14 +146,28 @@ public:
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Client")
 	FOnTowerError OnError;
 
+	// The floor's roster changed (who is here, their names and guilds); entities sampled
+	// from now on carry the new Name and Guild.
+	UPROPERTY(BlueprintAssignable, Category = "Tower|Client")
+	FOnTowerRosterChanged OnRosterChanged;
+
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Client")
 	FOnTowerDisconnected OnDisconnected;
+
+	// After every OnDisconnected: what to do about it (tower::ReconnectPlanner, from the
+	// TOWER_DISCONNECT_* reason, with bounded retries and backoff). Resume happens by
+	// itself after DelaySeconds; Requeue (matchmaker), LoginAgain and GiveUp are the
+	// game's to follow. Attempt counts the tries since the last Welcome (0 for GiveUp);
+	// DisconnectReason is the TOWER_DISCONNECT_* value, or -1 when a scheduled resume was
+	// refused before it reached the network (OnError says why).
+	UPROPERTY(BlueprintAssignable, Category = "Tower|Client")
+	FOnTowerReconnectDecision OnReconnectDecision;
 
 	// An entity came into view (or the connection started with it in view).
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Entities")
 	FOnTowerEntityAppeared OnEntityAppeared;
 
-	// An entity moved or its health, flags, guild or kind changed; Changes is a bit set of
+	// An entity moved or its health, flags or kind changed; Changes is a bit set of
 	// ETowerEntityChange.
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Entities")
 	FOnTowerEntityChanged OnEntityChanged;
@@ -150,6 +178,9 @@ public:
 
 private:
 	bool Connect(const FString& Address, const FString& Fingerprint, const FString& DevName, const FString& Ticket);
+	bool ConnectSession(const FString& Address, const FString& Fingerprint, const FString& DevName,
+		const FString& Ticket, const std::vector<uint8>& Token);
+	void OnConnectionOver(uint8 Reason, const FString& Message);
 	void DrainEvents();
 	void SampleEntities();
 	void FailWith(const FString& Message);
@@ -161,12 +192,23 @@ private:
 	std::shared_ptr<tower::Client> Client;
 	std::shared_ptr<tower::Floor> CurrentFloor;
 	std::shared_ptr<tower::EntityTracker> Tracker;
+	std::shared_ptr<tower::ReconnectPlanner> Planner;
+	// Names and guilds by entity id (sorted), from the last ROSTER event.
+	std::shared_ptr<std::vector<tower::RosterEntry>> Roster;
 	TWeakObjectPtr<UTowerFloorComponent> ActiveFloor;
 	TArray<FTowerEntity> Entities;
 	int32 LocalPlayerId = 0;
 	bool bWelcomed = false;
 	bool bOnFloor = false;
 	bool bClosing = false;
+
+	// What a resume reconnects with: the last connection's login and its Welcome's token.
+	FString SessionFingerprint;
+	FString SessionDevName;
+	FString SessionTicket;
+	std::vector<uint8> ResumeToken;
+	// FPlatformTime seconds at which the scheduled resume connects; negative: none.
+	double ResumeAtSeconds = -1.0;
 
 	// For GetNetStatsLine.
 	FString ServerAddress;

@@ -46,10 +46,26 @@ enum class ETowerEntityChange : uint8
 	Moved = 1,
 	Health = 2,
 	Flags = 4,
-	Guild = 8,
+	// 8 was Guild: guilds come from the roster now (Name and Guild of FTowerEntity).
 	Kind = 16,
 };
 ENUM_CLASS_FLAGS(ETowerEntityChange);
+
+// What the game should do after a disconnect (tower::ReconnectAction): the subsystem
+// resumes by itself; the others are for the game (matchmaker, login screen, main menu).
+UENUM(BlueprintType)
+enum class ETowerReconnectAction : uint8
+{
+	// Reconnecting to the same server with the resume token (automatic, after the delay).
+	Resume = 0,
+	// Find a server again through the matchmaker: this one is full or going away.
+	Requeue = 1,
+	// Log in afresh: the credentials or the resume token were refused.
+	LoginAgain = 2,
+	// Stop: the player left, logged in elsewhere, the build is incompatible, or the
+	// retries are used up.
+	GiveUp = 3,
+};
 
 // How a floor is drawn.
 UENUM(BlueprintType)
@@ -97,9 +113,13 @@ struct TOWERGAME_API FTowerEntity
 	UPROPERTY(BlueprintReadOnly, Category = "Tower")
 	int32 Health = 0;
 
-	// Guild tag id; 0 when the entity is in no guild.
+	// Players: display name and guild (Nakama group) name from the floor's roster; empty
+	// for monsters and for a guildless player.
 	UPROPERTY(BlueprintReadOnly, Category = "Tower")
-	int32 Guild = 0;
+	FString Name;
+
+	UPROPERTY(BlueprintReadOnly, Category = "Tower")
+	FString Guild;
 
 	UPROPERTY(BlueprintReadOnly, Category = "Tower", meta = (Bitmask, BitmaskEnum = "/Script/TowerGame.ETowerEntityFlags"))
 	int32 Flags = 0;

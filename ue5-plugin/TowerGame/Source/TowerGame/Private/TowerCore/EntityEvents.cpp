@@ -31,7 +31,6 @@ std::uint8_t entity_changes(const TowerEntity& before, const TowerEntity& after,
     }
     if (after.health != before.health) changes |= kEntityChangeHealth;
     if (after.flags != before.flags) changes |= kEntityChangeFlags;
-    if (after.guild != before.guild) changes |= kEntityChangeGuild;
     if (after.kind != before.kind) changes |= kEntityChangeKind;
     return static_cast<std::uint8_t>(changes);
 }

@@ -1,6 +1,7 @@
 // Engine-free core of the TowerGame plugin: RAII over the client half of the C ABI.
 #include "TowerCore/TowerClient.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -13,6 +14,12 @@ const char* client_opt_cstr(const std::string& s) { return s.empty() ? nullptr :
 
 }  // namespace
 
+const RosterEntry* find_roster_entry(const std::vector<RosterEntry>& roster, std::uint32_t entity_id) {
+    const auto it = std::lower_bound(roster.begin(), roster.end(), entity_id,
+                                     [](const RosterEntry& e, std::uint32_t id) { return e.entity_id < id; });
+    return it != roster.end() && it->entity_id == entity_id ? &*it : nullptr;
+}
+
 std::string event_message(const TowerEvent& event) {
     const std::size_t n = strnlen(event.message, sizeof event.message);
     return std::string(event.message, n);
@@ -24,6 +31,8 @@ Result<Client> Client::connect(const ConnectOptions& options) {
     raw.cert_fingerprint = options.cert_fingerprint.c_str();
     raw.dev_name = client_opt_cstr(options.dev_name);
     raw.ticket = client_opt_cstr(options.ticket);
+    raw.resume_token = options.resume_token.empty() ? nullptr : options.resume_token.data();
+    raw.resume_token_len = options.resume_token.size();
     TowerClientHandle handle{0};
     const TowerStatus status = tower_client_connect(&raw, &handle);
     if (status != TOWER_STATUS_OK) {
@@ -125,6 +134,46 @@ Result<std::uint32_t> Client::player_id() const {
         return error_from(status);
     }
     return id;
+}
+
+Result<std::vector<RosterEntry>> Client::roster() const {
+    std::vector<TowerRosterEntry> raw;
+    std::size_t needed = 0;
+    // The roster changes only with a ROSTER event, but retry a few times like entities().
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        const TowerStatus status = tower_client_roster(handle_, raw.data(), raw.size(), &needed);
+        if (status == TOWER_STATUS_OK) {
+            raw.resize(needed);
+            std::vector<RosterEntry> out;
+            out.reserve(raw.size());
+            for (const TowerRosterEntry& e : raw) {
+                out.push_back(RosterEntry{e.entity_id, std::string(e.name, strnlen(e.name, sizeof e.name)),
+                                          std::string(e.guild, strnlen(e.guild, sizeof e.guild))});
+            }
+            return out;
+        }
+        if (status != TOWER_STATUS_BUFFER_TOO_SMALL) {
+            return error_from(status);
+        }
+        raw.resize(needed + 8);
+    }
+    return error_from(TOWER_STATUS_BUFFER_TOO_SMALL);
+}
+
+Result<std::vector<std::uint8_t>> Client::resume_token() const {
+    std::vector<std::uint8_t> token;
+    std::size_t needed = 0;
+    TowerStatus status = tower_client_resume_token(handle_, nullptr, 0, &needed);
+    if (status == TOWER_STATUS_BUFFER_TOO_SMALL) {
+        // The token only changes with a Welcome, which needs a poll_event in between.
+        token.resize(needed);
+        status = tower_client_resume_token(handle_, token.data(), token.size(), &needed);
+    }
+    if (status != TOWER_STATUS_OK) {
+        return error_from(status);
+    }
+    token.resize(needed);
+    return token;
 }
 
 Result<Floor> Client::current_floor() const {

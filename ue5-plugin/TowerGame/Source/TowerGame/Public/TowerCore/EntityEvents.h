@@ -1,6 +1,7 @@
 // Engine-free core of the TowerGame plugin: turns the library's per-frame entity samples
 // (tower_client_entities) into events a game reacts to: an entity appeared, changed (moved,
-// health, flags, guild, kind) or was removed. Plain C++17, no Unreal headers.
+// health, flags, kind) or was removed. Names and guilds come from the roster instead
+// (tower::Client::roster). Plain C++17, no Unreal headers.
 #pragma once
 
 #include <cstddef>
@@ -24,7 +25,7 @@ enum EntityChange : std::uint8_t {
     kEntityChangeMoved = 1,
     kEntityChangeHealth = 2,
     kEntityChangeFlags = 4,
-    kEntityChangeGuild = 8,
+    // 8 was guild, which snapshots no longer carry (protocol 4): see the roster.
     kEntityChangeKind = 16,
 };
 

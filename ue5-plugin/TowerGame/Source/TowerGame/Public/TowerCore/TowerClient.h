@@ -22,7 +22,21 @@ struct ConnectOptions {
     // a game server must not hold a credential for the player's account).
     std::string dev_name;
     std::string ticket;
+    // From resume_token() of an earlier connection: reclaims its session (floor, position)
+    // while the server still holds it. Empty for a fresh login.
+    std::vector<std::uint8_t> resume_token;
 };
+
+// Who is behind a player entity id: from the roster (snapshots carry ids only).
+struct RosterEntry {
+    std::uint32_t entity_id = 0;
+    std::string name;
+    std::string guild;  // empty: no guild
+};
+
+// The entry for `entity_id` in a roster sorted by id (as Client::roster returns it), or
+// nullptr.
+const RosterEntry* find_roster_entry(const std::vector<RosterEntry>& roster, std::uint32_t entity_id);
 
 // Position in tiles (x east along world +X, y along world +Y).
 struct TilePosition {
@@ -54,6 +68,10 @@ public:
     // TOWER_STATUS_NOT_READY before admission to a floor.
     Result<TilePosition> predicted_position() const;
     Result<std::uint32_t> player_id() const;
+    // The players on the current floor, sorted by entity id; refresh after ROSTER events.
+    Result<std::vector<RosterEntry>> roster() const;
+    // The token of the last Welcome, still readable after DISCONNECTED; NOT_READY before.
+    Result<std::vector<std::uint8_t>> resume_token() const;
     // The floor the library regenerated and proved (a new, owned handle).
     Result<Floor> current_floor() const;
     Result<bool> is_closed() const;
