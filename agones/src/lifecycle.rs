@@ -165,6 +165,30 @@ impl Lifecycle {
         }
     }
 
+    /// The shell saw the player count change to `count` (it samples the count, so several
+    /// joins and leaves arrive as one change): one `SetPlayers` for the lot, and `Allocate`
+    /// when the first player arrives.
+    pub fn players_changed(&mut self, count: u32, now: Instant) -> Vec<Action> {
+        if count == self.players {
+            return Vec::new();
+        }
+        let mut actions = Vec::new();
+        if count > 0 && matches!(self.phase, Phase::Starting | Phase::Ready) {
+            self.phase = Phase::Allocated;
+            actions.push(Action::Allocate);
+        }
+        self.players = count;
+        if count > 0 {
+            self.empty_since = None;
+        } else if self.phase == Phase::Allocated {
+            self.empty_since = Some(now);
+        }
+        if self.phase != Phase::ShutDown {
+            actions.push(Action::SetPlayers(self.counter_value()));
+        }
+        actions
+    }
+
     /// SIGTERM.
     pub fn terminate(&mut self, now: Instant) -> Vec<Action> {
         self.drain(DrainReason::Terminating, now)
@@ -291,6 +315,29 @@ mod tests {
         assert_eq!(l.player_left(t0), [Action::SetPlayers(0)]);
         // Allocated stays allocated: Allocate is sent once.
         assert_eq!(l.player_joined(t0), [Action::SetPlayers(1)]);
+    }
+
+    #[test]
+    fn sampled_counts_coalesce_into_one_counter_update() {
+        let t0 = Instant::now();
+        let mut l = Lifecycle::new(config());
+        l.start(t0);
+        assert_eq!(l.players_changed(0, t0), []);
+        assert_eq!(
+            l.players_changed(2, t0),
+            [Action::Allocate, Action::SetPlayers(2)]
+        );
+        assert_eq!(l.players_changed(2, t0), [], "no change, no call");
+        // Over capacity (held slots): the Counter stays at its capacity.
+        assert_eq!(l.players_changed(5, t0), [Action::SetPlayers(2)]);
+        assert_eq!(l.players_changed(0, t0 + SEC), [Action::SetPlayers(0)]);
+        assert_eq!(l.next_deadline(), Some(t0), "health still due");
+        l.poll(t0);
+        assert_eq!(
+            l.poll(t0 + 61 * SEC).last(),
+            Some(&Action::BeginDrain(DrainReason::Empty)),
+            "empty since the sample that saw 0"
+        );
     }
 
     #[test]

@@ -11,8 +11,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use procgen::Floor;
-use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 use tower_client::{
@@ -30,40 +28,6 @@ fn free_udp_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Shortest 4-connected walkable path (tiles), `from` and `to` included.
-fn path(floor: &Floor, from: (u16, u16), to: (u16, u16)) -> Vec<(u16, u16)> {
-    let w = usize::from(floor.width);
-    let idx = |(x, y): (u16, u16)| usize::from(y) * w + usize::from(x);
-    let mut prev = vec![None; floor.tiles.len()];
-    let mut seen = vec![false; floor.tiles.len()];
-    let mut queue = VecDeque::from([from]);
-    seen[idx(from)] = true;
-    while let Some(at) = queue.pop_front() {
-        if at == to {
-            let mut out = vec![at];
-            let mut cur = at;
-            while let Some(p) = prev[idx(cur)] {
-                out.push(p);
-                cur = p;
-            }
-            out.reverse();
-            return out;
-        }
-        let (x, y) = (i32::from(at.0), i32::from(at.1));
-        for (nx, ny) in [(x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)] {
-            if floor.is_walkable(nx, ny) {
-                let n = (nx as u16, ny as u16);
-                if !seen[idx(n)] {
-                    seen[idx(n)] = true;
-                    prev[idx(n)] = Some(at);
-                    queue.push_back(n);
-                }
-            }
-        }
-    }
-    Vec::new()
 }
 
 /// One player: connected through Nakama, walking to the stairs up.
@@ -141,7 +105,9 @@ impl Climber {
             ty.clamp(0, i32::from(u16::MAX)) as u16,
         );
         if self.route.is_empty() || self.step >= self.route.len() {
-            self.route = path(&floor, here, floor.stairs_up);
+            self.route = floor
+                .shortest_path(here, floor.stairs_up)
+                .unwrap_or_default();
             self.step = 0;
         }
         while let Some(&(x, y)) = self.route.get(self.step) {

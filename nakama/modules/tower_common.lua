@@ -120,4 +120,16 @@ function M.now_ms()
   return nk.time()
 end
 
+-- For a module's own checks (the tower_placement_check RPC): a list of failure messages and
+-- an `expect(what, got, want)` that appends one when got ~= want.
+function M.expectations()
+  local failures = {}
+  local function expect(what, got, want)
+    if got ~= want then
+      table.insert(failures, string.format("%s: got %s, want %s", what, tostring(got), tostring(want)))
+    end
+  end
+  return failures, expect
+end
+
 return M

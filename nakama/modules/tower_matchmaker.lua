@@ -30,6 +30,7 @@ do
 end
 
 local CODE_TICKET = 100
+local MAX_PLACE_ATTEMPTS = 64
 local CODE_NO_SERVER = 101
 local MAX_TICKET_TTL_SEC = 60
 local DEFAULT_TICKET_TTL_SEC = 30
@@ -43,8 +44,23 @@ local function matched(context, entries)
   local key = context.env and context.env["tower_ticket_key"]
   -- Checked at load; a nil here means the env changed underneath, which cannot happen.
   local policy = placement.policy_from_env(context.env) or placement.policy_from_env({})
-  local live = registry.list(context, true)
-  local server = placement.choose(live, #entries, policy)
+  -- Read, choose, reserve; again when another match or a heartbeat wrote the chosen record
+  -- first (hooks run concurrently), so simultaneous matches spread as the policy says.
+  -- Nakama runs the hooks of one matchmaker interval concurrently: each round at least one
+  -- of them wins, so the bound covers a burst of MAX_PLACE_ATTEMPTS matches.
+  local live, server
+  local reserved = false
+  for _ = 1, MAX_PLACE_ATTEMPTS do
+    live = registry.list(context, true)
+    server = placement.choose(live, #entries, policy)
+    if server == nil then break end
+    reserved = registry.reserve(server, #entries, common.now_ms())
+    if reserved then break end
+  end
+  if server ~= nil and not reserved then
+    nk.logger_warn(string.format("tower matchmaker: could not reserve on %s after %d tries; "
+      .. "placing anyway", server.id, MAX_PLACE_ATTEMPTS))
+  end
   if key == nil or key == "" or server == nil then
     local reason
     if key == nil or key == "" then
@@ -63,8 +79,7 @@ local function matched(context, entries)
     return nil
   end
 
-  -- Reserved before any ticket goes out, so the next match already sees these players.
-  registry.reserve(server, #entries)
+  -- Reserved (above) before any ticket goes out, so the next match already sees them.
   local now_sec = math.floor(common.now_ms() / 1000)
   local ttl = ticket_ttl_sec(context)
   for _, e in ipairs(entries) do
@@ -95,6 +110,7 @@ end
 local function placement_check(context, _payload)
   common.require_server(context)
   local failures = placement.checks()
+  for _, f in ipairs(registry.checks()) do table.insert(failures, f) end
   return nk.json_encode({ failed = #failures, failures = failures })
 end
 

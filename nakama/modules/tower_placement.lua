@@ -15,6 +15,8 @@ A match is one party: it goes to one server with room for every member, or to no
 matchmaker then tells every member "no game server"); it is never split.
 ]]
 
+local common = require("tower_common")
+
 local M = {}
 
 M.LEAST_LOADED = "least_loaded"
@@ -99,12 +101,7 @@ end
 -- The module's own checks: a list of failure messages (empty when every check passes).
 -- Run by the server-only RPC tower_placement_check (lobby/tests/placement.rs calls it).
 function M.checks()
-  local failures = {}
-  local function expect(what, got, want)
-    if got ~= want then
-      table.insert(failures, string.format("%s: got %s, want %s", what, tostring(got), tostring(want)))
-    end
-  end
+  local failures, expect = common.expectations()
   local function srv(id, players, capacity, live)
     return { id = id, players = players, capacity = capacity, live = live ~= false }
   end

@@ -14,9 +14,14 @@ tickets name it too, so a ticket accepted before a restart is refused after it.
 
 Lookups go through a Nakama storage index (tower_servers_index) instead of listing the
 collection: the matchmaker asks it for live system-owned records only (an owner term and a
-heartbeat_ms range query), at most MAX_SERVERS of them. The objects the index names are read
-from the database (index_only = false: fresh values and versions) and checked again by
-server_from_object.
+heartbeat_ms range query, with slack: the index's copy may lag), at most MAX_SERVERS of
+them. The records the index names are then read from the database (fresh values and
+versions; liveness is decided on those) and checked again by server_from_object.
+
+Placement reserves: the matchmaker adds a match's players to the chosen record with a
+conditional write (read, choose, write on that version; again on a conflict), and a
+heartbeat keeps a reservation younger than RESERVE_HOLD_MS (players still connecting), so
+simultaneous matches spread as the policy says.
 ]]
 
 local nk = require("nakama")
@@ -32,6 +37,12 @@ local DEFAULT_TTL_SEC = 15
 local MAX_PLAYERS = 1000000
 -- A heartbeat time further in the future than this is not believed.
 local FUTURE_SLACK_MS = 60000
+-- Players the matchmaker just sent to a server are counted for this long even when a
+-- heartbeat reports fewer (they are still connecting); then the server's own count rules.
+M.RESERVE_HOLD_MS = 5000
+-- The index only pre-selects: its copy of heartbeat_ms may lag the stored record, so the
+-- query reaches back this much further and liveness is decided on the fresh value.
+local INDEX_SLACK_MS = 30000
 
 function M.ttl_ms(context)
   return common.env_number(context, "tower_server_ttl_sec", DEFAULT_TTL_SEC) * 1000
@@ -83,6 +94,8 @@ function M.server_from_object(o, now, ttl)
     capacity = v.capacity,
     players = v.players,
     heartbeat_ms = v.heartbeat_ms,
+    reserved_until_ms = common.is_int(v.reserved_until_ms, 0, now + FUTURE_SLACK_MS)
+      and v.reserved_until_ms or nil,
     live = (now - v.heartbeat_ms) <= ttl,
     version = o.version,
   }
@@ -117,13 +130,25 @@ end
 function M.list(context, live_only)
   local now = common.now_ms()
   local ttl = M.ttl_ms(context)
-  local objects = nk.storage_index_list(M.INDEX, M.index_query(live_only and now - ttl or nil),
-    M.MAX_SERVERS, {})
+  local since = nil
+  if live_only then since = now - ttl - INDEX_SLACK_MS end
+  local objects = nk.storage_index_list(M.INDEX, M.index_query(since), M.MAX_SERVERS, {})
+  -- The index names the records; their values and versions are read from the database in
+  -- one call, so concurrent matches see each other's reservations (and reserve's
+  -- conditional write compares against the true version).
+  local keys = {}
+  for _, o in ipairs(objects or {}) do
+    table.insert(keys, { collection = M.COLLECTION, key = o.key, user_id = common.SYSTEM_USER })
+  end
+  if #keys > 0 then
+    local ok, fresh = pcall(nk.storage_read, keys)
+    if ok then objects = fresh or {} end
+  end
   local servers = {}
   for _, o in ipairs(objects or {}) do
     local s, why = M.server_from_object(o, now, ttl)
     if s ~= nil then
-      table.insert(servers, s)
+      if s.live or not live_only then table.insert(servers, s) end
     else
       nk.logger_warn(string.format("tower registry: ignoring record %q (owner %s): %s",
         tostring(o.key), tostring(o.user_id), why))
@@ -132,23 +157,70 @@ function M.list(context, live_only)
   return servers
 end
 
--- Counts players just sent to a server, so the next match does not pile onto it before its
--- next heartbeat reports the real number. Best effort: a concurrent heartbeat wins.
-function M.reserve(server, n)
+-- Counts players just sent to a server, so the next match does not pile onto it before they
+-- connect: the count holds for RESERVE_HOLD_MS against lower heartbeats. A conditional
+-- write on the version read: false when another match or a heartbeat wrote first (the
+-- caller reads again and chooses again).
+function M.reserve(server, n, now)
   local value = {}
   for k, v in pairs(server) do
     if k ~= "live" and k ~= "version" then value[k] = v end
   end
   value.players = math.min(value.players + n, MAX_PLAYERS)
-  pcall(nk.storage_write, { {
+  value.reserved_until_ms = now + M.RESERVE_HOLD_MS
+  local ok, err = pcall(nk.storage_write, { {
     collection = M.COLLECTION, key = server.id, user_id = common.SYSTEM_USER,
     value = value, version = server.version, permission_read = 0, permission_write = 0,
   } })
+  if not ok then
+    nk.logger_debug(string.format("tower registry: reserve on %s lost a race: %s", server.id,
+      tostring(err)))
+  end
+  return ok
+end
+
+-- The player count a heartbeat stores: the server's own, unless players the matchmaker sent
+-- there are still connecting (a reservation younger than RESERVE_HOLD_MS counts more).
+-- Pure: exposed for the module's own checks.
+function M.held_players(reported, previous, now)
+  if previous ~= nil and common.is_int(previous.reserved_until_ms, 0, now + FUTURE_SLACK_MS)
+    and previous.reserved_until_ms > now and common.is_int(previous.players, 0, MAX_PLAYERS)
+    and previous.players > reported then
+    return previous.players, previous.reserved_until_ms
+  end
+  return reported, nil
+end
+
+-- The module's own checks (run with tower_placement's by tower_placement_check).
+function M.checks()
+  local failures, expect = common.expectations()
+  local now = 1000000
+  expect("no previous record", M.held_players(3, nil, now), 3)
+  expect("a live reservation holds", M.held_players(3, { players = 7, reserved_until_ms = now + 1 }, now), 7)
+  local _, until_ms = M.held_players(3, { players = 7, reserved_until_ms = now + 1 }, now)
+  expect("and keeps its deadline", until_ms, now + 1)
+  expect("an expired one does not", M.held_players(3, { players = 7, reserved_until_ms = now }, now), 3)
+  expect("more connected than reserved", M.held_players(9, { players = 7, reserved_until_ms = now + 1 }, now), 9)
+  expect("a malformed reservation is ignored",
+    M.held_players(3, { players = "7", reserved_until_ms = now + 1 }, now), 3)
+  expect("a reservation from the far future is ignored",
+    M.held_players(3, { players = 7, reserved_until_ms = now + 10 * FUTURE_SLACK_MS }, now), 3)
+  return failures
 end
 
 local function heartbeat(context, payload)
   common.require_server(context)
-  local record = record_from_payload(common.decode(payload), common.now_ms())
+  local now = common.now_ms()
+  local record = record_from_payload(common.decode(payload), now)
+  local ok, found = pcall(nk.storage_read, { {
+    collection = M.COLLECTION, key = record.id, user_id = common.SYSTEM_USER } })
+  local previous = nil
+  -- Only the same process's reservations carry over: a restarted server starts empty.
+  if ok and found ~= nil and found[1] ~= nil and type(found[1].value) == "table"
+    and found[1].value.instance == record.instance then
+    previous = found[1].value
+  end
+  record.players, record.reserved_until_ms = M.held_players(record.players, previous, now)
   nk.storage_write({ {
     collection = M.COLLECTION, key = record.id, user_id = common.SYSTEM_USER,
     value = record, permission_read = 0, permission_write = 0,

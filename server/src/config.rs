@@ -47,6 +47,13 @@ pub struct Config {
     /// From this many pre-login connections on, a client must prove its address with a
     /// QUIC Retry before it is accepted.
     pub retry_prelogin_from: usize,
+    /// Seconds a drain (SIGTERM, SIGUSR1, or an empty Agones server) may take from its start
+    /// to exit: players told, every state saved, Agones `Shutdown`. Keep it below the pod's
+    /// `terminationGracePeriodSeconds` (60 in deploy/agones/fleet.yaml).
+    pub drain_grace_secs: u64,
+    /// Under Agones: drain an allocated server once it has had no player for this many
+    /// seconds, so an autoscaled fleet can reclaim it (0 = never).
+    pub empty_drain_secs: u64,
     /// Explicit dev mode: with `[nakama]`, accept weak or well-known development keys
     /// (logged loudly). Never set it on a server players can reach.
     pub dev_mode: bool,
@@ -75,6 +82,8 @@ impl Default for Config {
             max_prelogin: 1024,
             max_prelogin_per_address: 64,
             retry_prelogin_from: 128,
+            drain_grace_secs: 50,
+            empty_drain_secs: 300,
             dev_mode: false,
             nakama: None,
         }
@@ -95,6 +104,16 @@ impl Config {
         rules.autosave_ticks = self.autosave_secs.max(1).saturating_mul(hz);
         rules.max_players = self.max_players;
         rules
+    }
+
+    /// The bound of a drain, from its start to exit.
+    pub fn drain_grace(&self) -> Duration {
+        Duration::from_secs(self.drain_grace_secs.max(1))
+    }
+
+    /// `None`: an empty server is never drained for being empty.
+    pub fn empty_drain_after(&self) -> Option<Duration> {
+        (self.empty_drain_secs > 0).then(|| Duration::from_secs(self.empty_drain_secs))
     }
 
     pub fn control_write_timeout(&self) -> Duration {

@@ -19,5 +19,5 @@ pub mod tls;
 pub use config::{Cli, Config};
 pub use connection::ServerConn;
 pub use core::{ClientEvent, ControlOut, CoreStats, GameCore, Rules, Snapshot, TickOutput};
-pub use launch::{LaunchError, Launched, launch};
+pub use launch::{LaunchError, Launched, launch, launch_with_agones};
 pub use shell::{ServerHandle, StartError, load_identity, start, start_with_identity};

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
+use tower_agones::DrainReason;
 use tower_server::Cli;
 use tracing::{info, warn};
 use tracing_subscriber::EnvFilter;
@@ -16,10 +17,18 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = Cli::parse().load().context("configuration")?;
     floor_self_test(procgen::self_test())?;
-    let launched = tower_server::launch(config).await?;
-    shutdown_signal().await;
-    info!("shutdown requested");
-    launched.shutdown().await;
+    let mut launched = tower_server::launch(config).await?;
+    let reason = tokio::select! {
+        reason = drain_signal() => reason,
+        reason = launched.drain_requested() => reason,
+    };
+    info!(?reason, "drain requested");
+    let report = launched.drain(reason).await;
+    info!(
+        unsaved = report.unsaved,
+        elapsed_ms = u64::try_from(report.elapsed.as_millis()).unwrap_or(u64::MAX),
+        "drained; exiting"
+    );
     Ok(())
 }
 
@@ -31,8 +40,9 @@ fn floor_self_test(outcome: Result<(), procgen::SelfTestError>) -> anyhow::Resul
     Ok(())
 }
 
-/// SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
+/// What starts a drain from outside: SIGTERM (Kubernetes deleting the pod), or SIGUSR1 /
+/// Ctrl-C (an operator's request).
+async fn drain_signal() -> DrainReason {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             warn!("cannot listen for Ctrl-C: {e}");
@@ -40,22 +50,29 @@ async fn shutdown_signal() {
         }
     };
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let on = |kind: SignalKind, name: &'static str| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(e) => {
+                    warn!("cannot listen for {name}: {e}");
+                    std::future::pending::<()>().await;
+                }
             }
-            Err(e) => {
-                warn!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
+        };
+        tokio::select! {
+            _ = ctrl_c => DrainReason::Requested,
+            _ = on(SignalKind::terminate(), "SIGTERM") => DrainReason::Terminating,
+            _ = on(SignalKind::user_defined1(), "SIGUSR1") => DrainReason::Requested,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
+    {
+        ctrl_c.await;
+        DrainReason::Requested
     }
 }
 
