@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark of the game server: starts a release tower-server on 127.0.0.1, runs
 # tower-bots against it, scrapes the server's /metrics and prints the tick p50/p99 next to
-# the bots' table. Bounded in time; all traffic stays on loopback.
+# the bots' table (the bots add the server's CPU time and tick quantiles over their measured
+# window, and their own CPU time). Bounded in time; all traffic stays on loopback. For the
+# pinned-core capacity curve see scripts/bench/capacity.sh.
 #
 #   scripts/bench-load.sh [BOTS] [SECONDS]       defaults: 200 bots, 30 s
 #   env: BOT_THREADS (default 1), TICK_HZ (30), CARGO_TARGET_DIR
@@ -87,7 +89,7 @@ echo "server $addr (metrics $metrics), $BOTS bots for $PLAY_SECONDS s, tick $TIC
 bots_status=0
 timeout $((PLAY_SECONDS + 180)) "$TARGET/release/tower-bots" --server "$addr" \
     --cert-fingerprint "$fingerprint" --bots "$BOTS" --seconds "$PLAY_SECONDS" \
-    --threads "$BOT_THREADS" || bots_status=$?
+    --threads "$BOT_THREADS" --server-pid "$server_pid" --metrics "$metrics" || bots_status=$?
 scrape | quantiles
 grep -E "WARN|ERROR" "$work/server.log" | sort | uniq -c | sort -rn | head -5 >&2 || true
 exit "$bots_status"

@@ -1,9 +1,8 @@
 //! What a bot does each tick, as pure functions of what it sees: fight a monster in reach,
-//! otherwise walk a BFS path towards the stairs up, with spells of wandering and a way out
+//! otherwise walk a shortest path towards the stairs up, with spells of wandering and a way out
 //! when stuck.
 
 use procgen::Floor;
-use std::collections::VecDeque;
 use tower_client::{EntityFlags, EntityKind, EntityView, PlayerInput, Pos};
 use tower_movement::{DIR_MAX, SUBTILE};
 
@@ -11,39 +10,6 @@ use tower_movement::{DIR_MAX, SUBTILE};
 const FIGHT_RANGE_TILES: f32 = 2.0;
 /// Ticks without moving before the bot tries a random direction.
 const STUCK_TICKS: u32 = 20;
-
-/// Shortest 4-connected walkable path from `from` to `to` (both included), if any.
-pub fn bfs_path(floor: &Floor, from: (u16, u16), to: (u16, u16)) -> Option<Vec<(u16, u16)>> {
-    let w = usize::from(floor.width);
-    let idx = |(x, y): (u16, u16)| usize::from(y) * w + usize::from(x);
-    if !floor.is_walkable(i32::from(from.0), i32::from(from.1)) {
-        return None;
-    }
-    let mut prev: Vec<Option<(u16, u16)>> = vec![None; floor.tiles.len()];
-    let mut seen = vec![false; floor.tiles.len()];
-    let mut queue = VecDeque::from([from]);
-    seen[idx(from)] = true;
-    while let Some(cur) = queue.pop_front() {
-        if cur == to {
-            let mut path = vec![cur];
-            let mut at = cur;
-            while let Some(p) = prev[idx(at)] {
-                path.push(p);
-                at = p;
-            }
-            path.reverse();
-            return Some(path);
-        }
-        for n in floor.walkable_neighbours(cur.0, cur.1) {
-            if !seen[idx(n)] {
-                seen[idx(n)] = true;
-                prev[idx(n)] = Some(cur);
-                queue.push_back(n);
-            }
-        }
-    }
-    None
-}
 
 /// A direction of full length from `from` towards `to` (zero if already there).
 pub fn steer(from: Pos, to: Pos) -> (i8, i8) {
@@ -191,7 +157,9 @@ impl Brain {
             u16::try_from(tx).unwrap_or(0),
             u16::try_from(ty).unwrap_or(0),
         );
-        self.path = bfs_path(floor, from, floor.stairs_up).unwrap_or_default();
+        self.path = floor
+            .shortest_path(from, floor.stairs_up)
+            .unwrap_or_default();
         self.next = 0;
     }
 
@@ -239,7 +207,9 @@ mod tests {
     fn bfs_reaches_the_stairs_on_real_floors() {
         for f in 1..4 {
             let floor = procgen::generate(7, f);
-            let path = bfs_path(&floor, floor.entry, floor.stairs_up).expect("stairs reachable");
+            let path = floor
+                .shortest_path(floor.entry, floor.stairs_up)
+                .expect("stairs reachable");
             assert_eq!(path.first(), Some(&floor.entry));
             assert_eq!(path.last(), Some(&floor.stairs_up));
             for w in path.windows(2) {
@@ -292,7 +262,6 @@ mod tests {
             y: me.y as f32 / 256.0,
             health: 5,
             flags: EntityFlags::default(),
-            guild: 0,
         };
         let input = brain.think(1, &floor, me, Some(1), &[monster]);
         assert!(input.attack);

@@ -9,6 +9,7 @@
 
 mod brain;
 mod nakama;
+mod probe;
 mod report;
 
 use anyhow::{Context, Result, bail};
@@ -96,6 +97,14 @@ struct Args {
     /// Bot tick rate (how often brains decide; inputs go out at the server's tick rate).
     #[arg(long, default_value_t = 30)]
     brain_hz: u32,
+    /// Benchmarks: the game server's process id, to report its CPU time over the measured
+    /// window (read from /proc/<pid>/stat, so the server must run on this machine).
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Benchmarks: the server's metrics address (host:port), to report tick p50/p99 over the
+    /// measured window only.
+    #[arg(long)]
+    metrics: Option<std::net::SocketAddr>,
     /// Player name prefix (dev auth).
     #[arg(long, default_value = "bot")]
     name_prefix: String,
@@ -155,6 +164,7 @@ fn main() -> Result<()> {
         ramp_start + Duration::from_secs(args.seconds + 60 + u64::from(args.bots) / 10);
     let mut next_tick = Instant::now();
     let mut ticks: u64 = 0;
+    let mut window_start: Option<Sample> = None;
 
     loop {
         let now = Instant::now();
@@ -189,6 +199,7 @@ fn main() -> Result<()> {
                 || now > ramp_start + Duration::from_secs(30))
         {
             play_until = Some(now + Duration::from_secs(args.seconds));
+            window_start = Some(Sample::take(&args));
             for b in bots.iter_mut().filter(|b| b.welcomed) {
                 b.start = Some((now, b.client.stats()));
             }
@@ -219,6 +230,7 @@ fn main() -> Result<()> {
     }
 
     let end = Instant::now();
+    let window_end = Sample::take(&args);
     let mut results: Vec<BotResult> = bots.iter().map(|b| result(b, end)).collect();
     results.extend((0..unmatched).map(|_| BotResult {
         failed: true,
@@ -244,11 +256,78 @@ fn main() -> Result<()> {
     for r in reasons.iter().take(5) {
         eprintln!("tower-bots: disconnect reason: {r}");
     }
-    print!("{}", report::table(&results, window, args.nakama.is_some()));
+    let extra = window_start
+        .map(|start| window_end.rows_since(&start, window, &results))
+        .unwrap_or_default();
+    print!(
+        "{}",
+        report::table_with(&results, window, args.nakama.is_some(), &extra)
+    );
     if results.iter().all(|r| !r.connected) {
         bail!("no bot connected");
     }
     Ok(())
+}
+
+/// Probes read at each end of the measured window (see `probe`).
+struct Sample {
+    own_cpu: Option<Duration>,
+    server_cpu: Option<Duration>,
+    ticks: Option<probe::TickHistogram>,
+}
+
+impl Sample {
+    fn take(args: &Args) -> Sample {
+        Sample {
+            own_cpu: probe::cpu_time(None),
+            server_cpu: args.server_pid.and_then(|p| probe::cpu_time(Some(p))),
+            ticks: args.metrics.and_then(|a| match probe::scrape(a) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    eprintln!("tower-bots: scraping {a}: {e}");
+                    None
+                }
+            }),
+        }
+    }
+
+    /// Rows for the summary table: CPU per second of window (and per connected bot), tick
+    /// quantiles of the window.
+    fn rows_since(
+        &self,
+        start: &Sample,
+        window: Duration,
+        results: &[BotResult],
+    ) -> Vec<(String, String)> {
+        let secs = window.as_secs_f64().max(1e-3);
+        let players = results.iter().filter(|r| r.connected).count().max(1) as f64;
+        let mut rows = Vec::new();
+        let mut cpu = |name: &str, end: Option<Duration>, begin: Option<Duration>| {
+            if let (Some(e), Some(b)) = (end, begin) {
+                let ms = e.saturating_sub(b).as_secs_f64() * 1000.0 / secs;
+                rows.push((format!("{name} CPU ms/s"), format!("{ms:.1}")));
+                rows.push((
+                    format!("{name} CPU ms/s per bot"),
+                    format!("{:.3}", ms / players),
+                ));
+            }
+        };
+        cpu("swarm", self.own_cpu, start.own_cpu);
+        cpu("server", self.server_cpu, start.server_cpu);
+        if let (Some(e), Some(b)) = (&self.ticks, &start.ticks) {
+            let w = e.since(b);
+            let ms = |q: f64| {
+                w.quantile(q)
+                    .map_or("-".into(), |s| format!("{:.3}", s * 1000.0))
+            };
+            rows.push(("server ticks in window".into(), w.count().to_string()));
+            rows.push(("server tick p50 ms".into(), ms(0.5)));
+            rows.push(("server tick p99 ms".into(), ms(0.99)));
+            rows.push(("server skipped ticks".into(), w.skipped.to_string()));
+            rows.push(("server dropped datagrams".into(), w.dropped.to_string()));
+        }
+        rows
+    }
 }
 
 /// The bots to start, as (index, client configuration), and how many failed matchmaking.

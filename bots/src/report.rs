@@ -43,7 +43,18 @@ fn med_p99(values: &[f64], decimals: usize) -> String {
 }
 
 /// The one summary table; `matchmaking` adds the Nakama mode's row.
+#[cfg(test)]
 pub fn table(results: &[BotResult], window: Duration, matchmaking: bool) -> String {
+    table_with(results, window, matchmaking, &[])
+}
+
+/// The summary table with `extra` rows (the benchmark probes) at the end.
+pub fn table_with(
+    results: &[BotResult],
+    window: Duration,
+    matchmaking: bool,
+    extra: &[(String, String)],
+) -> String {
     let live: Vec<&BotResult> = results.iter().filter(|r| r.connected).collect();
     let col = |f: fn(&BotResult) -> f64| -> Vec<f64> { live.iter().map(|r| f(r)).collect() };
     let rtts: Vec<f64> = live
@@ -122,6 +133,7 @@ pub fn table(results: &[BotResult], window: Duration, matchmaking: bool) -> Stri
         let failures = results.iter().filter(|r| r.matchmaking_failed).count();
         rows.insert(3, ("matchmaking failures", failures.to_string()));
     }
+    rows.extend(extra.iter().map(|(k, v)| (k.as_str(), v.clone())));
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (k, v) in rows {

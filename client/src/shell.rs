@@ -4,7 +4,8 @@
 
 use crate::address::{ServerAddress, pick_resolved};
 use crate::core::{
-    ClientCore, ClientStats, CoreConfig, Credentials, Event, PlayerInput, TransportStats,
+    ClientCore, ClientStats, CoreConfig, Credentials, Event, PlayerInput, RosterEntry,
+    TransportStats,
 };
 use crate::interp::EntityView;
 use crate::tls::{TlsConfigError, TransportTuning, Trust, quic_client_config_tuned};
@@ -24,6 +25,7 @@ pub struct ClientConfig {
     /// TLS server name (SNI; checked only with [`Trust::CaFile`]). [`ClientConfig::new`]
     /// sets it to the host name, or "localhost" for an IP literal.
     pub server_name: String,
+    /// How the server certificate is checked (pinned fingerprint or CA file).
     pub trust: Trust,
     /// Bounds name resolution and the QUIC handshake together.
     pub connect_timeout: Duration,
@@ -34,6 +36,7 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// Defaults: SNI from the address, 10 s connect timeout, default transport tuning.
     pub fn new(
         server_addr: impl Into<ServerAddress>,
         trust: Trust,
@@ -51,6 +54,8 @@ impl ClientConfig {
     }
 }
 
+/// Why a client could not be started (connection failures arrive as events).
+#[allow(missing_docs)] // each variant is described by its #[error] message
 #[derive(Debug, Error)]
 pub enum ClientError {
     #[error(transparent)]
@@ -89,6 +94,7 @@ pub struct ClientPool {
 }
 
 impl ClientPool {
+    /// A pool whose runtime has `worker_threads` threads (at least 1).
     pub fn new(worker_threads: usize) -> Result<Self, ClientError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(worker_threads.max(1))
@@ -159,9 +165,25 @@ fn endpoint_for(endpoints: &Endpoints, addr: &SocketAddr) -> Result<quinn::Endpo
     } else {
         SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
     };
-    let ep = quinn::Endpoint::client(bind).map_err(ClientError::Bind)?;
+    let ep = client_endpoint(bind).map_err(ClientError::Bind)?;
     endpoints.push((v6, ep.clone(), 1));
     Ok(ep)
+}
+
+/// UDP socket buffers of a pooled endpoint: up to `CONNECTIONS_PER_ENDPOINT` connections
+/// (a bot swarm) share one socket, and the kernel's default ~200 KB receive buffer overflows
+/// within milliseconds of a stall. The kernel clamps the request to `net.core.rmem_max`.
+const SOCKET_BUFFER_BYTES: usize = 4 << 20;
+
+/// `quinn::Endpoint::client` with `SOCKET_BUFFER_BYTES` socket buffers (best effort).
+fn client_endpoint(bind: SocketAddr) -> std::io::Result<quinn::Endpoint> {
+    let socket = std::net::UdpSocket::bind(bind)?;
+    let state = quinn::udp::UdpSocketState::new((&socket).into())?;
+    let _ = state.set_recv_buffer_size((&socket).into(), SOCKET_BUFFER_BYTES);
+    let _ = state.set_send_buffer_size((&socket).into(), SOCKET_BUFFER_BYTES);
+    let runtime = quinn::default_runtime()
+        .ok_or_else(|| std::io::Error::other("no async runtime for the QUIC endpoint"))?;
+    quinn::Endpoint::new(quinn::EndpointConfig::default(), None, socket, runtime)
 }
 
 /// Where a connection's task starts.
@@ -218,8 +240,19 @@ impl Client {
         self.shared.core().predicted_position()
     }
 
+    /// The own player's entity id, after the Welcome.
     pub fn player_id(&self) -> Option<u32> {
         self.shared.core().player_id()
+    }
+
+    /// The players on the current floor, by entity id.
+    pub fn roster(&self) -> Vec<RosterEntry> {
+        self.shared.core().roster()
+    }
+
+    /// The resume token of the last Welcome, kept after the connection ends.
+    pub fn resume_token(&self) -> Option<Vec<u8>> {
+        self.shared.core().resume_token().map(<[u8]>::to_vec)
     }
 
     /// The current floor number and its regenerated layout.
@@ -227,10 +260,12 @@ impl Client {
         self.shared.core().floor()
     }
 
+    /// A copy of the connection's counters, transport figures included.
     pub fn stats(&self) -> ClientStats {
         self.shared.core().stats()
     }
 
+    /// Whether the connection is over (after `Event::Disconnected`).
     pub fn is_closed(&self) -> bool {
         self.shared.core().is_closed()
     }

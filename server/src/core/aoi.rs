@@ -53,6 +53,10 @@ impl<T: Copy> Grid<T> {
     /// Appends `(squared distance, item)` for every item within `radius` units to `out`
     /// (the hot path of the snapshot system: plain loops, no iterator adapters).
     pub fn collect_within(&self, center: Pos, radius: i32, out: &mut Vec<(i64, T)>) {
+        self.visit_within(center, radius, |d2, item, _| out.push((d2, item)));
+    }
+
+    fn visit_within(&self, center: Pos, radius: i32, mut f: impl FnMut(i64, T, Pos)) {
         let cell = CELL_TILES * SUBTILE;
         let reach = (radius + cell - 1) / cell;
         let (cx, cy) = self.cell_of(center);
@@ -62,10 +66,30 @@ impl<T: Copy> Grid<T> {
                 for &(item, p) in &self.cells[self.index(x, y)] {
                     let d2 = center.dist2(p);
                     if d2 <= r2 {
-                        out.push((d2, item));
+                        f(d2, item, p);
                     }
                 }
             }
+        }
+    }
+
+    /// The index of the cell that holds `pos` (for `CellCandidates`).
+    pub fn cell_index(&self, pos: Pos) -> usize {
+        let (cx, cy) = self.cell_of(pos);
+        self.index(cx, cy)
+    }
+
+    fn cell_count(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// The centre of cell `index`.
+    fn cell_center(&self, index: usize) -> Pos {
+        let cell = CELL_TILES * SUBTILE;
+        let i = i32::try_from(index).unwrap_or(0);
+        Pos {
+            x: (i % self.cols) * cell + cell / 2,
+            y: (i / self.cols) * cell + cell / 2,
         }
     }
 
@@ -86,6 +110,80 @@ impl<T: Copy> Grid<T> {
             .flat_map(move |y| (x0..=x1).map(move |x| (x, y)))
             .flat_map(move |(x, y)| self.cells[self.index(x, y)].iter().copied())
             .filter(move |(_, p)| center.dist2(*p) <= r2)
+    }
+}
+
+/// Shared candidates are capped at this many times the view cap (see `CellCandidates`).
+pub const SHARED_CANDIDATES_PER_VIEW: usize = 3;
+
+/// Candidate lists shared by every observer in the same grid cell during one tick, so a
+/// crowded floor costs O(cells × n + n × cap) distance checks instead of O(n²).
+///
+/// A cell's list holds the items within `radius + ¾ cell` of the cell's centre (which
+/// covers the `radius` circle of any point in the cell), the nearest `cap` of them when
+/// there are more. Below the cap the list is exact: an observer filtering it by its own
+/// distance gets exactly what a scan of the grid would give. Above the cap (a crowd of
+/// more than `cap` around the cell) an observer near the cell's edge may miss an entity
+/// just across it in favour of one slightly farther: it still sees a full view of the
+/// nearest crowd.
+#[derive(Debug)]
+pub struct CellCandidates<T> {
+    /// Per cell: the tick its list was built (+1, so 0 means never) and the list.
+    lists: Vec<(u32, Vec<(Pos, T)>)>,
+    scratch: Vec<(i64, Pos, T)>,
+    built: u64,
+}
+
+impl<T> Default for CellCandidates<T> {
+    fn default() -> Self {
+        CellCandidates {
+            lists: Vec::new(),
+            scratch: Vec::new(),
+            built: 0,
+        }
+    }
+}
+
+impl<T: Copy> CellCandidates<T> {
+    /// The shared list of the cell holding `pos` in `grid` as of `tick` (built on first use
+    /// in a tick, reused for the rest of it).
+    pub fn of(
+        &mut self,
+        grid: &Grid<T>,
+        tick: u32,
+        pos: Pos,
+        radius: i32,
+        cap: usize,
+    ) -> &[(Pos, T)] {
+        if self.lists.len() != grid.cell_count() {
+            self.lists.clear();
+            self.lists
+                .resize_with(grid.cell_count(), || (0, Vec::new()));
+        }
+        let stamp = tick.wrapping_add(1).max(1);
+        let index = grid.cell_index(pos);
+        let (built, list) = &mut self.lists[index];
+        if *built != stamp {
+            *built = stamp;
+            self.built += 1;
+            let center = grid.cell_center(index);
+            let reach = radius + CELL_TILES * SUBTILE * 3 / 4;
+            let scratch = &mut self.scratch;
+            scratch.clear();
+            grid.visit_within(center, reach, |d2, item, p| scratch.push((d2, p, item)));
+            if scratch.len() > cap {
+                scratch.select_nth_unstable_by_key(cap, |(d2, _, _)| *d2);
+                scratch.truncate(cap);
+            }
+            list.clear();
+            list.extend(scratch.iter().map(|&(_, p, item)| (p, item)));
+        }
+        &self.lists[index].1
+    }
+
+    /// How many lists were built so far (a test's window into the sharing).
+    pub fn built(&self) -> u64 {
+        self.built
     }
 }
 
@@ -184,6 +282,81 @@ mod tests {
         );
         g.clear();
         assert_eq!(g.within(p(10, 10), 20 * SUBTILE).count(), 0);
+    }
+
+    /// Deterministic scatter of `n` points over a 64x64-tile floor.
+    fn scatter(n: u32) -> Vec<Pos> {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            i32::try_from(x % (64 * 256)).unwrap_or(0)
+        };
+        (0..n)
+            .map(|_| Pos {
+                x: next(),
+                y: next(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shared_cell_lists_are_exact_below_the_cap() {
+        let points = scatter(120);
+        let mut g: Grid<u32> = Grid::new(64, 64);
+        for (i, &p) in points.iter().enumerate() {
+            g.insert(i as u32, p);
+        }
+        let radius = 20 * SUBTILE;
+        let r2 = i64::from(radius).pow(2);
+        let mut shared = CellCandidates::default();
+        for &observer in &points {
+            let mut got: Vec<u32> = shared
+                .of(&g, 1, observer, radius, 1000)
+                .iter()
+                .filter(|(p, _)| observer.dist2(*p) <= r2)
+                .map(|(_, i)| *i)
+                .collect();
+            let mut want: Vec<u32> = g.within(observer, radius).map(|(i, _)| i).collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "observer at {observer:?}");
+        }
+        assert!(shared.built() <= 64, "one list per cell per tick");
+    }
+
+    #[test]
+    fn a_crowded_floor_builds_one_capped_list_per_cell_per_tick() {
+        let points = scatter(1000);
+        let mut g: Grid<u32> = Grid::new(64, 64);
+        for (i, &p) in points.iter().enumerate() {
+            g.insert(i as u32, p);
+        }
+        let mut shared = CellCandidates::default();
+        for tick in 1..=2 {
+            for &observer in &points {
+                let list = shared.of(&g, tick, observer, 20 * SUBTILE, 144);
+                assert_eq!(list.len(), 144);
+            }
+        }
+        // 1000 observers on 64 cells: 64 lists a tick instead of 1000 grid scans.
+        assert_eq!(shared.built(), 2 * 64);
+        // The list is the nearest to the cell's centre.
+        let centre = g.cell_center(g.cell_index(points[0]));
+        let list = shared.of(&g, 2, points[0], 20 * SUBTILE, 144);
+        let farthest_in = list
+            .iter()
+            .map(|(p, _)| centre.dist2(*p))
+            .max()
+            .unwrap_or(0);
+        let ids: Vec<u32> = list.iter().map(|(_, i)| *i).collect();
+        let nearer_left_out = points
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| !ids.contains(&(*i as u32)) && centre.dist2(**p) < farthest_in)
+            .count();
+        assert_eq!(nearer_left_out, 0);
     }
 
     #[test]

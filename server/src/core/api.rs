@@ -146,7 +146,7 @@ pub struct EntityState {
     pub id: u32,
     pub kind: EntityKind,
     pub pos: Pos,
-    pub hp: u16,
+    pub health: u16,
     pub in_combat: bool,
     /// Swung an attack within the last `Rules::flash_ticks`.
     pub attacking: bool,
@@ -160,7 +160,7 @@ pub struct OwnState {
     pub id: u32,
     pub floor: u32,
     pub pos: Pos,
-    pub hp: u16,
+    pub health: u16,
     /// The newest input the server has applied; the client replays the ones after it.
     pub last_input_seq: u32,
 }

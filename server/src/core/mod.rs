@@ -26,7 +26,7 @@ pub struct PlayerView {
     pub conn: Option<ConnId>,
     pub floor: u32,
     pub pos: movement::Pos,
-    pub hp: u16,
+    pub health: u16,
     pub playing: bool,
     pub progress: tower_meta::PlayerState,
     pub last_input_seq: u32,
@@ -39,7 +39,7 @@ pub struct MonsterView {
     pub floor: u32,
     pub pos: movement::Pos,
     pub spawn: movement::Pos,
-    pub hp: u16,
+    pub health: u16,
     pub alive: bool,
 }
 
@@ -174,6 +174,34 @@ impl GameCore {
         stats
     }
 
+    /// Floors worth generating ahead of time, off the tick: the floor above each live one,
+    /// when it is neither cached nor live nor already asked for. The caller builds each with
+    /// `FloorData::build(world_seed, generator, n)` (see `floor_builder`) and hands it back
+    /// with `add_prepared_floor`; until then a climb still generates on a miss.
+    pub fn floors_to_prepare(&mut self) -> Vec<u32> {
+        let mut floors = self.world.resource_mut::<Floors>();
+        let mut above: Vec<u32> = floors
+            .live
+            .keys()
+            .filter_map(|n| n.checked_add(1))
+            .collect();
+        above.sort_unstable();
+        let Floors { cache, live } = &mut *floors;
+        above.retain(|n| !live.contains_key(n) && cache.request(*n));
+        above
+    }
+
+    /// What `FloorData::build` needs to prepare a floor for this core.
+    pub fn floor_builder(&self) -> (u64, FloorGenerator) {
+        let cache = &self.world.resource::<Floors>().cache;
+        (cache.world_seed(), cache.generator())
+    }
+
+    /// A floor prepared off the tick (an input of the core, like the events of a tick).
+    pub fn add_prepared_floor(&mut self, data: floors::FloorData) {
+        self.world.resource_mut::<Floors>().cache.insert(data);
+    }
+
     /// The floor data (seed, hash, tiles) the core uses for floor `n`.
     pub fn floor(&mut self, n: u32) -> std::sync::Arc<floors::FloorData> {
         self.world.resource_mut::<Floors>().data(n)
@@ -209,7 +237,7 @@ impl GameCore {
             conn: player.conn,
             floor: floor.0,
             pos: pos.0,
-            hp: health.hp,
+            health: health.current,
             playing: present,
             progress: sessions::progress_of(player, health),
             last_input_seq: controls.last_applied,
@@ -233,8 +261,8 @@ impl GameCore {
                 floor: f.0,
                 pos: p.0,
                 spawn: m.spawn,
-                hp: h.hp,
-                alive: !respawning && h.hp > 0,
+                health: h.current,
+                alive: !respawning && h.current > 0,
             })
             .collect();
         v.sort_by_key(|m| m.id);

@@ -2,6 +2,7 @@
 //! one test binary, a module per topic.
 #![allow(clippy::unwrap_used)]
 
+mod capacity;
 mod combat;
 mod movement;
 mod roster;

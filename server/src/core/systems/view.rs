@@ -1,11 +1,13 @@
 //! What each player sees: the per-floor grid, and per-observer views refreshed by tier.
 
+use crate::core::aoi::{CellCandidates, SHARED_CANDIDATES_PER_VIEW};
 use crate::core::api::{EntityKind, EntityState, OwnState, Snapshot};
 use crate::core::state::*;
 use bevy_ecs::prelude::*;
+use std::collections::HashMap;
 
-fn hp_of(h: &Health) -> u16 {
-    h.hp
+fn health_of(h: &Health) -> u16 {
+    h.current
 }
 
 /// Rebuilds every live floor's grid from present players and living monsters.
@@ -43,7 +45,7 @@ pub fn aoi_grid(
             id: id.0,
             kind,
             pos: pos.0,
-            hp: hp_of(health),
+            health: health_of(health),
             in_combat: combat.until > clock.tick,
             attacking: combat.attacking_until > clock.tick,
             hurt: combat.hurt_until > clock.tick,
@@ -74,6 +76,7 @@ pub fn snapshots(
     floors: Res<Floors>,
     current: Res<Current>,
     mut out: ResMut<Outbox>,
+    mut shared: Local<HashMap<u32, CellCandidates<Seen>>>,
     mut observers: Query<
         (
             &Player,
@@ -90,7 +93,9 @@ pub fn snapshots(
     let now = clock.tick;
     let tiers = rules.tiers;
     let mut candidates: Vec<(i64, EntityState)> = Vec::new();
-    let mut found: Vec<(i64, Seen)> = Vec::new();
+    shared.retain(|floor, _| floors.live.contains_key(floor));
+    let cap = rules.max_view_entities.max(1) * SHARED_CANDIDATES_PER_VIEW;
+    let r2 = i64::from(tiers.view_radius) * i64::from(tiers.view_radius);
     for (player, id, pos, on_floor, health, controls, mut viewer) in &mut observers {
         let Some(conn) = player.conn else { continue };
         let Some(live) = floors.live.get(&on_floor.0) else {
@@ -100,15 +105,19 @@ pub fn snapshots(
         let search = viewer.last_sent.is_none()
             || now.wrapping_add(id.0) % rules.aoi_search_ticks.max(1) == 0;
         if search {
-            found.clear();
-            live.grid
-                .collect_within(pos.0, tiers.view_radius, &mut found);
-            candidates.extend(
-                found
-                    .iter()
-                    .filter(|(_, seen)| seen.state.id != id.0)
-                    .map(|(d2, seen)| (*d2, seen.state)),
+            let cell = shared.entry(on_floor.0).or_default().of(
+                &live.grid,
+                now,
+                pos.0,
+                tiers.view_radius,
+                cap,
             );
+            for &(p, seen) in cell {
+                let d2 = pos.0.dist2(p);
+                if d2 <= r2 && seen.state.id != id.0 {
+                    candidates.push((d2, seen.state));
+                }
+            }
             if candidates.len() > rules.max_view_entities {
                 candidates
                     .select_nth_unstable_by_key(rules.max_view_entities, |(d2, s)| (*d2, s.id));
@@ -167,14 +176,14 @@ pub fn snapshots(
             id: id.0,
             floor: on_floor.0,
             pos: pos.0,
-            hp: hp_of(health),
+            health: health_of(health),
             last_input_seq: controls.last_applied,
         };
         // The input seq alone does not make a snapshot due: an idle client that keeps
         // sending zero inputs must not get 30 snapshots a second.
         let own_changed = viewer
             .last_own
-            .is_none_or(|o| (o.pos, o.hp, o.floor) != (own.pos, own.hp, own.floor));
+            .is_none_or(|o| (o.pos, o.health, o.floor) != (own.pos, own.health, own.floor));
         let keepalive = viewer
             .last_sent
             .is_none_or(|t| now.wrapping_sub(t) >= rules.keepalive_ticks);

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Capacity benchmark of the game server, measured the right way: the server pinned to core
+# 0 and the bot swarm to core 1 (taskset), the server's own CPU time from
+# /proc/<pid>/stat, tick p50/p99 from its /metrics over the measured window only, and UDP
+# bytes per player both ways from quinn's connection stats (the bots' table). One point
+# per (layout, players): "one" puts everyone on floor 0, "spread" starts new players on
+# SPREAD_FLOORS floors. Prints one table and draws docs/img/capacity.png.
+#
+#   scripts/bench/capacity.sh
+#   env: PLAYERS ("100 250 500 1000"), LAYOUTS ("one spread"), SECONDS_PER_POINT (30),
+#        REPEATS (1; medians are reported), SPREAD_FLOORS (10), BRAIN_HZ (10), CONNECT_RATE (200),
+#        OUT (docs/img/capacity: .tsv raw rows, .md table, .png plot), CARGO_TARGET_DIR
+# Every run is bounded by `timeout`; all traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PLAYERS=${PLAYERS:-"100 250 500 1000"}
+LAYOUTS=${LAYOUTS:-"one spread"}
+SECONDS_PER_POINT=${SECONDS_PER_POINT:-30}
+REPEATS=${REPEATS:-1}
+SPREAD_FLOORS=${SPREAD_FLOORS:-10}
+BRAIN_HZ=${BRAIN_HZ:-10}
+OUT=${OUT:-docs/img/capacity}
+TARGET=${CARGO_TARGET_DIR:-target}
+
+cargo build --release --locked -p tower-server -p tower-bots >&2
+
+python3 -c 'import matplotlib' 2>/dev/null || python3 -m pip install --quiet matplotlib >&2
+
+pin_server=() pin_bots=()
+if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null; then
+    pin_server=(taskset -c 0) pin_bots=(taskset -c 1)
+else
+    echo "capacity: fewer than 2 cores or no taskset: running unpinned (server and bots share cores)" >&2
+fi
+
+work=$(mktemp -d)
+server_pid=""
+stop_server() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$server_pid" 2>/dev/null || true
+    fi
+    server_pid=""
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+
+row() { # the value of one row of the bots' table, "-" when missing
+    local v
+    v=$(grep -E "^$1 {2,}" "$work/bots.out" | head -1 | sed -E "s|^$1 +||; s| .*||" || true)
+    echo "${v:--}"
+}
+
+# Every bot connects from 127.0.0.1: lift the per-address pre-login bound (meant for the
+# internet) so a 1,000-bot ramp is not refused, and keep QUIC Retry out of the way.
+cat >"$work/server.toml" <<'TOML'
+max_prelogin = 4096
+max_prelogin_per_address = 4096
+retry_prelogin_from = 4096
+TOML
+
+mkdir -p "$(dirname "$OUT")"
+tsv="$OUT.tsv"
+printf 'layout\tplayers\trepeat\tconnected\tfailed\tserver_cpu_ms_per_player_s\ttick_p50_ms\ttick_p99_ms\tskipped_ticks\tdropped_datagrams\tdown_udp_Bps\tup_udp_Bps\tdown_payload_Bps\tswarm_cpu_ms_s\n' >"$tsv"
+
+for layout in $LAYOUTS; do
+    for players in $PLAYERS; do
+        for repeat in $(seq "$REPEATS"); do
+            spread=0
+            [[ "$layout" == spread ]] && spread=$SPREAD_FLOORS
+            rm -rf "$work/cert"
+            TOWER_BENCH_SPREAD_FLOORS=$spread RUST_LOG=warn,tower_server=info \
+                "${pin_server[@]}" "$TARGET/release/tower-server" --config "$work/server.toml" \
+                --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --cert-dir "$work/cert" \
+                --max-players $((players + 100)) >"$work/server.log" 2>&1 &
+            server_pid=$!
+            addr="" metrics=""
+            for _ in $(seq 100); do
+                line=$(grep -m1 "tower server listening" "$work/server.log" || true)
+                if [[ -n "$line" ]]; then
+                    addr=$(sed -E 's/.* addr=([0-9.:]+).*/\1/' <<<"$line")
+                    metrics=$(sed -E 's/.*metrics_addr=([0-9.:]+).*/\1/' <<<"$line")
+                    break
+                fi
+                sleep 0.1
+            done
+            [[ -n "$addr" ]] || { cat "$work/server.log" >&2; exit 1; }
+            echo "capacity: $layout, $players players, repeat $repeat ($SECONDS_PER_POINT s)" >&2
+            timeout $((SECONDS_PER_POINT + 120)) "${pin_bots[@]}" "$TARGET/release/tower-bots" \
+                --server "$addr" --fingerprint-file "$work/cert/cert.sha256" \
+                --bots "$players" --seconds "$SECONDS_PER_POINT" --threads 1 \
+                --brain-hz "$BRAIN_HZ" --connect-rate "${CONNECT_RATE:-200}" \
+                --server-pid "$server_pid" --metrics "$metrics" >"$work/bots.out" || true
+            stop_server
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+                "$layout" "$players" "$repeat" "$(row connected)" "$(row failed)" \
+                "$(row 'server CPU ms/s per bot')" "$(row 'server tick p50 ms')" \
+                "$(row 'server tick p99 ms')" "$(row 'server skipped ticks')" \
+                "$(row 'server dropped datagrams')" "$(row 'down UDP B/s per bot')" \
+                "$(row 'up UDP B/s per bot')" "$(row 'down payload B/s per bot')" \
+                "$(row 'swarm CPU ms/s')" >>"$tsv"
+            tail -1 "$tsv" >&2
+        done
+    done
+done
+
+python3 scripts/bench/capacity_plot.py "$tsv" "$OUT.png" | tee "$OUT.md"
