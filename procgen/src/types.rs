@@ -4,16 +4,24 @@
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Tile {
+    /// Solid rock.
     Wall = 0,
+    /// Room floor.
     Floor = 1,
+    /// A room's doorway.
     Door = 2,
+    /// Corridor between rooms.
     Corridor = 3,
+    /// Where players arrive (one per floor).
     Entry = 4,
+    /// Stairs to the floor above (one per floor).
     StairsUp = 5,
+    /// Stairs to the floor below (none on the top floor).
     StairsDown = 6,
 }
 
 impl Tile {
+    /// Every tile kind, in byte order.
     pub const ALL: [Tile; 7] = [
         Tile::Wall,
         Tile::Floor,
@@ -27,19 +35,24 @@ impl Tile {
     pub fn is_walkable(self) -> bool {
         !matches!(self, Tile::Wall)
     }
+    /// The tile a canonical-encoding byte names; `None` for other bytes.
     pub fn from_u8(b: u8) -> Option<Tile> {
         Tile::ALL.get(usize::from(b)).copied()
     }
 }
 
+/// What a spawn point spawns.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SpawnKind {
+    /// A monster.
     Monster = 0,
+    /// Loot.
     Loot = 1,
 }
 
 impl SpawnKind {
+    /// The kind a canonical-encoding byte names; `None` for other bytes.
     pub fn from_u8(b: u8) -> Option<SpawnKind> {
         match b {
             0 => Some(SpawnKind::Monster),
@@ -52,15 +65,22 @@ impl SpawnKind {
 /// A monster or loot point on a walkable tile. `level` grows with the floor number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Spawn {
+    /// Tile column.
     pub x: u16,
+    /// Tile row.
     pub y: u16,
+    /// Monster or loot.
     pub kind: SpawnKind,
+    /// Strength; grows with the floor number.
     pub level: u8,
 }
 
+/// The size of a floor to generate (see [`FloorParams::MIN_SIDE`] and [`FloorParams::MAX_SIDE`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FloorParams {
+    /// Columns.
     pub width: u16,
+    /// Rows.
     pub height: u16,
 }
 
@@ -83,15 +103,23 @@ impl Default for FloorParams {
 /// A generated floor. Tiles are row-major: `tiles[y * width + x]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Floor {
+    /// World seed it was generated from.
     pub seed: u64,
+    /// Floor number (0 = ground floor).
     pub floor: u32,
+    /// Columns.
     pub width: u16,
+    /// Rows.
     pub height: u16,
+    /// Row-major tiles, `width * height` of them.
     pub tiles: Vec<Tile>,
     /// Sorted by (y, x, kind, level).
     pub spawns: Vec<Spawn>,
+    /// Entry tile `(x, y)`.
     pub entry: (u16, u16),
+    /// Stairs-up tile `(x, y)`.
     pub stairs_up: (u16, u16),
+    /// Stairs-down tile `(x, y)`; `None` on a floor without one.
     pub stairs_down: Option<(u16, u16)>,
 }
 
@@ -122,6 +150,41 @@ impl Floor {
             .map(move |(dx, dy)| (x + dx, y + dy))
             .filter(|&(nx, ny)| self.is_walkable(nx, ny))
             .filter_map(|(nx, ny)| Some((u16::try_from(nx).ok()?, u16::try_from(ny).ok()?)))
+    }
+
+    /// A shortest 4-connected walkable path from `from` to `to`, both included; `None` when
+    /// `from` is not walkable or `to` cannot be reached. For bots and tests: the server and
+    /// the client never path-find.
+    pub fn shortest_path(&self, from: (u16, u16), to: (u16, u16)) -> Option<Vec<(u16, u16)>> {
+        let w = usize::from(self.width);
+        let idx = |(x, y): (u16, u16)| usize::from(y) * w + usize::from(x);
+        if !self.is_walkable(i32::from(from.0), i32::from(from.1)) {
+            return None;
+        }
+        let mut prev: Vec<Option<(u16, u16)>> = vec![None; self.tiles.len()];
+        let mut seen = vec![false; self.tiles.len()];
+        let mut queue = std::collections::VecDeque::from([from]);
+        seen[idx(from)] = true;
+        while let Some(at) = queue.pop_front() {
+            if at == to {
+                let mut path = vec![at];
+                let mut cur = at;
+                while let Some(p) = prev[idx(cur)] {
+                    path.push(p);
+                    cur = p;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            for n in self.walkable_neighbours(at.0, at.1) {
+                if !seen[idx(n)] {
+                    seen[idx(n)] = true;
+                    prev[idx(n)] = Some(at);
+                    queue.push_back(n);
+                }
+            }
+        }
+        None
     }
 
     /// The spawns of one kind, in the floor's canonical order.

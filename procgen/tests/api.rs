@@ -22,6 +22,29 @@ fn lookups_outside_the_grid_are_safe() {
 }
 
 #[test]
+fn the_shortest_path_walks_from_the_entry_to_the_stairs_up() {
+    let f = procgen::generate(5, 5);
+    let path = f.shortest_path(f.entry, f.stairs_up).unwrap();
+    assert_eq!(path.first(), Some(&f.entry));
+    assert_eq!(path.last(), Some(&f.stairs_up));
+    for step in path.windows(2) {
+        let (a, b) = (step[0], step[1]);
+        assert_eq!(
+            a.0.abs_diff(b.0) + a.1.abs_diff(b.1),
+            1,
+            "4-connected steps"
+        );
+        assert!(f.is_walkable(i32::from(b.0), i32::from(b.1)));
+    }
+    assert_eq!(f.shortest_path(f.entry, f.entry), Some(vec![f.entry]));
+    assert_eq!(
+        f.shortest_path((0, 0), f.stairs_up),
+        None,
+        "a wall is no start"
+    );
+}
+
+#[test]
 fn hash_text_round_trips() {
     let h = procgen::floor_hash(9, 9);
     let hex = h.to_hex();

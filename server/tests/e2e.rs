@@ -317,6 +317,59 @@ async fn shutdown_tells_clients_and_saves_their_state() {
     assert!(saved.is_some(), "state saved on shutdown");
 }
 
+/// A state store whose saves take a while to land, like Nakama under load.
+struct SlowStore {
+    inner: tower_meta::MemoryStore,
+    landed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl tower_meta::StateStore for SlowStore {
+    async fn load(
+        &self,
+        player_id: &str,
+    ) -> Result<Option<(tower_meta::PlayerState, tower_meta::Version)>, tower_meta::StoreError>
+    {
+        self.inner.load(player_id).await
+    }
+
+    async fn save(
+        &self,
+        player_id: &str,
+        state: &tower_meta::PlayerState,
+        expected: &tower_meta::Version,
+        attempt: &tower_meta::SaveAttempt,
+    ) -> Result<tower_meta::Version, tower_meta::StoreError> {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let version = self.inner.save(player_id, state, expected, attempt).await?;
+        self.landed.store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(version)
+    }
+}
+
+/// A drained player queues for another server at once: their state must be saved before
+/// they are told to go, or the next server loads an older one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_saves_before_it_tells_the_players() {
+    let store = std::sync::Arc::new(SlowStore {
+        inner: tower_meta::MemoryStore::default(),
+        landed: std::sync::atomic::AtomicBool::new(false),
+    });
+    let backends = Backends {
+        store: std::sync::Arc::clone(&store) as std::sync::Arc<dyn tower_meta::StateStore>,
+        ..Backends::dev()
+    };
+    let h = start_with(test_config("save-first"), backends).await;
+    let c = admitted(&h, "mover").await;
+    let stopping = tokio::spawn(h.shutdown());
+    wait_for(&c, 5, |e| matches!(e, Event::Disconnected { .. })).await;
+    assert!(
+        store.landed.load(std::sync::atomic::Ordering::SeqCst),
+        "the player was told to leave before their state was saved"
+    );
+    stopping.await.unwrap();
+}
+
 async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();

@@ -3,8 +3,10 @@
 //! the loop never waits on a socket.
 
 pub mod admission;
+pub mod agones;
 mod conn;
 pub mod convert;
+pub mod drain;
 pub mod ratelimit;
 pub mod tick;
 
@@ -16,8 +18,8 @@ use crate::metrics::{self, Metrics};
 use crate::tls;
 use admission::{Admission, PreLoginBook};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
@@ -58,6 +60,8 @@ pub(crate) struct Shared {
     /// heartbeat's load and the `max_players` pre-check.
     pub players: Arc<AtomicU32>,
     pub dev_auth: bool,
+    /// Set when the server starts draining: fresh logins are refused with `DRAINING`.
+    pub draining: AtomicBool,
 }
 
 #[derive(Debug, Error)]
@@ -87,7 +91,8 @@ pub struct ServerHandle {
     /// SHA-256 of the certificate (hex) that clients pin.
     pub fingerprint: String,
     pub metrics: Arc<Metrics>,
-    stop: Arc<AtomicBool>,
+    /// Set once, to the save bound, to stop the tick loop.
+    stop: Arc<OnceLock<Duration>>,
     tick_done: Option<oneshot::Receiver<()>>,
     accept_task: JoinHandle<()>,
     metrics_task: JoinHandle<()>,
@@ -99,11 +104,31 @@ impl ServerHandle {
     /// Graceful stop: ServerShutdown to every client, every state saved (queue flushed),
     /// connections closed. Returns when done (bounded by a few seconds).
     pub async fn shutdown(self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.shutdown_within(Duration::from_secs(5)).await;
+    }
+
+    /// From now on fresh logins are refused with the retryable `DRAINING` (the connections
+    /// and resumes already here are not affected).
+    pub fn refuse_logins(&self) {
+        self.shared.draining.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_refusing_logins(&self) -> bool {
+        self.shared.draining.load(Ordering::Relaxed)
+    }
+
+    /// [`ServerHandle::shutdown`] waiting at most `save_bound` for the save queue; returns
+    /// how many states were still unsaved then (0: every state saved).
+    pub async fn shutdown_within(self, save_bound: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + save_bound;
+        let _ = self.stop.set(save_bound);
         if let Some(done) = self.tick_done {
             let _ = done.await;
         }
-        let pending = self.shared.states.flush(Duration::from_secs(5)).await;
+        // The tick loop already waited for the saves before telling the players; this only
+        // reads what is left (or waits out the rest of the bound if it stopped early).
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let pending = self.shared.states.flush(left).await;
         if pending > 0 {
             warn!(pending, "player states still unsaved at shutdown");
         } else {
@@ -125,6 +150,7 @@ impl ServerHandle {
             pending_saves = self.shared.states.pending(),
             "server stopped"
         );
+        pending
     }
 
     /// Player slots in the core right now.
@@ -170,12 +196,11 @@ pub async fn start_with_identity(
     players: Arc<AtomicU32>,
 ) -> Result<ServerHandle, StartError> {
     let server_config = tls::server_config(&identity)?;
-    let endpoint = quinn::Endpoint::server(server_config, config.listen).map_err(|source| {
-        StartError::Bind {
+    let endpoint =
+        tls::server_endpoint(server_config, config.listen).map_err(|source| StartError::Bind {
             addr: config.listen,
             source,
-        }
-    })?;
+        })?;
     let addr = endpoint.local_addr().map_err(|source| StartError::Bind {
         addr: config.listen,
         source,
@@ -193,7 +218,7 @@ pub async fn start_with_identity(
         );
     }
     let (to_loop, rx) = mpsc::unbounded_channel();
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(OnceLock::new());
     let core = GameCore::new(config.rules());
     let shared = Arc::new(Shared {
         states: PlayerStates::new(Arc::clone(&backends.store)),
@@ -204,6 +229,7 @@ pub async fn start_with_identity(
         prelogin: PreLoginBook::with_gauge(metrics.prelogin_connections.clone()),
         players,
         dev_auth,
+        draining: AtomicBool::new(false),
         config,
     });
     let (done_tx, tick_done) = oneshot::channel();

@@ -5,8 +5,8 @@ use crate::core::{ClientEvent, ConnId, GameCore, TickOutput};
 use crate::metrics::DropReason;
 use crate::shell::{Outgoing, Shared, ToLoop};
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
@@ -61,8 +61,9 @@ impl TickClock {
     }
 }
 
-/// Runs the core on its own OS thread until `stop` is set, then tells every client and
-/// queues every player's state (the caller flushes the queue). A dedicated thread keeps
+/// Runs the core on its own OS thread until `stop` is set, then saves every player's state
+/// (waiting for the save queue at most the bound `stop` holds) and only then tells every
+/// client: a player told to queue for another server must find their state saved there. A dedicated thread keeps
 /// the tick away from the connection tasks' work on the tokio runtime: the loop only
 /// sleeps, drains a channel and `try_send`s, so it never waits on the network.
 pub(crate) fn run(
@@ -70,7 +71,7 @@ pub(crate) fn run(
     mut rx: mpsc::UnboundedReceiver<ToLoop>,
     shared: Arc<Shared>,
     runtime: tokio::runtime::Handle,
-    stop: Arc<AtomicBool>,
+    stop: Arc<OnceLock<Duration>>,
 ) {
     let mut clock = TickClock::new(shared.config.tick_period(), shared.config.max_catchup_ticks);
     let mut links: HashMap<ConnId, mpsc::Sender<Outgoing>> = HashMap::new();
@@ -78,7 +79,8 @@ pub(crate) fn run(
     let mut stats = core.stats();
     let mut saves = shared.states.stats();
     let mut skipped = 0;
-    while !stop.load(Ordering::Relaxed) {
+    let prep = FloorPrep::spawn(&core);
+    while stop.get().is_none() {
         std::thread::sleep(clock.until_next().min(Duration::from_millis(5)));
         let now = Instant::now();
         let steps = clock.advance(now - last);
@@ -101,7 +103,9 @@ pub(crate) fn run(
             } else {
                 Vec::new()
             };
+            prep.deliver(&mut core);
             let out = core.step(events);
+            prep.request(&mut core);
             let now_stats = core.stats();
             shared.metrics.record_core(&stats, &now_stats);
             shared.players.store(
@@ -126,8 +130,62 @@ pub(crate) fn run(
         links.len()
     );
     let _ = drain(&mut rx, &mut links);
-    let out = core.shutdown("server shutting down");
+    let mut out = core.shutdown("server shutting down");
+    for (player_id, state) in std::mem::take(&mut out.saves) {
+        shared.states.save(&player_id, state);
+    }
+    let save_bound = stop.get().copied().unwrap_or_default();
+    let unsaved = runtime.block_on(shared.states.flush(save_bound));
+    info!(unsaved, "player states flushed; telling the clients");
     dispatch(out, &mut links, &shared, &runtime);
+}
+
+/// A worker thread that generates the floor above each live floor ahead of time, so a
+/// climb does not generate on the tick. The core asks (`floors_to_prepare`) and receives
+/// the floors as an input (`add_prepared_floor`); it never sees the thread.
+struct FloorPrep {
+    requests: Option<std::sync::mpsc::Sender<u32>>,
+    done: std::sync::mpsc::Receiver<crate::core::floors::FloorData>,
+}
+
+impl FloorPrep {
+    fn spawn(core: &GameCore) -> FloorPrep {
+        let (world_seed, generator) = core.floor_builder();
+        let (req_tx, req_rx) = std::sync::mpsc::channel::<u32>();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let worker = std::thread::Builder::new()
+            .name("floor-prep".into())
+            .spawn(move || {
+                // Ends when the tick loop drops its sender (or stops receiving).
+                for n in req_rx {
+                    let data = crate::core::floors::FloorData::build(world_seed, generator, n);
+                    if done_tx.send(data).is_err() {
+                        break;
+                    }
+                }
+            });
+        if let Err(e) = &worker {
+            warn!("no floor-prep thread ({e}); floors are generated on the tick");
+        }
+        FloorPrep {
+            requests: worker.is_ok().then_some(req_tx),
+            done,
+        }
+    }
+
+    fn request(&self, core: &mut GameCore) {
+        if let Some(tx) = &self.requests {
+            for n in core.floors_to_prepare() {
+                let _ = tx.send(n);
+            }
+        }
+    }
+
+    fn deliver(&self, core: &mut GameCore) {
+        while let Ok(data) = self.done.try_recv() {
+            core.add_prepared_floor(data);
+        }
+    }
 }
 
 fn drain(
