@@ -387,9 +387,9 @@ fn plan(args: &Args) -> Result<(Vec<(usize, ClientConfig)>, usize)> {
 fn step_bot(b: &mut Bot, now: Instant, look: bool) {
     while let Some(ev) = b.client.poll_event() {
         match ev {
-            Event::Welcome { player_id, .. } => {
+            Event::Welcome { entity_id, .. } => {
                 b.welcomed = true;
-                b.own_id = Some(player_id);
+                b.own_id = Some(entity_id);
             }
             Event::FloorAdmitted { floor, .. } => b.highest_floor = b.highest_floor.max(floor),
             Event::Error { code, message } => {

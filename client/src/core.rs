@@ -69,7 +69,7 @@ pub struct ClientCore {
     stream_out: Vec<u8>,
     datagrams_out: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
-    player_id: Option<u32>,
+    entity_id: Option<u32>,
     /// The token of the last Welcome: what a reconnect presents to reclaim this session.
     resume_token: Option<Vec<u8>>,
     tick: Duration,
@@ -133,7 +133,7 @@ impl ClientCore {
             stream_out: Vec::new(),
             datagrams_out: VecDeque::new(),
             events: VecDeque::new(),
-            player_id: None,
+            entity_id: None,
             resume_token: None,
             tick: Duration::from_secs(1) / tower_movement::DEFAULT_TICK_HZ,
             floor: None,
@@ -277,7 +277,7 @@ impl ClientCore {
                     return self.protocol_error("protocol error: second Welcome".into());
                 }
                 self.phase = Phase::Welcomed;
-                self.player_id = Some(w.player_id);
+                self.entity_id = Some(w.entity_id);
                 if !w.resume_token.is_empty() {
                     self.resume_token = Some(w.resume_token.clone());
                 }
@@ -285,7 +285,7 @@ impl ClientCore {
                 self.tick = Duration::from_secs(1) / hz;
                 self.predictor = Predictor::new(MoveParams::player(hz));
                 self.events.push_back(Event::Welcome {
-                    player_id: w.player_id,
+                    entity_id: w.entity_id,
                     tick_rate_hz: w.tick_rate_hz,
                     display_name: w.display_name,
                     resume_token: w.resume_token,
@@ -427,7 +427,7 @@ impl ClientCore {
                         .is_some_and(|base| *base == snap.entities);
                     self.idle.change_unacked |= !unchanged;
                 }
-                let me = self.player_id.and_then(|id| snap.entities.get(id));
+                let me = self.entity_id.and_then(|id| snap.entities.get(id));
                 if let (true, Some(fs), Some(me)) = (newer, self.floor.as_ref(), me)
                     && fs.admitted
                 {
@@ -645,8 +645,8 @@ impl ClientCore {
     }
 
     /// The own player's entity id, from the Welcome.
-    pub fn player_id(&self) -> Option<u32> {
-        self.player_id
+    pub fn entity_id(&self) -> Option<u32> {
+        self.entity_id
     }
 
     /// The newest server tick a snapshot arrived for.

@@ -22,7 +22,7 @@ pub enum Event {
     /// The server accepted the login (or the resume).
     Welcome {
         /// The own player's entity id in snapshots.
-        player_id: u32,
+        entity_id: u32,
         /// Server ticks per second.
         tick_rate_hz: u32,
         /// The name other players see.

@@ -28,7 +28,7 @@ fn server(msg: server_control::Msg) -> Vec<u8> {
 
 fn welcome() -> Vec<u8> {
     server(server_control::Msg::Welcome(pb::Welcome {
-        player_id: 7,
+        entity_id: 7,
         tick_rate_hz: 30,
         resume_token: vec![1; 16],
         server_tick: 100,
@@ -110,7 +110,7 @@ fn handshake_floor_proof_and_admission() {
     assert!(matches!(
         ev[1],
         Event::Welcome {
-            player_id: 7,
+            entity_id: 7,
             tick_rate_hz: 30,
             ..
         }
@@ -127,7 +127,7 @@ fn handshake_floor_proof_and_admission() {
     assert_eq!(ev[3], Event::FloorAdmitted { floor: 1, spawn });
     assert_eq!(core.predicted_position(), Some(spawn));
     assert_eq!(core.stats().floors_verified, 1);
-    assert_eq!(core.player_id(), Some(7));
+    assert_eq!(core.entity_id(), Some(7));
 }
 
 #[test]

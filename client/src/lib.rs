@@ -12,7 +12,7 @@
 //!                                                                 (slowed to keepalives while neutral)
 //! client.predicted_position() -> Option<Pos>                      own player, movement units (256/tile)
 //! client.interpolated_entities(Instant) -> Vec<EntityView>        all entities in view, positions in tiles
-//! client.player_id(), client.current_floor(), client.stats(), client.is_closed(), client.disconnect()
+//! client.entity_id(), client.current_floor(), client.stats(), client.is_closed(), client.disconnect()
 //!
 //! ClientConfig::new(addr, Trust::Fingerprint(CertFingerprint::parse(hex)?) | Trust::CaFile(path),
 //!                   Credentials::Dev { name } | Credentials::Ticket { ticket })

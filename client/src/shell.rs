@@ -241,8 +241,8 @@ impl Client {
     }
 
     /// The own player's entity id, after the Welcome.
-    pub fn player_id(&self) -> Option<u32> {
-        self.shared.core().player_id()
+    pub fn entity_id(&self) -> Option<u32> {
+        self.shared.core().entity_id()
     }
 
     /// The players on the current floor, by entity id.

@@ -78,7 +78,7 @@ async fn serve_one(
     assert_eq!(hello.protocol_version, tower_protocol::PROTOCOL_VERSION);
     let floor = procgen::generate(SEED, 0);
     let welcome = pb::Welcome {
-        player_id: 5,
+        entity_id: 5,
         tick_rate_hz: 30,
         resume_token: vec![1; 16],
         server_tick: 1,
@@ -228,7 +228,7 @@ fn pinned_fingerprint_full_session() {
     assert!(
         events
             .iter()
-            .any(|e| matches!(e, Event::Welcome { player_id: 5, .. }))
+            .any(|e| matches!(e, Event::Welcome { entity_id: 5, .. }))
     );
     assert!(
         events

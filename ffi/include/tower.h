@@ -194,7 +194,7 @@ enum TowerEventKind
   TOWER_EVENT_KIND_NONE = 0,
   // QUIC and TLS are up; the Hello is on its way.
   TOWER_EVENT_KIND_CONNECTED = 1,
-  // The server accepted us: `player_id`, `tick_rate_hz`, `resumed`, `message` = display name.
+  // The server accepted us: `entity_id`, `tick_rate_hz`, `resumed`, `message` = display name.
   TOWER_EVENT_KIND_WELCOME = 2,
   // The server sent a floor (`floor`, `seed`, `hash`, `generator_version`); the library
   // regenerated it, sent its own hash as proof, and sets `hash_matches`. Read it with
@@ -273,7 +273,7 @@ typedef struct TowerEvent {
   // A `TowerEventKind` value.
   uint32_t kind;
   // The own entity id (WELCOME).
-  uint32_t player_id;
+  uint32_t entity_id;
   // Server ticks per second (WELCOME).
   uint32_t tick_rate_hz;
   // Floor number (FLOOR_ENTERED, FLOOR_ADMITTED).
@@ -466,7 +466,7 @@ TowerStatus tower_client_predicted_position(struct TowerClientHandle handle,
 //
 // # Safety
 // `out` is NULL or valid for one write.
-TowerStatus tower_client_player_id(struct TowerClientHandle handle, uint32_t *out);
+TowerStatus tower_client_entity_id(struct TowerClientHandle handle, uint32_t *out);
 
 // The roster of the current floor (after each ROSTER event), sorted by entity id. Same
 // length protocol as `tower_floor_tiles`; empty before the first ROSTER.

@@ -86,7 +86,7 @@ pub enum TowerEventKind {
     None = 0,
     /// QUIC and TLS are up; the Hello is on its way.
     Connected = 1,
-    /// The server accepted us: `player_id`, `tick_rate_hz`, `resumed`, `message` = display name.
+    /// The server accepted us: `entity_id`, `tick_rate_hz`, `resumed`, `message` = display name.
     Welcome = 2,
     /// The server sent a floor (`floor`, `seed`, `hash`, `generator_version`); the library
     /// regenerated it, sent its own hash as proof, and sets `hash_matches`. Read it with
@@ -109,7 +109,7 @@ pub struct TowerEvent {
     /// A `TowerEventKind` value.
     pub kind: u32,
     /// The own entity id (WELCOME).
-    pub player_id: u32,
+    pub entity_id: u32,
     /// Server ticks per second (WELCOME).
     pub tick_rate_hz: u32,
     /// Floor number (FLOOR_ENTERED, FLOOR_ADMITTED).
@@ -142,7 +142,7 @@ impl TowerEvent {
     fn empty(kind: TowerEventKind) -> Self {
         TowerEvent {
             kind: kind as u32,
-            player_id: 0,
+            entity_id: 0,
             tick_rate_hz: 0,
             floor: 0,
             seed: 0,
@@ -185,13 +185,13 @@ fn event_to_c(event: Event) -> TowerEvent {
     match event {
         Event::Connected => TowerEvent::empty(TowerEventKind::Connected),
         Event::Welcome {
-            player_id,
+            entity_id,
             tick_rate_hz,
             display_name,
             resumed,
             ..
         } => TowerEvent {
-            player_id,
+            entity_id,
             tick_rate_hz,
             resumed: u8::from(resumed),
             ..TowerEvent::empty(TowerEventKind::Welcome)
@@ -605,7 +605,7 @@ pub unsafe extern "C" fn tower_client_predicted_position(
 /// # Safety
 /// `out` is NULL or valid for one write.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn tower_client_player_id(
+pub unsafe extern "C" fn tower_client_entity_id(
     handle: TowerClientHandle,
     out: *mut u32,
 ) -> TowerStatus {
@@ -614,7 +614,7 @@ pub unsafe extern "C" fn tower_client_player_id(
         let out = unsafe { out_ref(out, "out") }?;
         *out = session_of(handle)?
             .client
-            .player_id()
+            .entity_id()
             .ok_or(FfiError::NotReady("no player id before the Welcome"))?;
         Ok(())
     })

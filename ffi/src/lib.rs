@@ -23,8 +23,8 @@ pub use client::{
     TOWER_DISCONNECT_VERSION_MISMATCH, TOWER_ENTITY_ATTACKING, TOWER_ENTITY_DEAD,
     TOWER_ENTITY_HURT, TOWER_ENTITY_IN_COMBAT, TOWER_RESUME_TOKEN_MAX_LEN, TowerClientHandle,
     TowerConnectOptions, TowerEntity, TowerEntityKind, TowerEvent, TowerEventKind, TowerInput,
-    tower_client_connect, tower_client_disconnect, tower_client_entities, tower_client_floor,
-    tower_client_free, tower_client_is_closed, tower_client_player_id, tower_client_poll_event,
+    tower_client_connect, tower_client_disconnect, tower_client_entities, tower_client_entity_id,
+    tower_client_floor, tower_client_free, tower_client_is_closed, tower_client_poll_event,
     tower_client_predicted_position, tower_client_resume_token, tower_client_roster,
     tower_client_send_input, tower_client_time,
 };

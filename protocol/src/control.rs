@@ -117,7 +117,7 @@ mod tests {
             15
         );
         let welcome = Welcome {
-            player_id: 1234,
+            entity_id: 1234,
             tick_rate_hz: 30,
             resume_token: vec![0xaa; 16],
             server_tick: 100_000,

@@ -91,7 +91,7 @@ async fn connect_prove_the_floor_move_and_see_the_position_change() {
     assert!(stats.snapshots > 5, "{stats:?}");
     assert_eq!(stats.floors_verified, 1);
     // The server's own player in the snapshots agrees with the prediction (no corrections).
-    let id = client.player_id().unwrap();
+    let id = client.entity_id().unwrap();
     let seen = client.interpolated_entities(Instant::now());
     assert!(
         seen.iter().any(|e| e.id == id),

@@ -86,7 +86,7 @@ pub enum ErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ControlOut {
     Welcome {
-        player_id: u32,
+        entity_id: u32,
         tick_rate_hz: u32,
         resume_token: ResumeToken,
         server_tick: u32,

@@ -25,14 +25,14 @@ pub fn error(code: ErrorCode, message: impl Into<String>) -> Msg {
 pub fn control(msg: &ControlOut) -> Msg {
     match msg {
         ControlOut::Welcome {
-            player_id,
+            entity_id,
             tick_rate_hz,
             resume_token,
             server_tick,
             display_name,
             resumed,
         } => Msg::Welcome(pb::Welcome {
-            player_id: *player_id,
+            entity_id: *entity_id,
             tick_rate_hz: *tick_rate_hz,
             resume_token: resume_token.to_vec(),
             server_tick: *server_tick,

@@ -3,9 +3,9 @@
 //!
 //! 1. `refusing`: fresh logins get the retryable `DRAINING` (the client queues again);
 //! 2. `deregistered`: out of Nakama's registry, so the matchmaker stops placing here;
-//! 3. `saved`: every connected player is told (`ServerShutdown` with a reason) and every
-//!    state goes through the save queue, which is flushed (bounded by the grace period);
-//!    `unsaved` instead when the bound ran out first;
+//! 3. `saved`: every state goes through the save queue, which is flushed (bounded by the
+//!    grace period), and only then is every connected player told (`ServerShutdown` with a
+//!    reason); `unsaved` instead when the bound ran out first;
 //! 4. `agones_shutdown`: Agones `Shutdown` (only beside an Agones sidecar);
 //! 5. `done`: the process exits 0.
 //!

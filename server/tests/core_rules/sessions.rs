@@ -238,7 +238,7 @@ fn reconnect_within_the_window_gets_the_same_player_floor_and_state() {
     }]);
     let msgs = control_for(&out, 2);
     assert!(
-        matches!(msgs[0], ControlOut::Welcome { resumed: true, player_id, .. } if player_id == before.id)
+        matches!(msgs[0], ControlOut::Welcome { resumed: true, entity_id, .. } if entity_id == before.id)
     );
     let (floor, hash) = floor_enter_of(&out, 2);
     assert_eq!(floor, before.floor);

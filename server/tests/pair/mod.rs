@@ -623,7 +623,7 @@ pub fn walking_session(seed: u64, profile: LinkProfile, secs: u32) -> Figures {
             .all(|c| c.admitted())),
         "seed {seed}: both admitted"
     );
-    let bob = pair.peers[1].client.player_id().unwrap();
+    let bob = pair.peers[1].client.entity_id().unwrap();
     let (down0, up0) = (pair.peers[0].down.stats, pair.peers[0].up.stats);
     let frame = Duration::from_micros(16_667);
     let frames = secs * 60;

@@ -247,7 +247,7 @@ TEST(ClientErrors, BadHandlesAndDoubleFree) {
     EXPECT_EQ(tower_client_time(bogus, &t), TOWER_STATUS_BAD_HANDLE);
     EXPECT_EQ(tower_client_entities(bogus, 0.0, nullptr, 0, &len), TOWER_STATUS_BAD_HANDLE);
     EXPECT_EQ(tower_client_predicted_position(bogus, &x, &y), TOWER_STATUS_BAD_HANDLE);
-    EXPECT_EQ(tower_client_player_id(bogus, &id), TOWER_STATUS_BAD_HANDLE);
+    EXPECT_EQ(tower_client_entity_id(bogus, &id), TOWER_STATUS_BAD_HANDLE);
     EXPECT_EQ(tower_client_floor(bogus, &floor), TOWER_STATUS_BAD_HANDLE);
     EXPECT_EQ(tower_client_is_closed(bogus, &closed), TOWER_STATUS_BAD_HANDLE);
     EXPECT_EQ(tower_client_disconnect(bogus), TOWER_STATUS_BAD_HANDLE);
@@ -297,7 +297,7 @@ TEST(ClientErrors, NullsNotReadyAndBadArguments) {
     EXPECT_EQ(tower_client_time(h, nullptr), TOWER_STATUS_NULL_POINTER);
     float x = 0;
     EXPECT_EQ(tower_client_predicted_position(h, &x, nullptr), TOWER_STATUS_NULL_POINTER);
-    EXPECT_EQ(tower_client_player_id(h, nullptr), TOWER_STATUS_NULL_POINTER);
+    EXPECT_EQ(tower_client_entity_id(h, nullptr), TOWER_STATUS_NULL_POINTER);
     EXPECT_EQ(tower_client_floor(h, nullptr), TOWER_STATUS_NULL_POINTER);
     std::size_t len = 0;
     EXPECT_EQ(tower_client_entities(h, 0.0, nullptr, 3, &len), TOWER_STATUS_NULL_POINTER);
@@ -311,7 +311,7 @@ TEST(ClientErrors, NullsNotReadyAndBadArguments) {
 
     // Nothing answers, so there is no Welcome, no floor and no position yet.
     EXPECT_EQ(client.predicted_position().error().status, TOWER_STATUS_NOT_READY);
-    EXPECT_EQ(client.player_id().error().status, TOWER_STATUS_NOT_READY);
+    EXPECT_EQ(client.entity_id().error().status, TOWER_STATUS_NOT_READY);
     EXPECT_EQ(client.current_floor().error().status, TOWER_STATUS_NOT_READY);
     EXPECT_NE(last_error().find("not ready"), std::string::npos) << last_error();
 
@@ -381,7 +381,7 @@ TEST(ClientLive, ConnectProveFloorMoveAndSeeItInSnapshots) {
     ASSERT_TRUE(entered.has_value());
     EXPECT_EQ(tower::event_message(*welcome), "cpp-live");
     EXPECT_GT(welcome->tick_rate_hz, 0u);
-    EXPECT_EQ(client.player_id().value(), welcome->player_id);
+    EXPECT_EQ(client.entity_id().value(), welcome->entity_id);
     EXPECT_EQ(entered->hash_matches, 1);
     EXPECT_EQ(entered->generator_version, tower_generator_version());
     EXPECT_EQ(admitted->floor, entered->floor);
@@ -401,7 +401,7 @@ TEST(ClientLive, ConnectProveFloorMoveAndSeeItInSnapshots) {
     EXPECT_NE(grid.at(sx, sy), TOWER_TILE_WALL) << "spawned inside a wall";
 
     // 3. Our own entity appears in the snapshots at the spawn point.
-    const std::uint32_t me = welcome->player_id;
+    const std::uint32_t me = welcome->entity_id;
     const auto own_entity = [&]() -> std::optional<TowerEntity> {
         tower::Result<std::vector<TowerEntity>> all = client.entities();
         if (!all.ok()) return std::nullopt;
@@ -594,7 +594,7 @@ TEST(ClientLive, ResumeTokenReclaimsTheSession) {
     const std::optional<TowerEvent> resumed = wait_for(second.value(), TOWER_EVENT_KIND_WELCOME, 30s);
     ASSERT_TRUE(resumed.has_value()) << "no Welcome on resume; server log:\n" << server->log();
     EXPECT_EQ(resumed->resumed, 1);
-    EXPECT_EQ(resumed->player_id, welcome->player_id);
+    EXPECT_EQ(resumed->entity_id, welcome->entity_id);
 
     std::string errors;
     const std::optional<TowerEvent> replaced = wait_for(first.value(), TOWER_EVENT_KIND_DISCONNECTED, 10s, &errors);

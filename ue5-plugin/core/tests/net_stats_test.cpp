@@ -15,7 +15,7 @@ TEST(NetStats, OnFloorLine) {
     tower::NetStats stats;
     stats.phase = tower::ConnectionPhase::OnFloor;
     stats.server_address = "127.0.0.1:4433";
-    stats.player_id = 7;
+    stats.entity_id = 7;
     stats.seed = 42;
     stats.floor = 3;
     stats.entities_in_view = 5;

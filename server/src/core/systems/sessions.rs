@@ -26,7 +26,7 @@ pub fn floor_enter(data: &FloorData) -> ControlOut {
 
 fn welcome(player: &Player, id: NetId, rules: &Rules, clock: &Clock, resumed: bool) -> ControlOut {
     ControlOut::Welcome {
-        player_id: id.0,
+        entity_id: id.0,
         tick_rate_hz: rules.tick_rate_hz,
         resume_token: player.resume_token,
         server_tick: clock.tick,

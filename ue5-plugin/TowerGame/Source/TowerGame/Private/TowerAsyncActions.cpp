@@ -148,9 +148,9 @@ void UTowerConnectAction::Activate()
 	}
 }
 
-void UTowerConnectAction::HandleConnected(int32 InPlayerId)
+void UTowerConnectAction::HandleConnected(int32 InEntityId)
 {
-	PlayerId = InPlayerId;
+	EntityId = InEntityId;
 }
 
 void UTowerConnectAction::HandleAdmitted(int32 Floor, FVector SpawnLocation)
@@ -160,7 +160,7 @@ void UTowerConnectAction::HandleAdmitted(int32 Floor, FVector SpawnLocation)
 		return;
 	}
 	Finish();
-	OnSuccess.Broadcast(PlayerId, Floor, SpawnLocation, FString());
+	OnSuccess.Broadcast(EntityId, Floor, SpawnLocation, FString());
 }
 
 void UTowerConnectAction::HandleError(const FString& Message)

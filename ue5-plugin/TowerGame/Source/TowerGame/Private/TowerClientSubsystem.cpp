@@ -266,7 +266,7 @@ FString UTowerClientSubsystem::GetNetStatsLine() const
 	}
 	const double Now = FPlatformTime::Seconds();
 	Stats.server_address = TowerToStd(ServerAddress);
-	Stats.player_id = static_cast<uint32>(LocalPlayerId);
+	Stats.player_id = static_cast<uint32>(LocalEntityId);
 	Stats.seed = Seed;
 	Stats.floor = FloorNumber;
 	Stats.events_total = EventsTotal;
@@ -324,7 +324,7 @@ void UTowerClientSubsystem::DrainEvents()
 		case TOWER_EVENT_KIND_WELCOME:
 		{
 			bWelcomed = true;
-			LocalPlayerId = static_cast<int32>(Event.player_id);
+			LocalEntityId = static_cast<int32>(Event.player_id);
 			if (Planner)
 			{
 				Planner->on_welcome();
@@ -334,7 +334,7 @@ void UTowerClientSubsystem::DrainEvents()
 			{
 				ResumeToken = Token.value();
 			}
-			OnConnected.Broadcast(LocalPlayerId);
+			OnConnected.Broadcast(LocalEntityId);
 			break;
 		}
 		case TOWER_EVENT_KIND_FLOOR_ENTERED:
@@ -398,7 +398,7 @@ void UTowerClientSubsystem::SampleEntities()
 		return; // NOT_READY before the first snapshot: keep what we have
 	}
 	const std::optional<std::uint32_t> Own =
-		LocalPlayerId != 0 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(LocalPlayerId)) : std::nullopt;
+		LocalEntityId != 0 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(LocalEntityId)) : std::nullopt;
 	const std::vector<tower::EntityEvent> Events = Tracker->update(Sampled.value(), Own);
 
 	Entities.Reset();
@@ -459,7 +459,7 @@ void UTowerClientSubsystem::ReleaseClient()
 	bWelcomed = false;
 	bOnFloor = false;
 	bClosing = false;
-	LocalPlayerId = 0;
+	LocalEntityId = 0;
 	Seed = 0;
 	FloorNumber = 0;
 	ConnectedAtSeconds = -1.0;

@@ -13,7 +13,7 @@ class UTowerMatchmaker;
 
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_ThreeParams(FTowerLoginPin, UTowerMatchmaker*, Matchmaker, const FString&, UserId, const FString&, Error);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FTowerFindMatchPin, const FTowerMatchTicket&, Match, const FString&, Error);
-DECLARE_DYNAMIC_MULTICAST_DELEGATE_FourParams(FTowerConnectPin, int32, PlayerId, int32, Floor, FVector, SpawnLocation, const FString&, Error);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_FourParams(FTowerConnectPin, int32, EntityId, int32, Floor, FVector, SpawnLocation, const FString&, Error);
 
 // Device login to Nakama (Project Settings > Tower > Nakama). Success gives the logged-in
 // matchmaker for Tower Find Match.
@@ -109,7 +109,7 @@ public:
 
 private:
 	UFUNCTION()
-	void HandleConnected(int32 PlayerId);
+	void HandleConnected(int32 EntityId);
 
 	UFUNCTION()
 	void HandleAdmitted(int32 Floor, FVector SpawnLocation);
@@ -128,5 +128,5 @@ private:
 	FTowerMatchTicket Match;
 	bool bWithMatch = false;
 	bool bDone = false;
-	int32 PlayerId = 0;
+	int32 EntityId = 0;
 };

@@ -23,7 +23,7 @@ namespace tower
 	struct RosterEntry;
 }
 
-DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerConnected, int32, PlayerId);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerConnected, int32, EntityId);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerFloorReady, int64, Seed, int32, Floor);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerFloorAdmitted, int32, Floor, FVector, SpawnLocation);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerError, const FString&, Message);
@@ -94,7 +94,7 @@ public:
 	bool IsOnFloor() const { return Client != nullptr && bOnFloor; }
 
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
-	int32 GetLocalPlayerId() const { return LocalPlayerId; }
+	int32 GetLocalEntityId() const { return LocalEntityId; }
 
 	// The own player's predicted location (prediction + reconciliation in the library).
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
@@ -197,7 +197,7 @@ private:
 	std::shared_ptr<std::vector<tower::RosterEntry>> Roster;
 	TWeakObjectPtr<UTowerFloorComponent> ActiveFloor;
 	TArray<FTowerEntity> Entities;
-	int32 LocalPlayerId = 0;
+	int32 LocalEntityId = 0;
 	bool bWelcomed = false;
 	bool bOnFloor = false;
 	bool bClosing = false;

@@ -37,8 +37,8 @@ std::string format_net_stats(const NetStats& stats) {
         return out;
     }
     out += " " + (stats.server_address.empty() ? std::string("?") : stats.server_address);
-    if (stats.player_id != 0) {
-        out += " player " + std::to_string(stats.player_id);
+    if (stats.entity_id != 0) {
+        out += " player " + std::to_string(stats.entity_id);
     }
     if (stats.phase == ConnectionPhase::OnFloor) {
         out += " floor " + std::to_string(stats.floor) + " seed " + std::to_string(stats.seed);

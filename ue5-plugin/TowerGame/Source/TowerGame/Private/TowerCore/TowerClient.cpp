@@ -127,9 +127,9 @@ Result<TilePosition> Client::predicted_position() const {
     return p;
 }
 
-Result<std::uint32_t> Client::player_id() const {
+Result<std::uint32_t> Client::entity_id() const {
     std::uint32_t id = 0;
-    const TowerStatus status = tower_client_player_id(handle_, &id);
+    const TowerStatus status = tower_client_entity_id(handle_, &id);
     if (status != TOWER_STATUS_OK) {
         return error_from(status);
     }

@@ -20,7 +20,7 @@ const char* phase_name(ConnectionPhase phase);
 struct NetStats {
     ConnectionPhase phase = ConnectionPhase::Idle;
     std::string server_address;
-    std::uint32_t player_id = 0;
+    std::uint32_t entity_id = 0;
     std::uint64_t seed = 0;
     std::uint32_t floor = 0;
     std::uint64_t events_total = 0;

@@ -67,7 +67,7 @@ public:
     Result<std::vector<TowerEntity>> entities(std::optional<double> render_time = std::nullopt) const;
     // TOWER_STATUS_NOT_READY before admission to a floor.
     Result<TilePosition> predicted_position() const;
-    Result<std::uint32_t> player_id() const;
+    Result<std::uint32_t> entity_id() const;
     // The players on the current floor, sorted by entity id; refresh after ROSTER events.
     Result<std::vector<RosterEntry>> roster() const;
     // The token of the last Welcome, still readable after DISCONNECTED; NOT_READY before.
