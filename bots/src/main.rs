@@ -97,6 +97,10 @@ struct Args {
     /// Bot tick rate (how often brains decide; inputs go out at the server's tick rate).
     #[arg(long, default_value_t = 30)]
     brain_hz: u32,
+    /// Input datagrams go out every this many ticks while a bot acts (the client's
+    /// `input_every_ticks`; 1 = every tick). Default: the client's default.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4))]
+    input_every_ticks: Option<u32>,
     /// Benchmarks: the game server's process id, to report its CPU time over the measured
     /// window (read from /proc/<pid>/stat, so the server must run on this machine).
     #[arg(long)]
@@ -178,6 +182,9 @@ fn main() -> Result<()> {
             };
             cfg.server_name = args.server_name.clone();
             cfg.core.floors = floors.clone();
+            if let Some(n) = args.input_every_ticks {
+                cfg.core.input_every_ticks = n;
+            }
             let client = pool.connect(cfg).context("creating a client")?;
             bots.push(Bot {
                 client,

@@ -41,6 +41,10 @@ struct IdleState {
     last_sent: Option<Instant>,
     /// A snapshot that changed something arrived after the last datagram: not acked yet.
     change_unacked: bool,
+    /// Ticks whose input was taken but not sent yet (see `CoreConfig::input_every_ticks`).
+    unsent: u32,
+    /// The attack button was held on the last tick that took an input.
+    attack_held: bool,
 }
 
 impl IdleState {
@@ -543,12 +547,28 @@ impl ClientCore {
         {
             return;
         }
+        let was_settled = self.idle.settled();
         self.idle.neutral_ticks = if neutral {
             self.idle.neutral_ticks.saturating_add(1)
         } else {
             0
         };
-        self.send_inputs(now);
+        let attack_down = self.input.attack && !self.idle.attack_held;
+        self.idle.attack_held = self.input.attack;
+        self.idle.unsent += 1;
+        let every = self
+            .cfg
+            .input_every_ticks
+            .clamp(1, MAX_INPUTS_PER_DATAGRAM as u32);
+        // Sent at once: an attack (its latency is the game's feel), moving again after
+        // holding still, and the last neutral input before sending slows down (so the
+        // server has it before the idle keepalives).
+        let suppressing = self.cfg.idle.is_some();
+        let now_urgent =
+            attack_down || (suppressing && was_settled) || (suppressing && self.idle.settled());
+        if self.idle.unsent >= every || now_urgent {
+            self.send_inputs(now);
+        }
     }
 
     /// Queues the newest unacknowledged inputs (the newest and up to three redundant older
@@ -573,6 +593,7 @@ impl ClientCore {
                 self.datagrams_out.push_back(bytes);
                 self.idle.last_sent = Some(now);
                 self.idle.change_unacked = false;
+                self.idle.unsent = 0;
             }
             Err(e) => tracing::error!("cannot encode input datagram: {e}"),
         }

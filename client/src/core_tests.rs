@@ -68,6 +68,14 @@ fn admitted(diagnostics: Diagnostics) -> (ClientCore, Instant, Pos) {
     admitted_with(cfg)
 }
 
+/// The configuration that sends an input datagram on every tick the player acts (the
+/// schedule before `input_every_ticks`; tests of per-tick details use it).
+fn per_tick() -> CoreConfig {
+    let mut cfg = CoreConfig::new(Credentials::Dev { name: "ann".into() });
+    cfg.input_every_ticks = 1;
+    cfg
+}
+
 /// [`admitted`] with a given configuration.
 fn admitted_with(mut cfg: CoreConfig) -> (ClientCore, Instant, Pos) {
     let t0 = Instant::now();
@@ -185,7 +193,7 @@ fn hash_mismatch_reported_by_server_is_counted() {
 
 #[test]
 fn inputs_prediction_and_reconciliation() {
-    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let (mut core, t0, spawn) = admitted_with(per_tick());
     let mut server_hist = SnapshotHistory::default();
     core.set_input(PlayerInput {
         move_x: 0,
@@ -550,7 +558,7 @@ fn raw_hello_ticket_resume_and_leave() {
 
 #[test]
 fn catch_up_is_bounded() {
-    let (mut core, t0, _) = admitted(Diagnostics::default());
+    let (mut core, t0, _) = admitted_with(per_tick());
     core.handle_timeout(t0 + Duration::from_secs(10));
     assert_eq!(std::iter::from_fn(|| core.poll_datagram()).count(), 4);
     assert!(core.poll_timeout().unwrap() > t0 + Duration::from_secs(10));
@@ -622,7 +630,7 @@ fn keepalive_ticks() -> u32 {
 
 #[test]
 fn idle_sending_slows_to_keepalives_once_settled() {
-    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let (mut core, t0, spawn) = admitted_with(per_tick());
     let mut server = ServerInputs::default();
     let ka = keepalive_ticks();
     // two and a half keepalive intervals of holding still at 30 Hz
@@ -654,7 +662,7 @@ fn idle_sending_slows_to_keepalives_once_settled() {
 
 #[test]
 fn any_input_resumes_per_tick_sending_on_the_next_tick() {
-    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let (mut core, t0, spawn) = admitted_with(per_tick());
     let mut server = ServerInputs::default();
     run_ticks(&mut core, t0, 0..20, &mut server);
     assert!(core.stats().idle_ticks > 0, "idle by now");
@@ -796,7 +804,7 @@ fn acks_flow_while_idle() {
 
 #[test]
 fn without_an_idle_policy_every_tick_sends() {
-    let mut cfg = CoreConfig::new(Credentials::Dev { name: "ann".into() });
+    let mut cfg = per_tick();
     cfg.idle = None;
     let (mut core, t0, _) = admitted_with(cfg);
     let mut server = ServerInputs::default();
@@ -918,4 +926,124 @@ fn the_disconnect_reason_is_typed_from_the_servers_last_fatal_error() {
         c.handle_stream_finished();
     };
     assert_eq!(reason_after(Vec::new(), &leave), Some(R::Left));
+}
+
+// ---- input batching (`input_every_ticks`) ----------------------------------------------
+
+/// A direction the player can walk from `spawn` on the admitted floor.
+fn free_direction(core: &ClientCore, spawn: Pos) -> (i8, i8) {
+    let (_, floor) = core.floor().expect("admitted");
+    [(127i8, 0i8), (-127, 0), (0, 127), (0, -127)]
+        .into_iter()
+        .find(|(dx, dy)| {
+            tower_movement::step(&*floor, spawn, tower_movement::MoveInput::new(*dx, *dy)) != spawn
+        })
+        .expect("entry has a free neighbour")
+}
+
+#[test]
+fn walking_sends_one_datagram_per_n_ticks_and_an_attack_at_once() {
+    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let default = CoreConfig::new(Credentials::Dev { name: "ann".into() });
+    assert_eq!(default.input_every_ticks, 2);
+    let mut server = ServerInputs::default();
+    let (dx, dy) = free_direction(&core, spawn);
+    let walk = PlayerInput {
+        move_x: dx,
+        move_y: dy,
+        attack: false,
+    };
+    core.set_input(walk);
+    let sent = run_ticks(&mut core, t0, 0..20, &mut server);
+    // one datagram every 2 ticks, each with the newest input and the older unconfirmed
+    // ones (the redundancy window): every seq reaches the server, in order
+    let ticks: Vec<u32> = sent.iter().map(|(k, _)| *k).collect();
+    assert_eq!(ticks, (1..20).step_by(2).collect::<Vec<_>>());
+    for (k, d) in &sent {
+        assert_eq!(d.newest_seq, k + 1);
+        assert_eq!(
+            d.inputs.len(),
+            tower_protocol::MAX_INPUTS_PER_DATAGRAM.min(*k as usize + 1)
+        );
+    }
+    assert_eq!(server.newest_received, 20);
+    // pressing attack sends on that very tick, mid-batch
+    core.set_input(PlayerInput {
+        attack: true,
+        ..walk
+    });
+    let sent = run_ticks(&mut core, t0, 20..21, &mut server);
+    assert_eq!(sent.len(), 1, "the attack goes out at once");
+    assert_eq!(sent[0].1.newest_seq, 21);
+    assert!(sent[0].1.inputs[0].buttons.attack());
+    // releasing waits for the batch; a new press mid-batch sends at once again
+    core.set_input(walk);
+    let sent = run_ticks(&mut core, t0, 21..23, &mut server);
+    assert_eq!(sent.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![22]);
+    core.set_input(PlayerInput {
+        attack: true,
+        ..walk
+    });
+    let sent = run_ticks(&mut core, t0, 23..26, &mut server);
+    // pressed on 23 (sent at once), held: ordinary input again, the next batch on 25
+    assert_eq!(
+        sent.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        vec![23, 25]
+    );
+    // stopping: the last neutral input goes out before sending slows to keepalives, so
+    // the server has applied every input the client predicted
+    // (one more walking tick, so the neutral inputs end mid-batch)
+    core.set_input(walk);
+    run_ticks(&mut core, t0, 26..27, &mut server);
+    core.set_input(PlayerInput::NEUTRAL);
+    run_ticks(&mut core, t0, 27..60, &mut server);
+    let last_seq = 27 + IDLE_SETTLE_TICKS;
+    assert_eq!(server.newest_received, last_seq);
+    assert_eq!(server.applied, (1..=last_seq).collect::<Vec<_>>());
+    assert!(core.stats().idle_ticks > 0);
+}
+
+#[test]
+fn batched_inputs_predict_without_corrections() {
+    // The server applies each datagram's new inputs in order (one per tick here; the real
+    // one may apply a batch in one tick with its credit): positions agree, no correction.
+    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let mut server = ServerInputs::default();
+    let (dx, dy) = free_direction(&core, spawn);
+    core.set_input(PlayerInput {
+        move_x: dx,
+        move_y: dy,
+        attack: false,
+    });
+    let sent = run_ticks(&mut core, t0, 0..12, &mut server);
+    let (_, floor) = core.floor().expect("admitted");
+    let mut pos = spawn;
+    let mut at = std::collections::HashMap::new();
+    for (_, d) in &sent {
+        for (i, cmd) in d.inputs.iter().enumerate().rev() {
+            let seq = d.newest_seq - i as u32;
+            if at.contains_key(&seq) {
+                continue;
+            }
+            pos = tower_movement::step(&*floor, pos, tower_movement::MoveInput::new(dx, dy));
+            assert_eq!(
+                (cmd.predicted_x, cmd.predicted_y),
+                (pos.x, pos.y),
+                "seq {seq}"
+            );
+            at.insert(seq, pos);
+        }
+    }
+    assert_eq!(at.len(), 12);
+    let mut hist = SnapshotHistory::default();
+    let p = at[&12];
+    let payload = hist
+        .encode_and_record(500, 12, EntitySet::from_vec(vec![player(p.x, p.y)]))
+        .expect("encodable");
+    let tick = core.tick_interval();
+    core.handle_datagram(
+        &packetize(500, &payload, 1200).expect("fits")[0],
+        t0 + tick * 12,
+    );
+    assert_eq!(core.stats().corrections, 0);
 }

@@ -9,7 +9,9 @@
 #   scripts/bench/capacity.sh
 #   env: PLAYERS ("100 250 500 1000"), LAYOUTS ("one spread"), SECONDS_PER_POINT (30),
 #        REPEATS (1; medians are reported), SPREAD_FLOORS (10), BRAIN_HZ (10), CONNECT_RATE (200),
-#        OUT (docs/img/capacity: .tsv raw rows, .md table, .png plot), CARGO_TARGET_DIR
+#        OUT (docs/img/capacity: .tsv raw rows, .md table, .png plot), CARGO_TARGET_DIR,
+#        EVERY (unset: the defaults; N: inputs and snapshots every N ticks, 1 = before
+#        issue 13's batching)
 # Every run is bounded by `timeout`; all traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,6 +24,10 @@ SPREAD_FLOORS=${SPREAD_FLOORS:-10}
 BRAIN_HZ=${BRAIN_HZ:-10}
 OUT=${OUT:-docs/img/capacity}
 TARGET=${CARGO_TARGET_DIR:-target}
+every_server=() every_bots=()
+if [[ -n "${EVERY:-}" ]]; then
+    every_server=(--snapshot-every-ticks "$EVERY") every_bots=(--input-every-ticks "$EVERY")
+fi
 
 cargo build --release --locked -p tower-server -p tower-bots >&2
 
@@ -73,7 +79,7 @@ for layout in $LAYOUTS; do
             TOWER_BENCH_SPREAD_FLOORS=$spread RUST_LOG=warn,tower_server=info \
                 "${pin_server[@]}" "$TARGET/release/tower-server" --config "$work/server.toml" \
                 --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --cert-dir "$work/cert" \
-                --max-players $((players + 100)) >"$work/server.log" 2>&1 &
+                --max-players $((players + 100)) "${every_server[@]}" >"$work/server.log" 2>&1 &
             server_pid=$!
             addr="" metrics=""
             for _ in $(seq 100); do
@@ -91,7 +97,7 @@ for layout in $LAYOUTS; do
                 --server "$addr" --fingerprint-file "$work/cert/cert.sha256" \
                 --bots "$players" --seconds "$SECONDS_PER_POINT" --threads 1 \
                 --brain-hz "$BRAIN_HZ" --connect-rate "${CONNECT_RATE:-200}" \
-                --server-pid "$server_pid" --metrics "$metrics" >"$work/bots.out" || true
+                --server-pid "$server_pid" --metrics "$metrics" "${every_bots[@]}" >"$work/bots.out" || true
             stop_server
             printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
                 "$layout" "$players" "$repeat" "$(row connected)" "$(row failed)" \

@@ -35,6 +35,9 @@ pub struct Config {
     pub autosave_secs: u32,
     /// Input datagrams per second one connection may send (token bucket; burst = 1 s).
     pub input_rate_limit: u32,
+    /// A player's snapshots go out every this many ticks (staggered across players); 1 =
+    /// every tick. Fewer, fuller packets: QUIC's per-packet bytes and CPU dominate.
+    pub snapshot_every_ticks: u32,
     /// Seconds a new connection has to send its Hello.
     pub handshake_timeout_secs: u64,
     /// Seconds one control-stream write may wait for the peer's flow-control credit; past
@@ -77,6 +80,7 @@ impl Default for Config {
             resume_window_secs: 60,
             autosave_secs: 30,
             input_rate_limit: 90,
+            snapshot_every_ticks: 2,
             handshake_timeout_secs: 10,
             control_write_timeout_secs: 10,
             max_prelogin: 1024,
@@ -103,6 +107,7 @@ impl Config {
         rules.resume_window_ticks = self.resume_window_secs.saturating_mul(hz);
         rules.autosave_ticks = self.autosave_secs.max(1).saturating_mul(hz);
         rules.max_players = self.max_players;
+        rules.snapshot_every_ticks = self.snapshot_every_ticks;
         rules
     }
 
@@ -162,6 +167,9 @@ impl Config {
         }
         if self.input_rate_limit == 0 {
             return bad("input_rate_limit must be at least 1");
+        }
+        if !(1..=8).contains(&self.snapshot_every_ticks) {
+            return bad("snapshot_every_ticks must be 1..=8");
         }
         if self.max_prelogin == 0 || self.max_prelogin_per_address == 0 {
             return bad("max_prelogin and max_prelogin_per_address must be at least 1");
@@ -252,6 +260,9 @@ pub struct Cli {
     /// Input datagrams per second per connection.
     #[arg(long, env = "TOWER_INPUT_RATE_LIMIT")]
     pub input_rate_limit: Option<u32>,
+    /// Snapshots to each player every this many ticks (1 = every tick).
+    #[arg(long, env = "TOWER_SNAPSHOT_EVERY_TICKS")]
+    pub snapshot_every_ticks: Option<u32>,
     /// Explicit dev mode: accept weak or well-known development Nakama keys (insecure).
     #[arg(long, env = "TOWER_DEV_MODE")]
     pub dev_mode: bool,
@@ -274,7 +285,8 @@ impl Cli {
             world_seed,
             cert_dir,
             max_players,
-            input_rate_limit
+            input_rate_limit,
+            snapshot_every_ticks
         );
         if self.cert.is_some() {
             config.cert = self.cert.clone();
@@ -363,6 +375,15 @@ mod tests {
         assert!(e.to_string().contains("/nonexistent/tower.toml"), "{e}");
         let e = from_toml("cert = \"a.pem\"").expect_err("cert without key");
         assert!(e.to_string().contains("together"), "{e}");
+        let e = from_toml("snapshot_every_ticks = 0").expect_err("out of range");
+        assert!(e.to_string().contains("snapshot_every_ticks"), "{e}");
+    }
+
+    #[test]
+    fn snapshot_every_ticks_reaches_the_rules() {
+        assert_eq!(Config::default().rules().snapshot_every_ticks, 2);
+        let c = from_toml("snapshot_every_ticks = 1").expect("valid");
+        assert_eq!(c.rules().snapshot_every_ticks, 1);
     }
 
     #[test]

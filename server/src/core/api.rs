@@ -204,6 +204,8 @@ pub struct CoreStats {
     pub corrections_drift: u64,
     /// Inputs beyond the per-tick budget or the queue bound.
     pub inputs_dropped: u64,
+    /// Lost input seqs filled in with the next input's direction (`Rules::input_gap_fill`).
+    pub inputs_guessed: u64,
     pub deaths: u64,
     pub kills: u64,
     pub resumes: u64,

@@ -60,13 +60,28 @@ pub struct Rules {
     pub input_credit_max: u32,
     /// Unapplied inputs kept per player; more are dropped.
     pub input_queue_max: usize,
+    /// One queued input is applied per tick, two while more than this many wait: a
+    /// player's motion stays even when its inputs arrive in batches (a client sends every
+    /// few ticks, jitter bunches datagrams), and a backlog still drains. 0: as many as the
+    /// credit allows (the rule before clients sent inputs in batches; benchmarks only).
+    pub input_playout: usize,
+    /// A gap of at most this many seqs (inputs lost in every datagram that carried them)
+    /// is filled with the direction of the input after it, no buttons: a walking player
+    /// held that direction, so its client predicted the same steps (no correction). Larger
+    /// gaps (an outage) are not guessed. The credit still caps moves per tick. 0 = off.
+    pub input_gap_fill: u32,
     pub tiers: TierConfig,
     /// At most this many other entities in one view (the nearest).
     pub max_view_entities: usize,
-    /// Who is in a view is searched every this many ticks (staggered by observer); in
-    /// between, the entities already in it are refreshed by id. Entering a view is
-    /// delayed by less than this; leaving it is immediate.
+    /// Who is in a view is searched every this many ticks (staggered by observer; rounded
+    /// up to whole snapshot periods, see `snapshot_every_ticks`); in between, the entities
+    /// already in it are refreshed by id. Entering a view is delayed by less than that;
+    /// leaving it is immediate.
     pub aoi_search_ticks: u32,
+    /// A player's snapshots go out at most every this many ticks, on the ticks where
+    /// `(tick + entity id) % snapshot_every_ticks == 0` (staggered, so the load per tick
+    /// stays flat); the first one after admission is never delayed. 1 = every tick.
+    pub snapshot_every_ticks: u32,
 }
 
 impl Rules {
@@ -105,9 +120,12 @@ impl Rules {
             correction_tolerance: 8,
             input_credit_max: 4,
             input_queue_max: 16,
+            input_gap_fill: 6,
+            input_playout: 2,
             tiers: TierConfig::default(),
             max_view_entities: 48,
             aoi_search_ticks: 3,
+            snapshot_every_ticks: 2,
         }
     }
 }
@@ -268,13 +286,22 @@ pub struct Controls {
     pub newest_received: u32,
     /// Highest seq applied.
     pub last_applied: u32,
-    pub queue: VecDeque<TickInput>,
+    pub queue: VecDeque<Queued>,
     /// Inputs that may still be applied; grows by one per tick up to `input_credit_max`.
     pub credit: u32,
     /// The attack button was pressed in an input applied this tick.
     pub attack: bool,
     /// The server tick that attack's client was drawing, if it said.
     pub attack_view: Option<u32>,
+}
+
+/// An input waiting to be applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Queued {
+    pub input: TickInput,
+    /// Not received: a seq lost in transit, filled in with the direction of the next input
+    /// received (its claimed position is not the client's, so it is never a correction).
+    pub guessed: bool,
 }
 
 /// One entity in an observer's view: its state as last sampled, and when.

@@ -110,7 +110,10 @@ fn swings_and_hits_are_flagged_for_observers_for_a_moment() {
     let ann = core.player_by_conn(1).unwrap();
     let target = core.monsters()[0].id;
     core.place_monster(target, center(2, 1));
-    core.step(vec![]);
+    // until bob's view has been searched since the monster moved
+    for _ in 0..core.rules().aoi_search_ticks + core.rules().snapshot_every_ticks {
+        core.step(vec![]);
+    }
     // What bob is told about ann and the monster after each tick.
     let seen_by_bob = |out: &TickOutput| {
         let snap = out
@@ -121,8 +124,15 @@ fn swings_and_hits_are_flagged_for_observers_for_a_moment() {
         let of = |id: u32| snap.entities.iter().find(|e| e.id == id).copied();
         Some((of(ann.id)?, of(target)?))
     };
+    // bob's next snapshot tick is at most `snapshot_every_ticks` away (< flash_ticks)
     let out = core.step(vec![input(1, 1, 0, 0, buttons::ATTACK, ann.pos)]);
-    let (a, m) = seen_by_bob(&out).expect("bob sees both");
+    let mut told = seen_by_bob(&out);
+    for _ in 1..core.rules().snapshot_every_ticks {
+        if told.is_none() {
+            told = seen_by_bob(&core.step(vec![]));
+        }
+    }
+    let (a, m) = told.expect("bob sees both");
     assert!(a.attacking, "ann swung: {a:?}");
     assert!(m.hurt, "the monster was hit: {m:?}");
     // The monster hits back (ann or bob, whoever it targets): it is ATTACKING then.

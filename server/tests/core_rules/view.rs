@@ -6,7 +6,11 @@ use crate::support::*;
 /// every 3 ticks in the mid band, every 15 in the far band, and not at all out of view.
 #[test]
 fn aoi_and_update_tiers_follow_distance() {
-    let mut core = core_with(quiet);
+    // The tier periods alone: every tick is a snapshot tick (see
+    // `snapshots_go_out_every_m_ticks_staggered_by_player` for the default).
+    let mut rules = Rules::new(99, 30);
+    rules.snapshot_every_ticks = 1;
+    let mut core = GameCore::with_generator(rules, quiet);
     enter(&mut core, 1, "ann", TOKEN_A);
     enter(&mut core, 2, "bob", TOKEN_B);
     let b_id = core.player_by_conn(2).unwrap().id;
@@ -174,4 +178,74 @@ fn an_entity_entering_a_view_shows_up_within_the_search_period() {
     }
     let t = seen_after.expect("B entered A's view");
     assert!(t < search, "seen after {t} ticks, search period {search}");
+}
+
+/// Everyone on one floor while one player walks (every view changes every tick): each
+/// player gets a snapshot every `snapshot_every_ticks` ticks, on ticks staggered by entity
+/// id so every tick carries about the same number; a new player's first snapshot goes out
+/// on its admission tick whatever its phase.
+#[test]
+fn snapshots_go_out_every_m_ticks_staggered_by_player() {
+    for every in [1u32, 2, 3] {
+        let mut rules = Rules::new(99, 30);
+        rules.snapshot_every_ticks = every;
+        let mut core = GameCore::with_generator(rules, quiet);
+        let names = ["ann", "bob", "cy", "dee", "eve", "fay"];
+        for (i, name) in names.iter().enumerate() {
+            let conn = i as u64 + 1;
+            let out = enter(&mut core, conn, name, [conn as u8; 16]);
+            assert!(
+                out.snapshots.iter().any(|(c, _)| *c == conn),
+                "{name}'s first snapshot on its admission tick (every {every})"
+            );
+        }
+        // everyone walks (own state changes every tick): down, clear of the wall column,
+        // then along the room
+        let mut sent: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+        let mut per_tick = Vec::new();
+        for k in 0..85u32 {
+            let dir = if k < 25 { (0, 127) } else { (127, 0) };
+            let events = (1..=names.len() as u64)
+                .map(|conn| {
+                    let me = core.player_by_conn(conn).unwrap();
+                    let f = core.floor(me.floor);
+                    let mv = MoveInput::new(dir.0, dir.1);
+                    let next = tower_server::core::movement::step(
+                        &f.floor,
+                        me.pos,
+                        mv,
+                        &MoveParams::player(30),
+                    );
+                    input(conn, k + 1, dir.0, dir.1, 0, next)
+                })
+                .collect();
+            let out = core.step(events);
+            if k < 25 {
+                continue;
+            }
+            per_tick.push(out.snapshots.len());
+            for (conn, snap) in &out.snapshots {
+                assert_eq!(snap.tick, core.tick());
+                sent.entry(*conn).or_default().push(snap.tick);
+            }
+        }
+        for (conn, ticks) in &sent {
+            let id = core.player_by_conn(*conn).unwrap().id;
+            assert_eq!(
+                ticks.len(),
+                60 / every as usize,
+                "conn {conn}, every {every}"
+            );
+            for t in ticks {
+                assert_eq!((t + id) % every, 0, "conn {conn} on its phase");
+            }
+        }
+        assert_eq!(sent.len(), names.len());
+        // six consecutive ids: the same count every tick
+        let flat = names.len() / every as usize;
+        assert!(
+            per_tick.iter().all(|n| *n == flat),
+            "every {every}: {per_tick:?}"
+        );
+    }
 }

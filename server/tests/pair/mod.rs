@@ -609,13 +609,52 @@ pub struct Figures {
     pub up_bytes_per_sec: f64,
 }
 
+/// How often inputs and snapshots go out, and whether lost input seqs are guessed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// `CoreConfig::input_every_ticks` and `Rules::snapshot_every_ticks`.
+    pub every_ticks: u32,
+    /// `Rules::input_gap_fill` and `Rules::input_playout` left at their defaults; else 0
+    /// (off: lost inputs are never guessed, queued ones applied as the credit allows).
+    pub batch_rules: bool,
+}
+
+impl Schedule {
+    /// The defaults of the client and the server.
+    pub fn default_for_test() -> Schedule {
+        Schedule {
+            every_ticks: Rules::new(42, 30).snapshot_every_ticks,
+            batch_rules: true,
+        }
+    }
+}
+
 /// Two players on one floor walking in seeded random directions (a new one every 0.5 to
 /// 2 s) for `secs` over `profile`; client 0 renders at 60 Hz.
 pub fn walking_session(seed: u64, profile: LinkProfile, secs: u32) -> Figures {
+    walking_session_with(seed, profile, secs, Schedule::default_for_test())
+}
+
+/// [`walking_session`] with a given send schedule.
+pub fn walking_session_with(
+    seed: u64,
+    profile: LinkProfile,
+    secs: u32,
+    schedule: Schedule,
+) -> Figures {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
-    let mut pair = Pair::new(seed, peaceful_rules());
-    pair.connect("alice", profile);
-    pair.connect("bob", profile);
+    let mut rules = peaceful_rules();
+    rules.snapshot_every_ticks = schedule.every_ticks;
+    if !schedule.batch_rules {
+        rules.input_gap_fill = 0;
+        rules.input_playout = 0;
+    }
+    let mut pair = Pair::new(seed, rules);
+    for name in ["alice", "bob"] {
+        let mut cfg = CoreConfig::new(Credentials::Dev { name: name.into() });
+        cfg.input_every_ticks = schedule.every_ticks;
+        pair.connect_with(name, profile, cfg);
+    }
     assert!(
         pair.run_until(Duration::from_secs(20), |p| p
             .peers

@@ -1,7 +1,7 @@
 //! The game rules: inputs and movement validation, monsters, combat, death and stairs.
 
 use crate::core::aoi::Grid;
-use crate::core::api::{ClientEvent, EntityKind, buttons};
+use crate::core::api::{ClientEvent, EntityKind, TickInput, buttons};
 use crate::core::lagcomp;
 use crate::core::movement::{self, Pos};
 use crate::core::state::*;
@@ -104,6 +104,10 @@ pub fn receive_inputs(
             continue;
         };
         if player.phase != Phase::Playing {
+            // Not applied (the floor is changing), but received: neither a gap to fill
+            // nor a late copy to apply on the next floor.
+            let newest = inputs.iter().map(|i| i.seq).max().unwrap_or(0);
+            controls.newest_received = controls.newest_received.max(newest);
             continue;
         }
         let mut fresh: Vec<_> = inputs
@@ -114,8 +118,27 @@ pub fn receive_inputs(
         fresh.sort_by_key(|i| i.seq);
         fresh.dedup_by_key(|i| i.seq);
         for input in fresh {
+            let missing = input.seq - controls.newest_received - 1;
+            if controls.newest_received > 0 && (1..=rules.input_gap_fill).contains(&missing) {
+                for seq in controls.newest_received + 1..input.seq {
+                    let input = TickInput {
+                        seq,
+                        buttons: 0,
+                        render_tick: None,
+                        ..input
+                    };
+                    controls.queue.push_back(Queued {
+                        input,
+                        guessed: true,
+                    });
+                }
+                stats.0.inputs_guessed += u64::from(missing);
+            }
             controls.newest_received = input.seq;
-            controls.queue.push_back(input);
+            controls.queue.push_back(Queued {
+                input,
+                guessed: false,
+            });
         }
         while controls.queue.len() > rules.input_queue_max {
             controls.queue.pop_front();
@@ -125,7 +148,8 @@ pub fn receive_inputs(
 }
 
 /// Applies queued inputs authoritatively from their directions: at most one input per
-/// tick on average (a bounded credit absorbs jitter), so a client cannot move faster by
+/// tick on average (a bounded credit absorbs jitter; `Rules::input_playout` spreads
+/// batches over ticks), so a client cannot move faster by
 /// sending more inputs. The position the client claims is never taken; a claim that
 /// differs from the result is counted as a correction (the client learns the truth from
 /// its own state in the next snapshot).
@@ -145,11 +169,19 @@ pub fn apply_inputs(
             continue;
         };
         let floor = &live.data.floor;
-        while controls.credit > 0 {
-            let Some(input) = controls.queue.pop_front() else {
+        let mut budget = if rules.input_playout == 0 {
+            u32::MAX
+        } else if controls.queue.len() > rules.input_playout {
+            2
+        } else {
+            1
+        };
+        while controls.credit > 0 && budget > 0 {
+            let Some(Queued { input, guessed }) = controls.queue.pop_front() else {
                 break;
             };
             controls.credit -= 1;
+            budget -= 1;
             let before = pos.0;
             pos.0 = movement::step(floor, before, input.dir, &rules.player_move);
             controls.last_applied = input.seq;
@@ -157,7 +189,7 @@ pub fn apply_inputs(
                 controls.attack = true;
                 controls.attack_view = input.render_tick;
             }
-            if input.predicted.dist2(pos.0) > tol2 {
+            if !guessed && input.predicted.dist2(pos.0) > tol2 {
                 let (tx, ty) = input.predicted.tile();
                 if !floor.is_walkable(tx, ty) {
                     stats.0.corrections_wall += 1;

@@ -66,10 +66,30 @@ pub fn aoi_grid(
     }
 }
 
-/// Refreshes each observer's view and emits a snapshot when something in it changed (or
-/// the keepalive is due). An entity is re-sampled only when its tier's period has passed
-/// since its last sample, so far entities are frozen between 2 Hz refreshes and the delta
-/// codec sends nothing for them in between; entities that did not change cost nothing.
+/// Whether observer `id` is refreshed (and may get a snapshot) at tick `now`, and if so
+/// whether its view is searched: `None` off its snapshot ticks. Snapshots go out every
+/// `snapshot_every_ticks`, staggered by id so the load per tick stays flat; the first
+/// one (`first`: none sent since admission) is never delayed. Skipping a tick loses
+/// nothing: the next refresh compares with what the client was last told. Searches happen
+/// every `aoi_search_ticks` ticks, rounded up to whole snapshot periods.
+fn observe_now(rules: &Rules, now: u32, id: u32, first: bool) -> Option<bool> {
+    let every = rules.snapshot_every_ticks.max(1);
+    let phase = now.wrapping_add(id);
+    if first {
+        return Some(true);
+    }
+    if !phase.is_multiple_of(every) {
+        return None;
+    }
+    let searches_every = rules.aoi_search_ticks.div_ceil(every).max(1);
+    Some((phase / every).is_multiple_of(searches_every))
+}
+
+/// Refreshes each observer's view on its snapshot ticks ([`observe_now`]) and emits a
+/// snapshot when something in it changed (or the keepalive is due). An entity is
+/// re-sampled only when its tier's period has passed since its last sample, so far
+/// entities are frozen between 2 Hz refreshes and the delta codec sends nothing for them
+/// in between; entities that did not change cost nothing.
 pub fn snapshots(
     rules: Res<Rules>,
     clock: Res<Clock>,
@@ -96,14 +116,16 @@ pub fn snapshots(
     shared.retain(|floor, _| floors.live.contains_key(floor));
     let cap = rules.max_view_entities.max(1) * SHARED_CANDIDATES_PER_VIEW;
     let r2 = i64::from(tiers.view_radius) * i64::from(tiers.view_radius);
+    let every = rules.snapshot_every_ticks.max(1);
     for (player, id, pos, on_floor, health, controls, mut viewer) in &mut observers {
         let Some(conn) = player.conn else { continue };
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
         };
+        let Some(search) = observe_now(&rules, now, id.0, viewer.last_sent.is_none()) else {
+            continue;
+        };
         candidates.clear();
-        let search = viewer.last_sent.is_none()
-            || now.wrapping_add(id.0) % rules.aoi_search_ticks.max(1) == 0;
         if search {
             let cell = shared.entry(on_floor.0).or_default().of(
                 &live.grid,
@@ -154,7 +176,10 @@ pub fn snapshots(
                 let mut entry = old[i];
                 i += 1;
                 let period = tiers.period_ticks(tier, rules.tick_rate_hz);
-                if now.wrapping_sub(entry.sampled) >= period && entry.state != state {
+                // refreshed on the snapshot tick nearest its period, not the one after
+                // it (with snapshots every 2 ticks the 10 Hz tier is 15 Hz, not 7.5 Hz)
+                let waited = now.wrapping_sub(entry.sampled) + every - 1;
+                if waited >= period && entry.state != state {
                     entry = Viewed {
                         state,
                         sampled: now,
