@@ -9,6 +9,7 @@
 #   env: BOT_THREADS (default 1), TICK_HZ (30), CARGO_TARGET_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/server.sh
 
 BOTS=${1:-200}
 PLAY_SECONDS=${2:-30}
@@ -35,17 +36,7 @@ RUST_LOG=warn,tower_server=info "$TARGET/release/tower-server" \
     --tick-rate-hz "$TICK_HZ" --max-players $((BOTS + 100)) >"$work/server.log" 2>&1 &
 server_pid=$!
 
-addr="" metrics=""
-for _ in $(seq 100); do
-    line=$(grep -m1 "tower server listening" "$work/server.log" || true)
-    if [[ -n "$line" ]]; then
-        addr=$(sed -E 's/.* addr=([0-9.:]+).*/\1/' <<<"$line")
-        metrics=$(sed -E 's/.*metrics_addr=([0-9.:]+).*/\1/' <<<"$line")
-        break
-    fi
-    sleep 0.1
-done
-[[ -n "$addr" ]] || { echo "server did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+server_addresses "$work/server.log"
 fingerprint=$(tr -d '[:space:]' <"$work/cert/cert.sha256")
 
 scrape() { # GET /metrics with bash's /dev/tcp (no curl needed)

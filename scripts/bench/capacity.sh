@@ -15,6 +15,7 @@
 # Every run is bounded by `timeout`; all traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/server.sh
 
 PLAYERS=${PLAYERS:-"100 250 500 1000"}
 LAYOUTS=${LAYOUTS:-"one spread"}
@@ -81,17 +82,7 @@ for layout in $LAYOUTS; do
                 --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --cert-dir "$work/cert" \
                 --max-players $((players + 100)) "${every_server[@]}" >"$work/server.log" 2>&1 &
             server_pid=$!
-            addr="" metrics=""
-            for _ in $(seq 100); do
-                line=$(grep -m1 "tower server listening" "$work/server.log" || true)
-                if [[ -n "$line" ]]; then
-                    addr=$(sed -E 's/.* addr=([0-9.:]+).*/\1/' <<<"$line")
-                    metrics=$(sed -E 's/.*metrics_addr=([0-9.:]+).*/\1/' <<<"$line")
-                    break
-                fi
-                sleep 0.1
-            done
-            [[ -n "$addr" ]] || { cat "$work/server.log" >&2; exit 1; }
+            server_addresses "$work/server.log"
             echo "capacity: $layout, $players players, repeat $repeat ($SECONDS_PER_POINT s)" >&2
             timeout $((SECONDS_PER_POINT + 120)) "${pin_bots[@]}" "$TARGET/release/tower-bots" \
                 --server "$addr" --fingerprint-file "$work/cert/cert.sha256" \
