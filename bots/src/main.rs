@@ -446,6 +446,8 @@ fn result(b: &Bot, end: Instant) -> BotResult {
         r.payload_bytes_per_sec = rate(s.bytes_received, s0.bytes_received);
         r.udp_bytes_per_sec = rate(s.udp_rx_bytes, s0.udp_rx_bytes);
         r.upstream_udp_bytes_per_sec = rate(s.udp_tx_bytes, s0.udp_tx_bytes);
+        r.udp_packets_per_sec = rate(s.udp_rx_datagrams, s0.udp_rx_datagrams);
+        r.upstream_udp_packets_per_sec = rate(s.udp_tx_datagrams, s0.udp_tx_datagrams);
     }
     r
 }

@@ -18,6 +18,9 @@ pub struct BotResult {
     /// UDP bytes received per second (quinn's ConnectionStats).
     pub udp_bytes_per_sec: f64,
     pub upstream_udp_bytes_per_sec: f64,
+    /// UDP datagrams (QUIC packets) received and sent per second.
+    pub udp_packets_per_sec: f64,
+    pub upstream_udp_packets_per_sec: f64,
     pub rtt: Option<Duration>,
     pub corrections: u64,
     pub snapshot_errors: u64,
@@ -110,6 +113,14 @@ pub fn table_with(
         (
             "up UDP B/s per bot",
             med_p99(&col(|r| r.upstream_udp_bytes_per_sec), 0),
+        ),
+        (
+            "down / up packets/s per bot",
+            format!(
+                "{} / {}",
+                med_p99(&col(|r| r.udp_packets_per_sec), 1),
+                med_p99(&col(|r| r.upstream_udp_packets_per_sec), 1)
+            ),
         ),
         ("RTT ms", med_p99(&rtts, 2)),
         (

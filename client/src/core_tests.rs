@@ -61,7 +61,8 @@ fn player(x: i32, y: i32) -> EntityState {
     }
 }
 
-/// Runs the handshake up to admission; returns the core, the time and the spawn point.
+/// Runs the handshake up to admission; returns the core, the time of its first tick and
+/// the spawn point.
 fn admitted(diagnostics: Diagnostics) -> (ClientCore, Instant, Pos) {
     let mut cfg = CoreConfig::new(Credentials::Dev { name: "ann".into() });
     cfg.diagnostics = diagnostics;
@@ -107,7 +108,10 @@ fn admitted_with(mut cfg: CoreConfig) -> (ClientCore, Instant, Pos) {
         })),
         t0,
     );
-    (core, t0, spawn)
+    // the client's ticks start a phase after the admission (`input_phase`)
+    let first_tick = core.poll_timeout().expect("ticks scheduled at admission");
+    assert!(first_tick >= t0 && first_tick < t0 + core.tick_interval());
+    (core, first_tick, spawn)
 }
 
 #[test]
@@ -274,13 +278,16 @@ fn fragmented_snapshots_and_interpolation() {
     let mut hist = SnapshotHistory::default();
     let monsters = |x: i32| -> EntitySet {
         (100..400)
-            .map(|id| EntityState {
-                id,
-                kind: EntityKind::Monster,
-                x: x + id as i32,
-                y: 1000,
-                health: 10,
-                flags: EntityFlags::default(),
+            .map(|id| {
+                EntityState {
+                    id,
+                    kind: EntityKind::Monster,
+                    x: x + id as i32,
+                    y: 1000,
+                    health: 10,
+                    flags: EntityFlags::default(),
+                }
+                .remote_to_wire()
             })
             .collect()
     };
@@ -1046,4 +1053,27 @@ fn batched_inputs_predict_without_corrections() {
         t0 + tick * 12,
     );
     assert_eq!(core.stats().corrections, 0);
+}
+
+/// The client's ticks are phased so a datagram sent on one reaches the server 12 ms before
+/// a server tick, whatever the round trip: shift + RTT + 12 ms is a whole number of ticks.
+#[test]
+fn input_datagrams_are_phased_to_land_just_before_a_server_tick() {
+    let tick = Duration::from_nanos(1_000_000_000 / 30);
+    let lead = Duration::from_millis(12);
+    for rtt_ms in [0u64, 1, 9, 21, 50, 150, 400] {
+        let rtt = Duration::from_millis(rtt_ms);
+        let shift = crate::core::input_phase(tick, rtt);
+        assert!(shift < tick, "rtt {rtt_ms} ms: shift {shift:?}");
+        let total = (shift + rtt + lead).as_nanos();
+        assert_eq!(
+            total % tick.as_nanos(),
+            0,
+            "rtt {rtt_ms} ms: shift {shift:?}"
+        );
+    }
+    assert_eq!(
+        crate::core::input_phase(tick, Duration::from_millis(1)),
+        tick - Duration::from_millis(13)
+    );
 }

@@ -62,8 +62,16 @@ impl EntityFlags {
     }
 }
 
-/// What a client knows about one entity. Positions are movement units (1/256 tile),
-/// sent losslessly so the own player's reconciliation is exact.
+/// Movement units in one wire unit of *another* entity's position: others travel at
+/// 1/16 tile, which no one sees on screen and which takes 4 bits off every coordinate the
+/// codec writes. The own player's position travels exact (its client reconciles its
+/// prediction against it). The codec is unit-agnostic: the server converts with
+/// [`EntityState::remote_to_wire`] before encoding, the client with
+/// [`EntityState::remote_from_wire`] after decoding.
+pub const REMOTE_POSITION_UNIT: i32 = 16;
+
+/// What a client knows about one entity. Positions are movement units (1/256 tile) for the
+/// own player and [`REMOTE_POSITION_UNIT`]s for every other entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EntityState {
     /// Network id, unique on the server (players and monsters alike).
@@ -78,6 +86,30 @@ pub struct EntityState {
     pub health: u16,
     /// Status bits.
     pub flags: EntityFlags,
+}
+
+impl EntityState {
+    /// This state of another entity with its position in wire units (nearest, ties up).
+    pub fn remote_to_wire(self) -> Self {
+        let unit = |v: i32| {
+            v.div_euclid(REMOTE_POSITION_UNIT)
+                + i32::from(v.rem_euclid(REMOTE_POSITION_UNIT) >= REMOTE_POSITION_UNIT / 2)
+        };
+        Self {
+            x: unit(self.x),
+            y: unit(self.y),
+            ..self
+        }
+    }
+
+    /// This state of another entity, as received, with its position in movement units.
+    pub fn remote_from_wire(self) -> Self {
+        Self {
+            x: self.x.saturating_mul(REMOTE_POSITION_UNIT),
+            y: self.y.saturating_mul(REMOTE_POSITION_UNIT),
+            ..self
+        }
+    }
 }
 
 /// Entities sorted by id, ids unique.
@@ -148,5 +180,54 @@ impl EntitySet {
 impl FromIterator<EntityState> for EntitySet {
     fn from_iter<I: IntoIterator<Item = EntityState>>(iter: I) -> Self {
         Self::from_vec(iter.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(x: i32, y: i32) -> EntityState {
+        EntityState {
+            id: 1,
+            kind: EntityKind::Player,
+            x,
+            y,
+            health: 1,
+            flags: EntityFlags::default(),
+        }
+    }
+
+    #[test]
+    fn remote_positions_round_to_the_nearest_wire_unit() {
+        for (v, wire) in [
+            (0, 0),
+            (7, 0),
+            (8, 1),
+            (23, 1),
+            (24, 2),
+            (-8, 0),
+            (-9, -1),
+            (-25, -2),
+        ] {
+            assert_eq!(at(v, v).remote_to_wire(), at(wire, wire), "{v}");
+        }
+        for v in [
+            i32::MIN + 8,
+            -1_000_003,
+            -1,
+            0,
+            1,
+            4_095,
+            1 << 20,
+            i32::MAX - 8,
+        ] {
+            let back = at(v, v).remote_to_wire().remote_from_wire();
+            let error = (i64::from(back.x) - i64::from(v)).abs();
+            assert!(
+                error <= i64::from(REMOTE_POSITION_UNIT / 2),
+                "{v} -> {back:?}"
+            );
+        }
     }
 }

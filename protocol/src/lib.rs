@@ -34,15 +34,17 @@ pub use history::{DEFAULT_HISTORY, SnapshotHistory};
 pub use input::{Buttons, InputCmd, InputDatagram, InputError, MAX_INPUTS_PER_DATAGRAM};
 pub use snapshot::{
     EntityFlags, EntityKind, EntitySet, EntityState, MAX_PREDICT_AHEAD, MAX_PREDICT_SPAN,
-    MAX_SNAPSHOT_ENTITIES, Snapshot, SnapshotError, SnapshotHeader, decode_header, decode_snapshot,
-    encode_snapshot, encode_snapshot_with, predict, predictor_usable,
+    MAX_SNAPSHOT_ENTITIES, REMOTE_POSITION_UNIT, Snapshot, SnapshotError, SnapshotHeader,
+    decode_header, decode_snapshot, encode_snapshot, encode_snapshot_with, predict,
+    predictor_usable,
 };
 
 /// Version carried in `Hello.protocol_version`; the server rejects any other.
 /// 2: `TicketLogin` no longer carries the player's Nakama session token.
 /// 3: an input with ATTACK carries the client's render tick (lag compensation).
 /// 4: snapshot entities carry no guild (the Roster names guilds); the delta mask is 3 bits.
-pub const PROTOCOL_VERSION: u32 = 4;
+/// 5: other entities' positions travel in [`REMOTE_POSITION_UNIT`]s (1/16 tile).
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// TLS ALPN protocol id of Tower over QUIC.
 pub const ALPN: &[u8] = b"tower/1";

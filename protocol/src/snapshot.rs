@@ -27,7 +27,7 @@
 //! the first is sent as is, the next as `id - previous - 1`.
 
 use crate::bits::{BitReader, BitWriter, EndOfBits, WidthTable};
-pub use crate::entity::{EntityFlags, EntityKind, EntitySet, EntityState};
+pub use crate::entity::{EntityFlags, EntityKind, EntitySet, EntityState, REMOTE_POSITION_UNIT};
 use crate::varint::{self, VarintError, unzigzag, zigzag};
 use thiserror::Error;
 

@@ -78,9 +78,11 @@ pub struct Rules {
     /// already in it are refreshed by id. Entering a view is delayed by less than that;
     /// leaving it is immediate.
     pub aoi_search_ticks: u32,
-    /// A player's snapshots go out at most every this many ticks, on the ticks where
-    /// `(tick + entity id) % snapshot_every_ticks == 0` (staggered, so the load per tick
-    /// stays flat); the first one after admission is never delayed. 1 = every tick.
+    /// A player's snapshots go out at most every this many ticks, in phase with the tick
+    /// that took in its client's newest input datagram (`Controls::heard_at`; before any,
+    /// `(tick + entity id) % snapshot_every_ticks == 0`): clients send on their own
+    /// clocks, so the load per tick stays flat. The first one after admission is never
+    /// delayed. 1 = every tick.
     pub snapshot_every_ticks: u32,
 }
 
@@ -293,6 +295,10 @@ pub struct Controls {
     pub attack: bool,
     /// The server tick that attack's client was drawing, if it said.
     pub attack_view: Option<u32>,
+    /// The tick that took in this client's newest input datagram: its snapshots go out on
+    /// that tick's phase (see `snapshot_every_ticks`), so QUIC's ACK of the datagram rides
+    /// in the snapshot packet instead of a packet of its own.
+    pub heard_at: Option<u32>,
 }
 
 /// An input waiting to be applied.

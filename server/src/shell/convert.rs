@@ -80,7 +80,8 @@ pub fn control(msg: &ControlOut) -> Msg {
     }
 }
 
-/// The entity set the codec encodes: the own player (authoritative) plus the view.
+/// The entity set the codec encodes: the own player (authoritative, exact) plus the view
+/// (positions in wire units).
 pub fn entities(snapshot: &Snapshot) -> EntitySet {
     let own = snapshot.own;
     let mut all = Vec::with_capacity(snapshot.entities.len() + 1);
@@ -108,6 +109,7 @@ pub fn entities(snapshot: &Snapshot) -> EntitySet {
                 .with(EntityFlags::HURT, e.hurt)
                 .with(EntityFlags::DEAD, e.health == 0),
         }
+        .remote_to_wire()
     }));
     EntitySet::from_vec(all)
 }

@@ -91,17 +91,24 @@ fn an_idle_player_gets_only_keepalive_snapshots() {
     enter(&mut core, 1, "ann", TOKEN_A);
     enter(&mut core, 2, "bob", TOKEN_B);
     let here = core.player_by_conn(1).unwrap().pos;
-    let mut sent = 0;
+    let keepalive = core.rules().keepalive_ticks;
+    let mut sent = Vec::new();
     for seq in 1..=300u32 {
         // A keeps sending zero inputs, as an idle client does.
         let out = core.step(vec![input(1, seq, 0, 0, 0, here)]);
-        sent += out.snapshots.iter().filter(|(c, _)| *c == 1).count();
+        if out.snapshots.iter().any(|(c, _)| *c == 1) {
+            sent.push(core.tick());
+        }
     }
-    // The join's changes are followed by one settling snapshot, then nothing changes.
-    assert_eq!(
-        sent, 11,
-        "one settling snapshot, then one keepalive per second over 10 s"
-    );
+    // The joins' changes are each followed by one settling snapshot within the first
+    // second; then nothing changes: one keepalive a second.
+    let start = sent[0];
+    let (joining, idle): (Vec<u32>, Vec<u32>) = sent.iter().partition(|t| **t < start + keepalive);
+    assert!(joining.len() <= 4, "{sent:?}");
+    assert_eq!(idle.len(), 9, "one keepalive a second over 9 s: {sent:?}");
+    for pair in idle.windows(2) {
+        assert_eq!(pair[1] - pair[0], keepalive, "{sent:?}");
+    }
 }
 
 #[test]
@@ -180,12 +187,13 @@ fn an_entity_entering_a_view_shows_up_within_the_search_period() {
     assert!(t < search, "seen after {t} ticks, search period {search}");
 }
 
-/// Everyone on one floor while one player walks (every view changes every tick): each
-/// player gets a snapshot every `snapshot_every_ticks` ticks, on ticks staggered by entity
-/// id so every tick carries about the same number; a new player's first snapshot goes out
-/// on its admission tick whatever its phase.
+/// Everyone on one floor walking, each client sending one input datagram every
+/// `snapshot_every_ticks` ticks on its own phase: each player gets a snapshot every
+/// `snapshot_every_ticks` ticks, on the very ticks that took in its datagrams (so QUIC's ACK
+/// rides in the snapshot's packet), so every tick carries the same number; a new player's
+/// first snapshot goes out on its admission tick whatever its phase.
 #[test]
-fn snapshots_go_out_every_m_ticks_staggered_by_player() {
+fn snapshots_go_out_every_m_ticks_in_phase_with_each_clients_inputs() {
     for every in [1u32, 2, 3] {
         let mut rules = Rules::new(99, 30);
         rules.snapshot_every_ticks = every;
@@ -202,11 +210,17 @@ fn snapshots_go_out_every_m_ticks_staggered_by_player() {
         // everyone walks (own state changes every tick): down, clear of the wall column,
         // then along the room
         let mut sent: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+        let mut heard: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
         let mut per_tick = Vec::new();
         for k in 0..85u32 {
             let dir = if k < 25 { (0, 127) } else { (127, 0) };
-            let events = (1..=names.len() as u64)
-                .map(|conn| {
+            // client `conn` sends the inputs of its last `every` ticks when (k + conn) % every == 0
+            let senders: Vec<u64> = (1..=names.len() as u64)
+                .filter(|conn| (u64::from(k) + conn).is_multiple_of(u64::from(every)))
+                .collect();
+            let events = senders
+                .iter()
+                .map(|&conn| {
                     let me = core.player_by_conn(conn).unwrap();
                     let f = core.floor(me.floor);
                     let mv = MoveInput::new(dir.0, dir.1);
@@ -216,10 +230,23 @@ fn snapshots_go_out_every_m_ticks_staggered_by_player() {
                         mv,
                         &MoveParams::player(30),
                     );
-                    input(conn, k + 1, dir.0, dir.1, 0, next)
+                    let mut datagram = input(conn, k + 1, dir.0, dir.1, 0, next);
+                    if let ClientEvent::Inputs { inputs, .. } = &mut datagram {
+                        let newest = inputs[0];
+                        *inputs = (0..every.min(k + 1))
+                            .map(|back| TickInput {
+                                seq: newest.seq - back,
+                                ..newest
+                            })
+                            .collect();
+                    }
+                    datagram
                 })
                 .collect();
             let out = core.step(events);
+            for &conn in &senders {
+                heard.entry(conn).or_default().push(core.tick());
+            }
             if k < 25 {
                 continue;
             }
@@ -230,18 +257,20 @@ fn snapshots_go_out_every_m_ticks_staggered_by_player() {
             }
         }
         for (conn, ticks) in &sent {
-            let id = core.player_by_conn(*conn).unwrap().id;
             assert_eq!(
                 ticks.len(),
                 60 / every as usize,
                 "conn {conn}, every {every}"
             );
             for t in ticks {
-                assert_eq!((t + id) % every, 0, "conn {conn} on its phase");
+                assert!(
+                    heard[conn].contains(t),
+                    "conn {conn}: snapshot at {t}, no datagram then"
+                );
             }
         }
         assert_eq!(sent.len(), names.len());
-        // six consecutive ids: the same count every tick
+        // six clients on every phase: the same count every tick
         let flat = names.len() / every as usize;
         assert!(
             per_tick.iter().all(|n| *n == flat),

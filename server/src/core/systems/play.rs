@@ -86,6 +86,7 @@ pub fn floor_lifecycle(
 /// Queues the inputs of this tick's datagrams. Redundant copies (seq already received)
 /// are ignored; the queue is bounded and drops its oldest entries on overflow.
 pub fn receive_inputs(
+    clock: Res<Clock>,
     inbox: Res<Inbox>,
     sessions: Res<Sessions>,
     rules: Res<Rules>,
@@ -103,6 +104,7 @@ pub fn receive_inputs(
         else {
             continue;
         };
+        controls.heard_at = Some(clock.tick);
         if player.phase != Phase::Playing {
             // Not applied (the floor is changing), but received: neither a gap to fill
             // nor a late copy to apply on the next floor.

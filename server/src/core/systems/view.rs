@@ -68,21 +68,31 @@ pub fn aoi_grid(
 
 /// Whether observer `id` is refreshed (and may get a snapshot) at tick `now`, and if so
 /// whether its view is searched: `None` off its snapshot ticks. Snapshots go out every
-/// `snapshot_every_ticks`, staggered by id so the load per tick stays flat; the first
-/// one (`first`: none sent since admission) is never delayed. Skipping a tick loses
-/// nothing: the next refresh compares with what the client was last told. Searches happen
-/// every `aoi_search_ticks` ticks, rounded up to whole snapshot periods.
-fn observe_now(rules: &Rules, now: u32, id: u32, first: bool) -> Option<bool> {
+/// `snapshot_every_ticks`, in phase with the tick that took in the client's newest input
+/// datagram (`heard_at`, so QUIC acknowledges it in the snapshot's packet), else
+/// staggered by id, and never sooner than that period after the last one (`last_sent`;
+/// a client sending every tick does not get a snapshot every tick). The first one (none
+/// sent since admission) is never delayed. Skipping a tick loses nothing: the next
+/// refresh compares with what the client was last told. Searches happen on every
+/// `aoi_search_ticks`-th tick, rounded up to whole snapshot periods.
+fn observe_now(
+    rules: &Rules,
+    now: u32,
+    id: u32,
+    heard_at: Option<u32>,
+    last_sent: Option<u32>,
+) -> Option<bool> {
     let every = rules.snapshot_every_ticks.max(1);
-    let phase = now.wrapping_add(id);
-    if first {
+    let staggered = now.wrapping_add(id);
+    let Some(last) = last_sent else {
         return Some(true);
-    }
-    if !phase.is_multiple_of(every) {
+    };
+    let phase = heard_at.map_or(staggered, |t| now.wrapping_sub(t));
+    if now.wrapping_sub(last) < every || !phase.is_multiple_of(every) {
         return None;
     }
     let searches_every = rules.aoi_search_ticks.div_ceil(every).max(1);
-    Some((phase / every).is_multiple_of(searches_every))
+    Some((staggered / every).is_multiple_of(searches_every))
 }
 
 /// Refreshes each observer's view on its snapshot ticks ([`observe_now`]) and emits a
@@ -122,7 +132,8 @@ pub fn snapshots(
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
         };
-        let Some(search) = observe_now(&rules, now, id.0, viewer.last_sent.is_none()) else {
+        let Some(search) = observe_now(&rules, now, id.0, controls.heard_at, viewer.last_sent)
+        else {
             continue;
         };
         candidates.clear();
