@@ -43,7 +43,8 @@ pub use snapshot::{
 /// 2: `TicketLogin` no longer carries the player's Nakama session token.
 /// 3: an input with ATTACK carries the client's render tick (lag compensation).
 /// 4: snapshot entities carry no guild (the Roster names guilds); the delta mask is 3 bits.
-/// 5: other entities' positions travel in [`REMOTE_POSITION_UNIT`]s (1/16 tile).
+/// 5: other entities' positions travel in [`REMOTE_POSITION_UNIT`]s (1/16 tile); the
+/// repeated inputs of an Input datagram claim positions as differences.
 pub const PROTOCOL_VERSION: u32 = 5;
 
 /// TLS ALPN protocol id of Tower over QUIC.

@@ -7,6 +7,7 @@ pub mod agones;
 mod conn;
 pub mod convert;
 pub mod drain;
+pub mod priority;
 pub mod ratelimit;
 pub mod tick;
 

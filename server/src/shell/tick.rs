@@ -156,6 +156,7 @@ impl FloorPrep {
         let worker = std::thread::Builder::new()
             .name("floor-prep".into())
             .spawn(move || {
+                super::priority::yield_to_the_tick();
                 // Ends when the tick loop drops its sender (or stops receiving).
                 for n in req_rx {
                     let data = crate::core::floors::FloorData::build(world_seed, generator, n);
