@@ -7,16 +7,8 @@ use tower_server::Cli;
 use tracing::{info, warn};
 use tracing_subscriber::EnvFilter;
 
-fn main() -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .on_thread_start(tower_server::shell::priority::yield_to_the_tick)
-        .build()
-        .context("cannot start the async runtime")?
-        .block_on(serve())
-}
-
-async fn serve() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(

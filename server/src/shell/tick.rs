@@ -79,7 +79,8 @@ pub(crate) fn run(
     let mut stats = core.stats();
     let mut saves = shared.states.stats();
     let mut skipped = 0;
-    let prep = FloorPrep::spawn(&core);
+    let prep = FloorPrep::spawn(&core); // before the raise: it would inherit it
+    super::priority::put_the_tick_first();
     while stop.get().is_none() {
         std::thread::sleep(clock.until_next().min(Duration::from_millis(5)));
         let now = Instant::now();
@@ -156,7 +157,6 @@ impl FloorPrep {
         let worker = std::thread::Builder::new()
             .name("floor-prep".into())
             .spawn(move || {
-                super::priority::yield_to_the_tick();
                 // Ends when the tick loop drops its sender (or stops receiving).
                 for n in req_rx {
                     let data = crate::core::floors::FloorData::build(world_seed, generator, n);
