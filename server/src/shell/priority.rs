@@ -7,10 +7,11 @@
 //! outrank them, and their delays turn into bursts of datagrams that the rate limit drops
 //! (measured: 932 dropped and 289 of 1,000 bots lost beside a compile).
 
-/// Niceness the tick thread asks for (0 is the default; lower runs first).
+/// What the tick thread adds to its niceness (inherited from the process, 0 by default;
+/// lower runs first).
 const TICK_NICE: i32 = -5;
 
-/// Raises the calling thread (the tick thread) to `TICK_NICE` where allowed; Linux only,
+/// Raises the calling thread (the tick thread) by `TICK_NICE` where allowed; Linux only,
 /// where niceness is per thread (elsewhere it would apply to the whole process).
 pub fn put_the_tick_first() {
     #[cfg(target_os = "linux")]
