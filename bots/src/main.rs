@@ -144,6 +144,11 @@ fn trust(args: &Args) -> Result<Trust> {
     ))
 }
 
+/// The swarm's runtime thread decodes and drops thousands of snapshots a second (as the
+/// server, see its main.rs).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -80,7 +80,7 @@ pub(crate) fn run(
     let mut saves = shared.states.stats();
     let mut skipped = 0;
     let prep = FloorPrep::spawn(&core); // before the raise: it would inherit it
-    super::priority::put_the_tick_first();
+    let mut priority = super::priority::put_the_tick_first(shared.config.tick_period());
     while stop.get().is_none() {
         std::thread::sleep(clock.until_next().min(Duration::from_millis(5)));
         let now = Instant::now();
@@ -120,10 +120,12 @@ pub(crate) fn run(
             // After the counters: a client that sees this tick's messages finds them there.
             dispatch(out, &mut links, &shared, &runtime);
             shared.metrics.ticks.inc();
-            shared
-                .metrics
-                .tick_duration
-                .observe(started.elapsed().as_secs_f64());
+            let took = started.elapsed();
+            shared.metrics.tick_duration.observe(took.as_secs_f64());
+            if let Some(sched) = priority.after_tick(took) {
+                let applied = super::priority::apply(sched);
+                warn!(?sched, ?took, applied, "tick thread scheduling changed");
+            }
         }
     }
     info!(
