@@ -14,7 +14,8 @@
 
 use std::time::Duration;
 
-/// What the tick thread's niceness is set to under the fair scheduler (lower runs first).
+/// What the tick thread adds to the process's niceness under the fair scheduler (lower
+/// runs first).
 const TICK_NICE: i32 = -5;
 
 /// How long ticks must fit their period before a demoted tick thread is real-time again.
@@ -25,7 +26,7 @@ const FIT_BEFORE_PROMOTION: Duration = Duration::from_secs(30);
 pub enum Sched {
     /// `SCHED_FIFO`: ahead of every normal thread.
     Realtime,
-    /// The fair scheduler, at [`TICK_NICE`] where allowed.
+    /// The fair scheduler, [`TICK_NICE`] below the process's niceness.
     Fair,
 }
 
@@ -40,9 +41,9 @@ pub struct Guard {
 }
 
 impl Guard {
-    pub fn new(start: Sched, realtime_allowed: bool, period: Duration) -> Guard {
+    pub fn new(realtime: bool, period: Duration) -> Guard {
         Guard {
-            now: realtime_allowed.then_some(start),
+            now: realtime.then_some(Sched::Realtime),
             period,
             fitting: Duration::ZERO,
         }
@@ -68,13 +69,32 @@ impl Guard {
     }
 }
 
-/// Called on the tick thread: makes it real-time where allowed (else raises its niceness)
-/// and returns the guard that steps it down on overruns ([`apply`] its decisions).
-pub fn put_the_tick_first(period: Duration) -> Guard {
-    let realtime = apply(Sched::Realtime);
+/// The tick thread's scheduling, owned by that thread.
+#[derive(Debug)]
+pub struct TickPriority {
+    guard: Guard,
+    /// The niceness of [`Sched::Fair`]: the process's at start plus [`TICK_NICE`].
+    fair_nice: Option<i32>,
+}
+
+impl TickPriority {
+    /// Steps a real-time tick thread down after an overrun, and up again ([`Guard`]).
+    pub fn after_tick(&mut self, took: Duration) {
+        if let Some(sched) = self.guard.after_tick(took) {
+            let applied = os::set(sched, self.fair_nice);
+            tracing::warn!(?sched, ?took, applied, "tick thread scheduling changed");
+        }
+    }
+}
+
+/// Called on the tick thread: makes it real-time where allowed, else raises its niceness
+/// where allowed, else leaves it as it is.
+pub fn put_the_tick_first(period: Duration) -> TickPriority {
+    let fair_nice = os::nice().map(|n| n + TICK_NICE);
+    let realtime = os::set(Sched::Realtime, fair_nice);
     if realtime {
         tracing::info!("tick thread runs real-time (SCHED_FIFO) ahead of the network workers");
-    } else if apply(Sched::Fair) {
+    } else if fair_nice.is_some_and(os::set_nice) {
         tracing::info!(
             nice = TICK_NICE,
             "tick thread runs ahead of the network workers (real-time refused)"
@@ -82,38 +102,61 @@ pub fn put_the_tick_first(period: Duration) -> Guard {
     } else {
         tracing::info!("tick thread at normal priority (raising it needs CAP_SYS_NICE)");
     }
-    Guard::new(Sched::Realtime, realtime, period)
+    TickPriority {
+        guard: Guard::new(realtime, period),
+        fair_nice,
+    }
 }
 
-/// Schedules the calling thread as `sched`; whether the system allowed it. Linux only,
-/// where scheduling and niceness are per thread (elsewhere it would be the whole process).
-pub fn apply(sched: Sched) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        use thread_priority::unix::*;
-        use thread_priority::{RealtimeThreadSchedulePolicy, ThreadPriority};
-        let id = thread_native_id();
-        match sched {
-            Sched::Realtime => set_thread_priority_and_policy(
-                id,
-                ThreadPriority::Min,
-                ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
-            )
-            .is_ok(),
-            Sched::Fair => {
-                // The crate sets a niceness of its own choosing with the policy; ours follows.
-                let _ = set_thread_priority_and_policy(
-                    id,
-                    ThreadPriority::Min,
-                    ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other),
-                );
-                rustix::process::setpriority_process(None, TICK_NICE).is_ok()
-            }
-        }
+/// Linux only, where scheduling and niceness are per thread (elsewhere they would be the
+/// whole process's): every call applies to the calling thread.
+#[cfg(target_os = "linux")]
+mod os {
+    use super::Sched;
+    use thread_priority::unix::*;
+    use thread_priority::{RealtimeThreadSchedulePolicy, ThreadPriority};
+
+    pub fn nice() -> Option<i32> {
+        rustix::process::getpriority_process(None).ok()
     }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = sched;
+
+    pub fn set_nice(nice: i32) -> bool {
+        rustix::process::setpriority_process(None, nice).is_ok()
+    }
+
+    /// Whether the system allowed it.
+    pub fn set(sched: Sched, fair_nice: Option<i32>) -> bool {
+        // The lowest real-time priority: above every normal thread, below the kernel's and
+        // any other real-time thread's. For a normal policy the crate also sets a niceness
+        // (the highest, for `Max`); ours follows at once.
+        let (policy, priority) = match sched {
+            Sched::Realtime => (
+                ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
+                ThreadPriority::Min,
+            ),
+            Sched::Fair => (
+                ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other),
+                ThreadPriority::Max,
+            ),
+        };
+        set_thread_priority_and_policy(thread_native_id(), priority, policy).is_ok()
+            && (sched == Sched::Realtime || fair_nice.is_some_and(set_nice))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod os {
+    use super::Sched;
+
+    pub fn nice() -> Option<i32> {
+        None
+    }
+
+    pub fn set_nice(_: i32) -> bool {
+        false
+    }
+
+    pub fn set(_: Sched, _: Option<i32>) -> bool {
         false
     }
 }
@@ -127,7 +170,7 @@ mod tests {
 
     #[test]
     fn an_overrun_demotes_at_once_and_30_s_of_fitting_ticks_promote_again() {
-        let mut g = Guard::new(Sched::Realtime, true, PERIOD);
+        let mut g = Guard::new(true, PERIOD);
         assert_eq!(g.after_tick(FITS), None);
         assert_eq!(g.after_tick(PERIOD), Some(Sched::Fair));
         let ticks_in_30_s = FIT_BEFORE_PROMOTION.as_millis() / PERIOD.as_millis() + 1;
@@ -143,9 +186,86 @@ mod tests {
         assert_eq!(g.after_tick(FITS), None);
     }
 
+    /// Runs `f` on a fresh thread, with `CAP_SYS_NICE` dropped from its effective set when
+    /// `nice_allowed` is false (capabilities are per thread on Linux).
+    #[cfg(target_os = "linux")]
+    fn on_a_thread<T: Send + 'static>(nice_allowed: bool, f: fn() -> T) -> (bool, T) {
+        use rustix::thread::{CapabilitySet, capabilities, set_capabilities};
+        std::thread::spawn(move || {
+            let mut caps = capabilities(None).expect("read capabilities");
+            if !nice_allowed {
+                caps.effective.remove(CapabilitySet::SYS_NICE);
+                set_capabilities(None, caps).expect("drop CAP_SYS_NICE");
+            }
+            (caps.effective.contains(CapabilitySet::SYS_NICE), f())
+        })
+        .join()
+        .expect("thread")
+    }
+
+    #[cfg(target_os = "linux")]
+    fn policy() -> thread_priority::unix::ThreadSchedulePolicy {
+        thread_priority::unix::thread_schedule_policy().expect("read policy")
+    }
+
+    #[cfg(target_os = "linux")]
+    fn rt_priority() -> i32 {
+        let (_, params) = thread_priority::unix::thread_schedule_policy_param(
+            thread_priority::unix::thread_native_id(),
+        )
+        .expect("read priority");
+        params.sched_priority
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_tick_thread_without_cap_sys_nice_is_left_as_it_was() {
+        use thread_priority::unix::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let (_, (before, after, policy)) = on_a_thread(false, || {
+            let before = os::nice();
+            let mut tp = put_the_tick_first(PERIOD);
+            tp.after_tick(PERIOD * 2);
+            (before, os::nice(), policy())
+        });
+        assert_eq!(after, before, "niceness unchanged, not lowered");
+        assert_eq!(
+            policy,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other)
+        );
+    }
+
+    /// Where the test runs with `CAP_SYS_NICE` (root in CI): real-time, and after an overrun
+    /// the fair scheduler at the process's niceness + TICK_NICE. Without it, as above.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_privileged_tick_thread_runs_real_time_and_an_overrun_steps_it_down() {
+        use thread_priority::RealtimeThreadSchedulePolicy;
+        use thread_priority::unix::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let (privileged, (before, (first, rt_priority), demoted, nice)) = on_a_thread(true, || {
+            let before = os::nice();
+            let mut tp = put_the_tick_first(PERIOD);
+            let first = (policy(), rt_priority());
+            tp.after_tick(FITS);
+            tp.after_tick(PERIOD * 2);
+            (before, first, policy(), os::nice())
+        });
+        let other = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other);
+        if privileged {
+            assert_eq!(
+                first,
+                ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo)
+            );
+            assert_eq!(rt_priority, 1, "the lowest real-time priority");
+            assert_eq!(demoted, other);
+            assert_eq!(nice, before.map(|n| n + TICK_NICE));
+        } else {
+            assert_eq!((first, demoted, nice), (other, other, before));
+        }
+    }
+
     #[test]
     fn without_real_time_there_is_nothing_to_decide() {
-        let mut g = Guard::new(Sched::Realtime, false, PERIOD);
+        let mut g = Guard::new(false, PERIOD);
         assert_eq!(g.after_tick(PERIOD * 3), None);
         assert_eq!(g.after_tick(FITS), None);
     }

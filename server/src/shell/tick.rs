@@ -122,10 +122,7 @@ pub(crate) fn run(
             shared.metrics.ticks.inc();
             let took = started.elapsed();
             shared.metrics.tick_duration.observe(took.as_secs_f64());
-            if let Some(sched) = priority.after_tick(took) {
-                let applied = super::priority::apply(sched);
-                warn!(?sched, ?took, applied, "tick thread scheduling changed");
-            }
+            priority.after_tick(took);
         }
     }
     info!(
