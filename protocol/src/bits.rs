@@ -26,6 +26,16 @@ impl BitWriter {
         Self::default()
     }
 
+    /// A writer that appends to `bytes` (which must end on a byte boundary, as any `Vec`
+    /// does): a header and the bit-packed body then share one buffer.
+    pub fn appending_to(bytes: Vec<u8>) -> Self {
+        BitWriter {
+            bytes,
+            acc: 0,
+            nbits: 0,
+        }
+    }
+
     /// Writes the low `bits` bits of `value` (`bits` <= 32).
     pub fn write(&mut self, value: u32, bits: u8) {
         debug_assert!(bits <= 32);

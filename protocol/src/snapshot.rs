@@ -182,7 +182,8 @@ pub fn encode_snapshot_with(
     if current.len() > MAX_SNAPSHOT_ENTITIES {
         return Err(SnapshotError::TooManyEntities(current.len()));
     }
-    let mut out = Vec::with_capacity(16 + current.len() * 4);
+    // header, then at most ~10 bytes per entity (a full state); one allocation
+    let mut out = Vec::with_capacity(16 + current.len() * 10);
     varint::put_u32(&mut out, seq);
     match (baseline, predictor) {
         (Some((b, _)), _) if b == 0 || b >= seq => {
@@ -211,18 +212,24 @@ pub fn encode_snapshot_with(
     varint::put_u32(&mut out, last_input_seq);
     let b_seq = baseline.map_or(0, |(b, _)| b);
     let p_seq = predictor.map_or(0, |(p, _)| p);
-    let prev_set = predictor.map(|(_, set)| set);
+    // ids ascend in every set: the predictor is walked alongside the baseline
+    let mut older = predictor
+        .map_or(&[][..], |(_, set)| set.as_slice())
+        .iter()
+        .peekable();
 
     let empty = EntitySet::new();
     let base = baseline.map_or(&empty, |(_, set)| set);
-    let mut changed: Vec<(&EntityState, Option<EntityState>)> = Vec::new();
+    let mut changed: Vec<(&EntityState, Option<EntityState>)> = Vec::with_capacity(current.len());
     let mut removed: Vec<u32> = Vec::new();
     let (mut bi, mut ci) = (0, 0);
     let (bs, cs) = (base.as_slice(), current.as_slice());
     while bi < bs.len() || ci < cs.len() {
         match (bs.get(bi), cs.get(ci)) {
             (Some(b), Some(c)) if b.id == c.id => {
-                let pred = predict(b, prev_set.and_then(|p| p.get(b.id)), b_seq, p_seq, seq);
+                while older.next_if(|p| p.id < b.id).is_some() {}
+                let p = older.next_if(|p| p.id == b.id);
+                let pred = predict(b, p, b_seq, p_seq, seq);
                 if pred != *c {
                     changed.push((c, Some(pred)));
                 }
@@ -245,7 +252,7 @@ pub fn encode_snapshot_with(
         }
     }
 
-    let mut w = BitWriter::new();
+    let mut w = BitWriter::appending_to(out);
     w.write_var(changed.len() as u32, &COUNT);
     let mut prev: Option<u32> = None;
     for (c, b) in &changed {
@@ -260,8 +267,7 @@ pub fn encode_snapshot_with(
     for id in removed {
         write_id(&mut w, &mut prev, id);
     }
-    out.extend_from_slice(&w.finish());
-    Ok(out)
+    Ok(w.finish())
 }
 
 fn write_id(w: &mut BitWriter, prev: &mut Option<u32>, id: u32) {
@@ -905,6 +911,28 @@ mod tests {
             let bytes = encode_snapshot(20, 1, Some((10, &base)), &cur).unwrap();
             let snap = decode(&bytes, Some(&base)).unwrap();
             prop_assert_eq!(snap.header.baseline, Some(10));
+            prop_assert_eq!(snap.entities, cur);
+        }
+
+        #[test]
+        fn roundtrip_predicted(older in arb_set(), base in arb_set(), others in arb_set(), moves in proptest::collection::vec((-400i32..400, -400i32..400), 40)) {
+            // the three sets overlap in some ids and not others: the encoder's walk of the
+            // predictor must pair exactly the states the decoder looks up by id
+            let mut base = base;
+            for e in older.iter().step_by(2) {
+                base.upsert(EntityState { x: e.x.wrapping_add(9), ..*e });
+            }
+            let mut cur = others;
+            for (e, (dx, dy)) in base.iter().zip(moves).step_by(3) {
+                cur.upsert(EntityState { x: e.x.wrapping_add(dx), y: e.y.wrapping_add(dy), ..*e });
+            }
+            let bytes = encode_snapshot_with(14, 1, Some((12, &base)), Some((10, &older)), &cur).unwrap();
+            let snap = decode_snapshot(&bytes, |seq| match seq {
+                10 => Some(&older),
+                12 => Some(&base),
+                _ => None,
+            }).unwrap();
+            prop_assert_eq!(snap.header.predictor, Some(10));
             prop_assert_eq!(snap.entities, cur);
         }
 
