@@ -27,7 +27,8 @@ struct Pump {
     conn: quinn::Connection,
     shared: Arc<Shared>,
     send: Option<quinn::SendStream>,
-    recv: Option<quinn::RecvStream>,
+    /// What the control-stream reader task read (see [`spawn_control_reader`]).
+    recv: Option<mpsc::Receiver<ControlRead>>,
     /// Where the tick loop sends; handed over when the state machine registers.
     tx: Option<mpsc::Sender<Outgoing>>,
     auth_rx: Option<oneshot::Receiver<AuthResult>>,
@@ -66,7 +67,6 @@ pub(crate) async fn run(incoming: quinn::Incoming, shared: Arc<Shared>, prelogin
 
 impl Pump {
     async fn drive(&mut self, m: &mut ServerConn, mut rx: mpsc::Receiver<Outgoing>) {
-        let mut buf = vec![0u8; 4096];
         loop {
             self.flush(m).await;
             if let Some(ending) = m.poll_close() {
@@ -89,14 +89,14 @@ impl Pump {
                 stream = self.conn.accept_bi(), if self.recv.is_none() => match stream {
                     Ok((send, recv)) => {
                         self.send = Some(send);
-                        self.recv = Some(recv);
+                        self.recv = Some(spawn_control_reader(recv));
                     }
                     Err(e) => m.handle_lost(e.to_string()),
                 },
-                read = read_some(&mut self.recv, &mut buf) => match read {
-                    Ok(Some(n)) => {
-                        self.shared.metrics.bytes_in.inc_by(n as u64);
-                        m.handle_stream_data(&buf[..n], self.shared.players.load(Ordering::Relaxed));
+                read = read_control(&mut self.recv) => match read {
+                    Ok(Some(bytes)) => {
+                        self.shared.metrics.bytes_in.inc_by(bytes.len() as u64);
+                        m.handle_stream_data(&bytes, self.shared.players.load(Ordering::Relaxed));
                     }
                     Ok(None) => m.handle_stream_finished(),
                     Err(e) => m.handle_lost(e),
@@ -281,12 +281,42 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-async fn read_some(
-    recv: &mut Option<quinn::RecvStream>,
-    buf: &mut [u8],
-) -> Result<Option<usize>, String> {
+/// One read of the control stream: bytes, its end (`None`) or why it failed.
+type ControlRead = Result<Option<Bytes>, String>;
+
+/// Reads the control stream in a task of its own and hands the pump what it read. Polling
+/// the stream from the pump's `select!` would lock the connection's state on every wake,
+/// and the pump wakes ~30 times a second for snapshots and input datagrams while control
+/// messages come a few times a minute. The bounded channel keeps QUIC flow control in
+/// charge: the task stops reading while the pump is behind. It ends after the stream's end
+/// or error, or when the pump is gone.
+fn spawn_control_reader(mut recv: quinn::RecvStream) -> mpsc::Receiver<ControlRead> {
+    let (tx, rx) = mpsc::channel(4);
+    tokio::spawn(async move {
+        loop {
+            let read = match recv.read_chunk(CONTROL_READ_CHUNK, true).await {
+                Ok(chunk) => Ok(chunk.map(|c| c.bytes)),
+                Err(e) => Err(e.to_string()),
+            };
+            let last = !matches!(read, Ok(Some(_)));
+            if tx.send(read).await.is_err() || last {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The most the control-stream reader takes at once (frames are far smaller).
+const CONTROL_READ_CHUNK: usize = 4096;
+
+async fn read_control(recv: &mut Option<mpsc::Receiver<ControlRead>>) -> ControlRead {
     match recv {
-        Some(r) => r.read(buf).await.map_err(|e| e.to_string()),
+        Some(r) => match r.recv().await {
+            Some(read) => read,
+            // the reader ended after handing over the stream's end or error
+            None => std::future::pending().await,
+        },
         None => std::future::pending().await,
     }
 }
