@@ -20,6 +20,7 @@ COLUMNS = [
     ("up_udp_Bps", "up UDP B/s per player", "{:.0f}"),
     ("down_payload_Bps", "down payload B/s per player", "{:.0f}"),
     ("swarm_cpu_ms_s", "swarm CPU ms/s", "{:.0f}"),
+    ("tick_demotions", "tick demotions", "{:.0f}"),
 ]
 
 
