@@ -288,8 +288,9 @@ type ControlRead = Result<Option<Bytes>, String>;
 /// the stream from the pump's `select!` would lock the connection's state on every wake,
 /// and the pump wakes ~30 times a second for snapshots and input datagrams while control
 /// messages come a few times a minute. The bounded channel keeps QUIC flow control in
-/// charge: the task stops reading while the pump is behind. It ends after the stream's end
-/// or error, or when the pump is gone.
+/// charge: the task stops reading while the pump is behind. It ends after handing over the
+/// stream's end or error; once the pump is gone, at the latest when the connection closes
+/// (the pump always closes it as it ends).
 fn spawn_control_reader(mut recv: quinn::RecvStream) -> mpsc::Receiver<ControlRead> {
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
