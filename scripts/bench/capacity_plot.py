@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Table and plot of scripts/bench/capacity.sh's raw rows (TSV): medians over repeats per
-(layout, players), printed as one Markdown table, drawn as players -> server CPU per player,
+(layout, players) (counts of rare events summed instead, so one bad run shows), printed as one Markdown table, drawn as players -> server CPU per player,
 tick p99 and UDP bytes/s per player."""
 
 import csv
@@ -20,8 +20,11 @@ COLUMNS = [
     ("up_udp_Bps", "up UDP B/s per player", "{:.0f}"),
     ("down_payload_Bps", "down payload B/s per player", "{:.0f}"),
     ("swarm_cpu_ms_s", "swarm CPU ms/s", "{:.0f}"),
-    ("tick_demotions", "tick demotions", "{:.0f}"),
+    ("tick_demotions", "tick demotions (all runs)", "{:.0f}"),
 ]
+
+# Rare events: a median over repeats would hide the one run they happened in.
+SUMMED = {"tick_demotions"}
 
 
 def number(text):
@@ -31,7 +34,7 @@ def number(text):
         return None
 
 
-def medians(path):
+def aggregate(path):
     points = defaultdict(lambda: defaultdict(list))
     with open(path, newline="") as f:
         for r in csv.DictReader(f, delimiter="\t"):
@@ -41,7 +44,8 @@ def medians(path):
                 if v is not None:
                     points[key][col].append(v)
     return {
-        k: {c: statistics.median(v) for c, v in cols.items()} for k, cols in points.items()
+        k: {c: sum(v) if c in SUMMED else statistics.median(v) for c, v in cols.items()}
+        for k, cols in points.items()
     }
 
 
@@ -88,7 +92,7 @@ def plot(points, out):
 
 def main():
     tsv, png = sys.argv[1], sys.argv[2]
-    points = medians(tsv)
+    points = aggregate(tsv)
     print(table(points))
     plot(points, png)
     print(f"\nplot: {png}", file=sys.stderr)
