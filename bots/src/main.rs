@@ -97,8 +97,9 @@ struct Args {
     /// Bot tick rate (how often brains decide; inputs go out at the server's tick rate).
     #[arg(long, default_value_t = 30)]
     brain_hz: u32,
-    /// Input datagrams go out every this many ticks while a bot acts (the client's
-    /// `input_every_ticks`; 1 = every tick). Default: the client's default.
+    /// Input datagrams go out every this many ticks while a bot acts, near a fight or not
+    /// (the client's `input_every_ticks`, with its calm pace off; 1 = every tick). Default:
+    /// the client's defaults (every 2 ticks near a fight, 3 when calm).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4))]
     input_every_ticks: Option<u32>,
     /// Benchmarks: the game server's process id, to report its CPU time over the measured
@@ -189,6 +190,7 @@ fn main() -> Result<()> {
             cfg.core.floors = floors.clone();
             if let Some(n) = args.input_every_ticks {
                 cfg.core.input_every_ticks = n;
+                cfg.core.calm = None;
             }
             let client = pool.connect(cfg).context("creating a client")?;
             bots.push(Bot {
@@ -453,6 +455,9 @@ fn result(b: &Bot, end: Instant) -> BotResult {
         r.upstream_udp_bytes_per_sec = rate(s.udp_tx_bytes, s0.udp_tx_bytes);
         r.udp_packets_per_sec = rate(s.udp_rx_datagrams, s0.udp_rx_datagrams);
         r.upstream_udp_packets_per_sec = rate(s.udp_tx_datagrams, s0.udp_tx_datagrams);
+        // the server's default tick rate, which the bench runs at
+        r.calm_share =
+            rate(s.calm_ticks, s0.calm_ticks) / f64::from(tower_movement::DEFAULT_TICK_HZ);
     }
     r
 }

@@ -22,6 +22,8 @@ pub struct BotResult {
     pub udp_packets_per_sec: f64,
     pub upstream_udp_packets_per_sec: f64,
     pub rtt: Option<Duration>,
+    /// Share of the ticks sent at the calm pace, no fight near (`CalmPolicy`), 0..=1.
+    pub calm_share: f64,
     pub corrections: u64,
     pub snapshot_errors: u64,
     pub highest_floor: u32,
@@ -123,6 +125,10 @@ pub fn table_with(
             ),
         ),
         ("RTT ms", med_p99(&rtts, 2)),
+        (
+            "calm share of ticks %",
+            med_p99(&col(|r| 100.0 * r.calm_share), 0),
+        ),
         (
             "prediction corrections",
             results

@@ -45,6 +45,14 @@ struct IdleState {
     unsent: u32,
     /// The attack button was held on the last tick that took an input.
     attack_held: bool,
+    /// When the player last pressed attack or a snapshot last showed a fight near
+    /// ([`CalmPolicy`]).
+    fight_seen: Option<Instant>,
+    /// Ticks between input datagrams now (0 before the first tick).
+    every: u32,
+    /// At the calm pace now: sending every `CalmPolicy::input_every_ticks`, or holding
+    /// still (the server then sends at its calm pace too).
+    calm: bool,
 }
 
 impl IdleState {
@@ -89,6 +97,10 @@ pub struct ClientCore {
     /// How much later than the least delayed one snapshots arrive, on average (seconds):
     /// the jitter the render delay must cover on top of `interp_delay`.
     arrival_spread: f64,
+    /// The interpolation delay of the current pace (`interp_delay`, or
+    /// `CalmPolicy::interp_delay` while calm), in seconds, followed slowly so the render
+    /// time never jumps when the pace changes.
+    pace_delay: f64,
     predictor: Predictor,
     input: PlayerInput,
     idle: IdleState,
@@ -166,6 +178,7 @@ impl ClientCore {
             interp: InterpBuffer::default(),
             clock: None,
             arrival_spread: 0.0,
+            pace_delay: 0.0,
             predictor: Predictor::new(MoveParams::default()),
             input: PlayerInput::default(),
             idle: IdleState::default(),
@@ -451,6 +464,12 @@ impl ClientCore {
                     self.idle.change_unacked |= !unchanged;
                 }
                 let me = self.entity_id.and_then(|id| snap.entities.get(id));
+                if let (true, Some(calm), Some(me)) = (newer, self.cfg.calm.as_ref(), me) {
+                    let others = snap.entities.iter().filter(|e| e.id != me.id);
+                    if calm.fight_near(me, others.map(|e| e.remote_from_wire())) {
+                        self.idle.fight_seen = Some(now);
+                    }
+                }
                 if let (true, Some(fs), Some(me)) = (newer, self.floor.as_ref(), me)
                     && fs.admitted
                 {
@@ -483,10 +502,18 @@ impl ClientCore {
 
     fn observe_clock(&mut self, seq: u32, now: Instant) {
         let sample = self.secs(now) - f64::from(seq) * self.tick.as_secs_f64();
+        let pace = match self.cfg.calm {
+            Some(calm) if self.idle.calm => calm.interp_delay,
+            _ => self.cfg.interp_delay,
+        }
+        .as_secs_f64();
         if let Some(c) = self.clock {
             // slow enough that the render time stretches by a few percent at most
             let late = (sample - c).clamp(0.0, MAX_JITTER_MARGIN);
             self.arrival_spread += (late - self.arrival_spread) * 0.02;
+            self.pace_delay += (pace - self.pace_delay) * 0.05;
+        } else {
+            self.pace_delay = pace;
         }
         self.clock = Some(match self.clock {
             // the earliest arrival is the least delayed one; drift up slowly after jitter
@@ -495,12 +522,13 @@ impl ClientCore {
         });
     }
 
-    /// How far behind the newest snapshots remote entities are drawn: `interp_delay`, plus
-    /// a margin for the jitter seen (twice the mean lateness, at most
-    /// [`MAX_JITTER_MARGIN`]). Without it, at 60 ms of jitter a state often arrived only
-    /// 1-2 ticks before it was due and its correction was drawn as a jump.
+    /// How far behind the newest snapshots remote entities are drawn: the pace's delay
+    /// (`interp_delay`, or `CalmPolicy::interp_delay` while calm, followed slowly), plus a
+    /// margin for the jitter seen (twice the mean lateness, at most [`MAX_JITTER_MARGIN`]).
+    /// Without it, at 60 ms of jitter a state often arrived only 1-2 ticks before it was
+    /// due and its correction was drawn as a jump.
     pub fn render_delay(&self) -> f64 {
-        self.cfg.interp_delay.as_secs_f64() + (2.0 * self.arrival_spread).min(MAX_JITTER_MARGIN)
+        self.pace_delay + (2.0 * self.arrival_spread).min(MAX_JITTER_MARGIN)
     }
 
     fn secs(&self, t: Instant) -> f64 {
@@ -553,6 +581,8 @@ impl ClientCore {
             // Holding still: no new seq (the server applies nothing, i.e. the player
             // stands still there too); resend the last datagram when an ack is due.
             self.stats.idle_ticks += 1;
+            // the server sends to a client that holds still at its calm pace
+            self.idle.calm = self.cfg.calm.is_some();
             if self.idle.send_due(&policy, now, self.tick / 2) {
                 self.send_inputs(now);
             }
@@ -582,11 +612,11 @@ impl ClientCore {
         };
         let attack_down = self.input.attack && !self.idle.attack_held;
         self.idle.attack_held = self.input.attack;
+        if self.input.attack {
+            self.idle.fight_seen = Some(now);
+        }
         self.idle.unsent += 1;
-        let every = self
-            .cfg
-            .input_every_ticks
-            .clamp(1, MAX_INPUTS_PER_DATAGRAM as u32);
+        let every = self.input_every_ticks(now);
         // Sent at once: an attack (its latency is the game's feel), moving again after
         // holding still, and the last neutral input before sending slows down (so the
         // server has it before the idle keepalives).
@@ -598,11 +628,33 @@ impl ClientCore {
         }
     }
 
-    /// Queues the newest unacknowledged inputs (the newest and up to three redundant older
-    /// ones) and the newest ack. Once the server has applied every input (an idle client
-    /// whose stop was confirmed), the datagram carries the ack alone: 0 inputs, the last seq.
+    /// How often input datagrams go out now: every `input_every_ticks` near a fight, every
+    /// `CalmPolicy::input_every_ticks` once calm.
+    fn input_every_ticks(&mut self, now: Instant) -> u32 {
+        let calm = self.cfg.calm.filter(|c| {
+            self.idle
+                .fight_seen
+                .is_none_or(|t| now.saturating_duration_since(t) >= c.linger)
+        });
+        self.idle.calm = calm.is_some();
+        let every = match calm {
+            Some(c) => {
+                self.stats.calm_ticks += 1;
+                c.input_every_ticks
+            }
+            None => self.cfg.input_every_ticks,
+        };
+        self.idle.every = every.clamp(1, MAX_INPUTS_PER_DATAGRAM as u32);
+        self.idle.every
+    }
+
+    /// Queues the newest unacknowledged inputs and the newest ack: the inputs of the last
+    /// two datagram periods, at least 4 (so each input travels in two datagrams, one every
+    /// tick in four). Once the server has applied every input (an idle client whose stop
+    /// was confirmed), the datagram carries the ack alone: 0 inputs, the last seq.
     fn send_inputs(&mut self, now: Instant) {
-        let (newest_seq, inputs) = match self.predictor.recent(MAX_INPUTS_PER_DATAGRAM) {
+        let window = (2 * self.idle.every as usize).clamp(4, MAX_INPUTS_PER_DATAGRAM);
+        let (newest_seq, inputs) = match self.predictor.recent(window) {
             Some(recent) => recent,
             None => match self.predictor.last_seq() {
                 Some(seq) => (seq, Vec::new()),

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tower_protocol::MAX_INPUTS_PER_DATAGRAM;
+use tower_protocol::{EntityFlags, EntityKind, EntityState, MAX_INPUTS_PER_DATAGRAM};
 
 /// How the client proves who it is (`Hello.credentials`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +129,65 @@ impl Default for IdlePolicy {
     }
 }
 
+/// How a client with no fight near sends its inputs: less often. The server sends a
+/// client's snapshots on the ticks that take in its input datagrams (within its
+/// `snapshot_every_ticks..=snapshot_calm_ticks`), so it follows: at the defaults a calm
+/// player exchanges 10 packets a second each way instead of 15, and a fight near brings
+/// back 15 at once. Calm means: the player has not pressed attack, and no snapshot showed
+/// a living monster or an entity in combat within `radius` (nor the player in combat), for
+/// `linger`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CalmPolicy {
+    /// Input datagrams go out every this many ticks while calm (`input_every_ticks` near a
+    /// fight). Clamped like it.
+    pub input_every_ticks: u32,
+    /// How near (movement units, 256 per tile) a monster or a fight ends calm.
+    pub radius: i32,
+    /// Calm starts this long after the last sign of a fight near.
+    pub linger: Duration,
+    /// How far behind the newest snapshot remote entities are drawn while calm, instead of
+    /// `CoreConfig::interp_delay` (the render delay moves between the two slowly). Two
+    /// snapshot periods at 10 Hz: a lost snapshot is still interpolated, not extrapolated.
+    pub interp_delay: Duration,
+}
+
+impl Default for CalmPolicy {
+    fn default() -> Self {
+        CalmPolicy {
+            input_every_ticks: 3,
+            // the server's default aggro range: a monster nearer may come for the player
+            radius: 8 * tower_movement::SUBTILE,
+            // the server keeps entities flagged in combat for 2 s after a blow
+            linger: Duration::from_secs(2),
+            interp_delay: Duration::from_millis(200),
+        }
+    }
+}
+
+impl CalmPolicy {
+    /// Whether a snapshot shows a fight near `me`: `me` in combat, or a living monster or an
+    /// entity in combat within `radius`. Positions in movement units.
+    pub fn fight_near(
+        &self,
+        me: &EntityState,
+        others: impl IntoIterator<Item = EntityState>,
+    ) -> bool {
+        let r = i64::from(self.radius);
+        // in i64 and bounded per axis first: positions come off the wire
+        let near = |e: &EntityState| {
+            let dx = (i64::from(e.x) - i64::from(me.x)).abs();
+            let dy = (i64::from(e.y) - i64::from(me.y)).abs();
+            dx <= r && dy <= r && dx * dx + dy * dy <= r * r
+        };
+        let fighting = |e: &EntityState| {
+            e.flags.contains(EntityFlags::IN_COMBAT)
+                || (e.kind == EntityKind::Monster && !e.flags.contains(EntityFlags::DEAD))
+        };
+        me.flags.contains(EntityFlags::IN_COMBAT)
+            || others.into_iter().any(|e| fighting(&e) && near(&e))
+    }
+}
+
 /// Neutral ticks needed before sending slows down: every input of the redundancy window
 /// (what a datagram carries) is then the same neutral input.
 pub const IDLE_SETTLE_TICKS: u32 = MAX_INPUTS_PER_DATAGRAM as u32;
@@ -155,13 +214,16 @@ pub struct CoreConfig {
     /// tick. Fewer datagrams: each costs QUIC ~40 B each way and the server ~25 µs of CPU.
     /// Clamped to `1..=MAX_INPUTS_PER_DATAGRAM`, so every input is carried at least once.
     pub input_every_ticks: u32,
+    /// Fewer input datagrams (and so snapshots) with no fight near; `None` always sends
+    /// every `input_every_ticks`.
+    pub calm: Option<CalmPolicy>,
     /// TEST ONLY: deliberate protocol violations.
     pub diagnostics: Diagnostics,
 }
 
 impl CoreConfig {
     /// Defaults: 100 ms interpolation delay, 150 ms extrapolation, idle input suppression on,
-    /// inputs sent every 2 ticks.
+    /// inputs sent every 2 ticks near a fight and every 3 otherwise.
     pub fn new(credentials: Credentials) -> Self {
         CoreConfig {
             credentials,
@@ -171,6 +233,7 @@ impl CoreConfig {
             floors: FloorSource::default(),
             idle: Some(IdlePolicy::default()),
             input_every_ticks: 2,
+            calm: Some(CalmPolicy::default()),
             diagnostics: Diagnostics::default(),
         }
     }

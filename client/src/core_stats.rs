@@ -23,6 +23,9 @@ pub struct ClientStats {
     pub inputs_sent: u64,
     /// Client ticks on which no new input was taken because the player held still.
     pub idle_ticks: u64,
+    /// Client ticks that took an input with no fight near, sent at the calm pace
+    /// ([`crate::CalmPolicy`]).
+    pub calm_ticks: u64,
     /// Floors regenerated and proved to the server.
     pub floors_verified: u64,
     /// Server-reported HASH_MISMATCH errors.

@@ -74,6 +74,7 @@ fn admitted(diagnostics: Diagnostics) -> (ClientCore, Instant, Pos) {
 fn per_tick() -> CoreConfig {
     let mut cfg = CoreConfig::new(Credentials::Dev { name: "ann".into() });
     cfg.input_every_ticks = 1;
+    cfg.calm = None;
     cfg
 }
 
@@ -271,9 +272,17 @@ fn prediction_moves_at_player_speed_on_the_real_floor() {
     assert_eq!(p.dist2(spawn), i64::from(PLAYER_SPEED_PER_TICK).pow(2));
 }
 
+/// The defaults with the calm pace off: snapshots every 2 ticks, drawn `interp_delay`
+/// behind.
+fn never_calm() -> CoreConfig {
+    let mut cfg = CoreConfig::new(Credentials::Dev { name: "ann".into() });
+    cfg.calm = None;
+    cfg
+}
+
 #[test]
 fn fragmented_snapshots_and_interpolation() {
-    let (mut core, t0, _) = admitted(Diagnostics::default());
+    let (mut core, t0, _) = admitted_with(never_calm());
     let tick = core.tick_interval();
     let mut hist = SnapshotHistory::default();
     let monsters = |x: i32| -> EntitySet {
@@ -368,7 +377,7 @@ fn a_late_state_the_render_time_has_passed_changes_nothing_drawn() {
 #[test]
 fn the_render_delay_grows_with_the_jitter_seen_and_is_bounded() {
     let delay = |late_ms: &dyn Fn(u32) -> u64| {
-        let (mut core, t0, _) = admitted(Diagnostics::default());
+        let (mut core, t0, _) = admitted_with(never_calm());
         let tick = core.tick_interval();
         let mut hist = SnapshotHistory::default();
         let set = EntitySet::from_vec(vec![player(0, 0)]);
@@ -652,7 +661,7 @@ fn idle_sending_slows_to_keepalives_once_settled() {
     assert_eq!(ticks, expected);
     for (_, d) in &sent[settle as usize..] {
         assert_eq!(d.newest_seq, settle, "keepalives take no new input seq");
-        assert_eq!(d.inputs.len(), settle as usize);
+        assert_eq!(d.inputs.len(), 4, "the redundancy window at its smallest");
         assert!(
             d.inputs
                 .iter()
@@ -950,9 +959,9 @@ fn free_direction(core: &ClientCore, spawn: Pos) -> (i8, i8) {
 
 #[test]
 fn walking_sends_one_datagram_per_n_ticks_and_an_attack_at_once() {
-    let (mut core, t0, spawn) = admitted(Diagnostics::default());
-    let default = CoreConfig::new(Credentials::Dev { name: "ann".into() });
-    assert_eq!(default.input_every_ticks, 2);
+    assert_eq!(never_calm().input_every_ticks, 2);
+    // with calm: a_calm_player_sends_every_3_ticks_and_a_fight_near_every_2
+    let (mut core, t0, spawn) = admitted_with(never_calm());
     let mut server = ServerInputs::default();
     let (dx, dy) = free_direction(&core, spawn);
     let walk = PlayerInput {
@@ -968,10 +977,8 @@ fn walking_sends_one_datagram_per_n_ticks_and_an_attack_at_once() {
     assert_eq!(ticks, (1..20).step_by(2).collect::<Vec<_>>());
     for (k, d) in &sent {
         assert_eq!(d.newest_seq, k + 1);
-        assert_eq!(
-            d.inputs.len(),
-            tower_protocol::MAX_INPUTS_PER_DATAGRAM.min(*k as usize + 1)
-        );
+        // two periods, at least 4
+        assert_eq!(d.inputs.len(), 4.min(*k as usize + 1));
     }
     assert_eq!(server.newest_received, 20);
     // pressing attack sends on that very tick, mid-batch
@@ -1008,6 +1015,134 @@ fn walking_sends_one_datagram_per_n_ticks_and_an_attack_at_once() {
     assert_eq!(server.newest_received, last_seq);
     assert_eq!(server.applied, (1..=last_seq).collect::<Vec<_>>());
     assert!(core.stats().idle_ticks > 0);
+}
+
+/// A monster of id `id` at `x, y` (movement units), as the server puts it on the wire.
+fn monster(id: u32, x: i32, y: i32, flags: EntityFlags) -> EntityState {
+    EntityState {
+        id,
+        kind: EntityKind::Monster,
+        x,
+        y,
+        health: 20,
+        flags,
+    }
+}
+
+#[test]
+fn a_fight_near_is_a_living_monster_or_anything_in_combat_within_the_radius() {
+    let calm = CalmPolicy::default();
+    let me = player(0, 0);
+    let r = calm.radius;
+    let in_combat = EntityFlags::default().with(EntityFlags::IN_COMBAT, true);
+    let dead = EntityFlags::default().with(EntityFlags::DEAD, true);
+    let other = |x, flags| EntityState {
+        id: 8,
+        flags,
+        ..player(x, 0)
+    };
+    assert!(!calm.fight_near(&me, []));
+    assert!(calm.fight_near(&me, [monster(9, r, 0, EntityFlags::default())]));
+    assert!(!calm.fight_near(&me, [monster(9, r + 1, 0, EntityFlags::default())]));
+    assert!(!calm.fight_near(&me, [monster(9, 1, 0, dead)]));
+    assert!(!calm.fight_near(&me, [other(1, EntityFlags::default())]));
+    assert!(calm.fight_near(&me, [other(r / 2, in_combat)]));
+    assert!(!calm.fight_near(&me, [other(2 * r, in_combat)]));
+    let fighting_me = EntityState {
+        flags: in_combat,
+        ..me
+    };
+    assert!(calm.fight_near(&fighting_me, []));
+}
+
+#[test]
+fn a_calm_player_sends_every_3_ticks_and_a_fight_near_every_2() {
+    let (mut core, t0, spawn) = admitted(Diagnostics::default());
+    let calm = CalmPolicy::default();
+    assert_eq!(calm.input_every_ticks, 3);
+    let mut server = ServerInputs::default();
+    let (dx, dy) = free_direction(&core, spawn);
+    let walk = PlayerInput {
+        move_x: dx,
+        move_y: dy,
+        attack: false,
+    };
+    core.set_input(walk);
+    let sent_at = |sent: Vec<(u32, InputDatagram)>| -> Vec<u32> {
+        sent.into_iter().map(|(k, _)| k).collect()
+    };
+    let gaps = |ticks: &[u32]| -> Vec<u32> { ticks.windows(2).map(|w| w[1] - w[0]).collect() };
+    // nothing near: every 3 ticks, each datagram with the inputs of the last two periods
+    let sent = run_ticks(&mut core, t0, 0..12, &mut server);
+    assert!(
+        sent.iter()
+            .all(|(k, d)| d.inputs.len() == 6.min(*k as usize + 1))
+    );
+    assert_eq!(sent_at(sent), vec![2, 5, 8, 11]);
+    assert_eq!(core.stats().calm_ticks, 12);
+    assert_eq!(server.newest_received, 12);
+    // a snapshot shows a living monster within the radius: every 2 ticks from now on
+    let tick = core.tick_interval();
+    let mut history = SnapshotHistory::default();
+    let mut snapshot = |core: &mut ClientCore, seq: u32, others: Vec<EntityState>, at: u32| {
+        let mut entities = vec![player(spawn.x, spawn.y)];
+        entities.extend(others.into_iter().map(EntityState::remote_to_wire));
+        let payload = history
+            .encode_and_record(seq, 0, EntitySet::from_vec(entities))
+            .expect("encodes");
+        core.handle_datagram(
+            &packetize(seq, &payload, 1200).expect("fits")[0],
+            t0 + tick * at,
+        );
+    };
+    let near = monster(
+        9,
+        spawn.x + calm.radius / 2,
+        spawn.y,
+        EntityFlags::default(),
+    );
+    // snapshot seqs are server ticks: seq 200 arrives at client tick 12
+    snapshot(&mut core, 200, vec![near], 12);
+    // drawn `CalmPolicy::interp_delay` behind while calm so far
+    let calm_delay = core.render_delay();
+    assert!((calm_delay - 0.2).abs() < 1e-6, "{calm_delay}");
+    // ...then every 2 ticks for `linger` (2 s, 60 ticks) after the last sign of a fight,
+    // then every 3 again; the render delay follows the pace slowly, never in a jump
+    let dead = EntityFlags::default().with(EntityFlags::DEAD, true);
+    let (mut sent, mut delays) = (Vec::new(), vec![calm_delay]);
+    for at in 12..100 {
+        sent.extend(sent_at(run_ticks(&mut core, t0, at..at + 1, &mut server)));
+        if at > 12 && at % 2 == 0 {
+            let gone = monster(9, near.x, near.y, dead);
+            snapshot(&mut core, 188 + at, vec![gone], at);
+            delays.push(core.render_delay());
+        }
+    }
+    let (fight, after): (Vec<u32>, Vec<u32>) = sent.iter().partition(|&&k| k <= 12 + 60);
+    assert_eq!(fight[..4], [13, 15, 17, 19]);
+    assert!(gaps(&fight).iter().all(|g| *g == 2), "{fight:?}");
+    assert!(gaps(&after[1..]).iter().all(|g| *g == 3), "{after:?}");
+    let fastest = delays.iter().copied().fold(f64::MAX, f64::min);
+    assert!(fastest < 0.13, "towards 100 ms while fighting: {delays:?}");
+    assert!(
+        delays.windows(2).all(|w| (w[1] - w[0]).abs() < 0.006),
+        "{delays:?}"
+    );
+    assert!(
+        delays[delays.len() - 1] > fastest + 0.02,
+        "back towards 200 ms: {delays:?}"
+    );
+    // pressing attack goes out at once and ends calm
+    core.set_input(PlayerInput {
+        attack: true,
+        ..walk
+    });
+    let sent = sent_at(run_ticks(&mut core, t0, 100..101, &mut server));
+    assert_eq!(sent, vec![100]);
+    core.set_input(walk);
+    let sent = sent_at(run_ticks(&mut core, t0, 101..110, &mut server));
+    assert!(gaps(&sent).iter().all(|g| *g == 2), "{sent:?}");
+    assert_eq!(server.newest_received, 109);
 }
 
 #[test]

@@ -21,6 +21,7 @@
 //!   .core.resume_token = Some(token)         reclaim a dropped session
 //!   .core.floors = FloorSource::cached(n)    share regenerated floors between clients
 //!   .core.idle = Some(IdlePolicy { .. })     input suppression while holding still (None: every tick)
+//!   .core.calm = Some(CalmPolicy { .. })     fewer inputs, so snapshots, with no fight near (None: off)
 //!   .transport = TransportTuning { .. }      QUIC ACK frequency request and keep-alive
 //!   .core.diagnostics = Diagnostics { .. }   TEST ONLY: wrong floor proof, other protocol version,
 //!                                            raw bytes instead of the Hello
@@ -42,8 +43,8 @@ mod shell;
 mod tls;
 
 pub use crate::core::{
-    ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, DisconnectReason, Event,
-    FloorSource, IDLE_SETTLE_TICKS, IdlePolicy, PlayerInput, RosterEntry, TransportStats,
+    CalmPolicy, ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, DisconnectReason,
+    Event, FloorSource, IDLE_SETTLE_TICKS, IdlePolicy, PlayerInput, RosterEntry, TransportStats,
 };
 pub use address::{AddressParseError, ServerAddress, pick_resolved};
 pub use interp::{EntityView, INTERP_CAPACITY, InterpBuffer};

@@ -18,8 +18,9 @@ use crate::datagram::DatagramKind;
 use crate::varint::{self, VarintError};
 use thiserror::Error;
 
-/// How many inputs one datagram may carry (the newest plus redundant older ones).
-pub const MAX_INPUTS_PER_DATAGRAM: usize = 4;
+/// How many inputs one datagram may carry (the newest plus redundant older ones): twice
+/// the inputs of a datagram sent every 3 ticks, so each still travels in two.
+pub const MAX_INPUTS_PER_DATAGRAM: usize = 6;
 
 /// Button bits of an input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -258,9 +259,10 @@ mod tests {
             InputDatagram::decode(&long),
             Err(InputError::TrailingBytes(1))
         );
+        let too_many = MAX_INPUTS_PER_DATAGRAM as u8 + 1;
         assert_eq!(
-            InputDatagram::decode(&[1, 0, 9, 5]),
-            Err(InputError::TooManyInputs(5))
+            InputDatagram::decode(&[1, 0, 9, too_many]),
+            Err(InputError::TooManyInputs(usize::from(too_many)))
         );
         assert_eq!(
             InputDatagram::decode(&[1, 0, 0, 1, 0, 0, 0, 0, 0]),
@@ -272,15 +274,18 @@ mod tests {
         let too_many = InputDatagram {
             ack: None,
             newest_seq: 10,
-            inputs: vec![InputCmd::default(); 5],
+            inputs: vec![InputCmd::default(); MAX_INPUTS_PER_DATAGRAM + 1],
         };
-        assert_eq!(too_many.encode(), Err(InputError::TooManyInputs(5)));
+        assert_eq!(
+            too_many.encode(),
+            Err(InputError::TooManyInputs(MAX_INPUTS_PER_DATAGRAM + 1))
+        );
     }
 
     proptest! {
         #[test]
-        fn roundtrip(ack in proptest::option::of(1u32..), newest in 4u32..,
-                     raw in proptest::collection::vec((any::<i8>(), any::<i8>(), any::<u8>(), any::<i32>(), any::<i32>(), any::<u32>()), 0..=4)) {
+        fn roundtrip(ack in proptest::option::of(1u32..), newest in (MAX_INPUTS_PER_DATAGRAM as u32)..,
+                     raw in proptest::collection::vec((any::<i8>(), any::<i8>(), any::<u8>(), any::<i32>(), any::<i32>(), any::<u32>()), 0..=MAX_INPUTS_PER_DATAGRAM)) {
             let inputs = raw.into_iter().map(|(x, y, b, px, py, r)| InputCmd {
                 move_x: x, move_y: y, buttons: Buttons(b), predicted_x: px, predicted_y: py,
                 render_tick: if Buttons(b).attack() { r } else { 0 } }).collect();

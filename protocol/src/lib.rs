@@ -45,7 +45,8 @@ pub use snapshot::{
 /// 4: snapshot entities carry no guild (the Roster names guilds); the delta mask is 3 bits.
 /// 5: other entities' positions travel in [`REMOTE_POSITION_UNIT`]s (1/16 tile); the
 /// repeated inputs of an Input datagram claim positions as differences.
-pub const PROTOCOL_VERSION: u32 = 5;
+/// 6: an Input datagram carries up to 6 inputs (was 4), for clients sending every 3 ticks.
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// TLS ALPN protocol id of Tower over QUIC.
 pub const ALPN: &[u8] = b"tower/1";

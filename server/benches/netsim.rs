@@ -18,13 +18,15 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(6);
     // before issue 13's batching (every tick; lost inputs never guessed, queued ones
-    // applied as the credit allows), each change alone, and the defaults
+    // applied as the credit allows), each change alone, and the defaults (every 2 ticks
+    // near a fight, 3 when calm)
     let schedules = [
         (
             "1, old rules",
             Schedule {
                 every_ticks: 1,
                 batch_rules: false,
+                calm: false,
             },
         ),
         (
@@ -32,6 +34,7 @@ fn main() {
             Schedule {
                 every_ticks: 1,
                 batch_rules: true,
+                calm: false,
             },
         ),
         (
@@ -39,6 +42,7 @@ fn main() {
             Schedule {
                 every_ticks: 2,
                 batch_rules: false,
+                calm: false,
             },
         ),
         (
@@ -46,8 +50,10 @@ fn main() {
             Schedule {
                 every_ticks: 2,
                 batch_rules: true,
+                calm: false,
             },
         ),
+        ("2, 3 when calm", Schedule::default_for_test()),
     ];
     println!(
         "| link (RTT / jitter / loss) | inputs + snapshots every N ticks | corrections per minute | largest correction (units) \

@@ -35,9 +35,14 @@ pub struct Config {
     pub autosave_secs: u32,
     /// Input datagrams per second one connection may send (token bucket; burst = 1 s).
     pub input_rate_limit: u32,
-    /// A player's snapshots go out every this many ticks (staggered across players); 1 =
-    /// every tick. Fewer, fuller packets: QUIC's per-packet bytes and CPU dominate.
+    /// A player's snapshots go out at most every this many ticks, on the ticks its client's
+    /// input datagrams arrive; 1 = every tick. Fewer, fuller packets: QUIC's per-packet
+    /// bytes and CPU dominate.
     pub snapshot_every_ticks: u32,
+    /// ...and at least every this many ticks while something in view changes, when the
+    /// client sends no input to follow or sends less often (a calm client sends every 3
+    /// ticks). At least `snapshot_every_ticks`.
+    pub snapshot_calm_ticks: u32,
     /// Seconds a new connection has to send its Hello.
     pub handshake_timeout_secs: u64,
     /// Seconds one control-stream write may wait for the peer's flow-control credit; past
@@ -81,6 +86,7 @@ impl Default for Config {
             autosave_secs: 30,
             input_rate_limit: 90,
             snapshot_every_ticks: 2,
+            snapshot_calm_ticks: 3,
             handshake_timeout_secs: 10,
             control_write_timeout_secs: 10,
             max_prelogin: 1024,
@@ -108,6 +114,7 @@ impl Config {
         rules.autosave_ticks = self.autosave_secs.max(1).saturating_mul(hz);
         rules.max_players = self.max_players;
         rules.snapshot_every_ticks = self.snapshot_every_ticks;
+        rules.snapshot_calm_ticks = self.snapshot_calm_ticks;
         rules
     }
 
@@ -170,6 +177,9 @@ impl Config {
         }
         if !(1..=8).contains(&self.snapshot_every_ticks) {
             return bad("snapshot_every_ticks must be 1..=8");
+        }
+        if !(self.snapshot_every_ticks..=8).contains(&self.snapshot_calm_ticks) {
+            return bad("snapshot_calm_ticks must be snapshot_every_ticks..=8");
         }
         if self.max_prelogin == 0 || self.max_prelogin_per_address == 0 {
             return bad("max_prelogin and max_prelogin_per_address must be at least 1");
@@ -260,9 +270,12 @@ pub struct Cli {
     /// Input datagrams per second per connection.
     #[arg(long, env = "TOWER_INPUT_RATE_LIMIT")]
     pub input_rate_limit: Option<u32>,
-    /// Snapshots to each player every this many ticks (1 = every tick).
+    /// Snapshots to each player at most every this many ticks (1 = every tick).
     #[arg(long, env = "TOWER_SNAPSHOT_EVERY_TICKS")]
     pub snapshot_every_ticks: Option<u32>,
+    /// Snapshots to a player whose client sends no inputs to follow, every this many ticks.
+    #[arg(long, env = "TOWER_SNAPSHOT_CALM_TICKS")]
+    pub snapshot_calm_ticks: Option<u32>,
     /// Explicit dev mode: accept weak or well-known development Nakama keys (insecure).
     #[arg(long, env = "TOWER_DEV_MODE")]
     pub dev_mode: bool,
@@ -286,7 +299,8 @@ impl Cli {
             cert_dir,
             max_players,
             input_rate_limit,
-            snapshot_every_ticks
+            snapshot_every_ticks,
+            snapshot_calm_ticks
         );
         if self.cert.is_some() {
             config.cert = self.cert.clone();
@@ -377,13 +391,26 @@ mod tests {
         assert!(e.to_string().contains("together"), "{e}");
         let e = from_toml("snapshot_every_ticks = 0").expect_err("out of range");
         assert!(e.to_string().contains("snapshot_every_ticks"), "{e}");
+        let e = from_toml("snapshot_every_ticks = 3\nsnapshot_calm_ticks = 2")
+            .expect_err("calm faster than the fastest");
+        assert!(e.to_string().contains("snapshot_calm_ticks"), "{e}");
     }
 
     #[test]
     fn snapshot_every_ticks_reaches_the_rules() {
-        assert_eq!(Config::default().rules().snapshot_every_ticks, 2);
-        let c = from_toml("snapshot_every_ticks = 1").expect("valid");
-        assert_eq!(c.rules().snapshot_every_ticks, 1);
+        let rules = Config::default().rules();
+        assert_eq!(
+            (rules.snapshot_every_ticks, rules.snapshot_calm_ticks),
+            (2, 3)
+        );
+        let c = from_toml("snapshot_every_ticks = 1\nsnapshot_calm_ticks = 1").expect("valid");
+        assert_eq!(
+            (
+                c.rules().snapshot_every_ticks,
+                c.rules().snapshot_calm_ticks
+            ),
+            (1, 1)
+        );
     }
 
     #[test]

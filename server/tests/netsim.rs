@@ -344,10 +344,19 @@ const PROPERTY_SECS: u32 = 40;
 
 /// The walking sessions the properties are checked on, run once per test binary.
 fn sessions(profile: LinkProfile) -> Vec<Figures> {
-    (0..SEEDS)
+    sessions_n(profile, SEEDS)
+}
+
+fn sessions_n(profile: LinkProfile, seeds: u64) -> Vec<Figures> {
+    (0..seeds)
         .map(|s| walking_session(s, profile, PROPERTY_SECS))
         .collect()
 }
+
+/// Seeds on the worst link: its snaps come from rare bursts of loss, and 6 seeds (4
+/// simulated minutes) read anywhere from 0.25 to 2.25 a minute for schedules that the
+/// netsim bench's 30 minutes put at 1.2-1.8.
+const WORST_LINK_SEEDS: u64 = 24;
 
 fn bad_link_sessions() -> &'static [Figures] {
     static RUNS: std::sync::OnceLock<Vec<Figures>> = std::sync::OnceLock::new();
@@ -406,7 +415,7 @@ fn worst_link() -> LinkProfile {
 
 #[test]
 fn on_the_worst_link_corrections_stay_small_and_snaps_bounded() {
-    let runs = sessions(worst_link());
+    let runs = sessions_n(worst_link(), WORST_LINK_SEEDS);
     let minutes: f64 = runs.iter().map(|f| f.minutes).sum();
     let corrections: u64 = runs.iter().map(|f| f.corrections).sum();
     let largest = runs.iter().map(|f| f.largest_correction).max().unwrap_or(0);
@@ -415,18 +424,20 @@ fn on_the_worst_link_corrections_stay_small_and_snaps_bounded() {
         "worst link: {:.2} corrections per minute (largest {largest} units), {snaps:.2} snapping frames per minute",
         corrections as f64 / minutes
     );
-    // Measured with inputs and snapshots every 2 ticks (the defaults): 0.75 corrections/min
-    // (92 units), 0.25 snaps/min. Every tick (6 seeds x 40 s): 1.0 corrections/min
-    // (69 units), 1.0 snaps/min; 4.0
-    // before late states stopped rewriting the drawn path and the render delay began to
-    // cover the jitter seen (docs/performance-netcode.md).
+    // Measured with the defaults (every 2 ticks near a fight, 3 when calm; 24 seeds x 40 s):
+    // 0.63 corrections/min (largest 123 units), 1.6 snaps/min. Every 2 ticks always, on 6
+    // seeds: 0.75 corrections/min (92 units), 0.25 snaps/min, but 114 units and 1.6-1.8
+    // snaps/min over the bench's 30 seeds x 60 s, so 3 ticks of walking was never the
+    // largest correction on this link. Every tick (6 seeds x 40 s): 1.0 corrections/min
+    // (69 units), 1.0 snaps/min; 4.0 before late states stopped rewriting the drawn path
+    // and the render delay began to cover the jitter seen (docs/performance-netcode.md).
     assert!(
         corrections as f64 / minutes <= 3.0,
         "{:.2} corrections per minute",
         corrections as f64 / minutes
     );
     assert!(
-        largest <= 3 * tower_movement::PLAYER_SPEED_PER_TICK,
+        largest <= 4 * tower_movement::PLAYER_SPEED_PER_TICK,
         "largest correction {largest} units"
     );
     assert!(snaps <= 2.0, "{snaps:.2} snapping frames per minute");

@@ -62,28 +62,33 @@ pub struct Rules {
     pub input_queue_max: usize,
     /// One queued input is applied per tick, two while more than this many wait: a
     /// player's motion stays even when its inputs arrive in batches (a client sends every
-    /// few ticks, jitter bunches datagrams), and a backlog still drains. 0: as many as the
-    /// credit allows (the rule before clients sent inputs in batches; benchmarks only).
+    /// 2 or 3 ticks, jitter bunches datagrams), and a backlog still drains. At least the
+    /// calm pace (3): with 2, a batch of 3 would move the player 2, 1, 0 steps a tick.
+    /// 0: as many as the credit allows (the rule before clients sent inputs in batches;
+    /// benchmarks only).
     pub input_playout: usize,
     /// A gap of at most this many seqs (inputs lost in every datagram that carried them)
     /// is filled with the direction of the input after it, no buttons: a walking player
-    /// held that direction, so its client predicted the same steps (no correction). Larger
-    /// gaps (an outage) are not guessed. The credit still caps moves per tick. 0 = off.
+    /// held that direction, so its client predicted the same steps (no correction). 9:
+    /// three lost datagrams at the calm pace (a 300 ms burst). Larger gaps (an outage)
+    /// are not guessed. The credit still caps moves per tick. 0 = off.
     pub input_gap_fill: u32,
     pub tiers: TierConfig,
     /// At most this many other entities in one view (the nearest).
     pub max_view_entities: usize,
-    /// Who is in a view is searched every this many ticks (staggered by observer; rounded
-    /// up to whole snapshot periods, see `snapshot_every_ticks`); in between, the entities
-    /// already in it are refreshed by id. Entering a view is delayed by less than that;
-    /// leaving it is immediate.
+    /// Who is in a view is searched at most every this many ticks (on the first snapshot
+    /// tick after that); in between, the entities already in it are refreshed by id.
+    /// Entering a view is delayed by less than that plus a snapshot period; leaving it is
+    /// immediate.
     pub aoi_search_ticks: u32,
-    /// A player's snapshots go out at most every this many ticks, in phase with the tick
-    /// that took in its client's newest input datagram (`Controls::heard_at`; before any,
-    /// `(tick + entity id) % snapshot_every_ticks == 0`): clients send on their own
-    /// clocks, so the load per tick stays flat. The first one after admission is never
-    /// delayed. 1 = every tick.
+    /// A player's snapshots go out at most every this many ticks, on the ticks that took in
+    /// its client's input datagrams (`Controls::heard_at`): the client sets the pace by how
+    /// often it sends, and clients send on their own clocks, so the load per tick stays
+    /// flat. The first one after admission is never delayed. 1 = every tick.
     pub snapshot_every_ticks: u32,
+    /// Without an input datagram to follow (a client that holds still, or sends less often
+    /// than this), a player's snapshots go out every this many ticks.
+    pub snapshot_calm_ticks: u32,
 }
 
 impl Rules {
@@ -122,12 +127,13 @@ impl Rules {
             correction_tolerance: 8,
             input_credit_max: 4,
             input_queue_max: 16,
-            input_gap_fill: 6,
-            input_playout: 2,
+            input_gap_fill: 9,
+            input_playout: 3,
             tiers: TierConfig::default(),
             max_view_entities: 48,
             aoi_search_ticks: 3,
             snapshot_every_ticks: 2,
+            snapshot_calm_ticks: 3,
         }
     }
 }
@@ -326,6 +332,10 @@ pub struct Viewer {
     pub next: Vec<Viewed>,
     pub last_own: Option<OwnState>,
     pub last_sent: Option<u32>,
+    /// The tick this view was last refreshed (compared with the world, sent or not).
+    pub last_refreshed: Option<u32>,
+    /// The tick this view was last searched for entities entering it.
+    pub last_searched: Option<u32>,
     /// The last snapshot carried a change: one more goes out on the next quiet tick, so the
     /// client learns that things stopped instead of extrapolating them onward.
     pub settle_due: bool,

@@ -111,7 +111,7 @@ fn swings_and_hits_are_flagged_for_observers_for_a_moment() {
     let target = core.monsters()[0].id;
     core.place_monster(target, center(2, 1));
     // until bob's view has been searched since the monster moved
-    for _ in 0..core.rules().aoi_search_ticks + core.rules().snapshot_every_ticks {
+    for _ in 0..core.rules().aoi_search_ticks + core.rules().snapshot_calm_ticks {
         core.step(vec![]);
     }
     // What bob is told about ann and the monster after each tick.
@@ -124,10 +124,11 @@ fn swings_and_hits_are_flagged_for_observers_for_a_moment() {
         let of = |id: u32| snap.entities.iter().find(|e| e.id == id).copied();
         Some((of(ann.id)?, of(target)?))
     };
-    // bob's next snapshot tick is at most `snapshot_every_ticks` away (< flash_ticks)
+    // bob sends no inputs: his next snapshot tick is at most `snapshot_calm_ticks` away
+    // (< flash_ticks)
     let out = core.step(vec![input(1, 1, 0, 0, buttons::ATTACK, ann.pos)]);
     let mut told = seen_by_bob(&out);
-    for _ in 1..core.rules().snapshot_every_ticks {
+    for _ in 1..core.rules().snapshot_calm_ticks {
         if told.is_none() {
             told = seen_by_bob(&core.step(vec![]));
         }

@@ -7,9 +7,10 @@ use crate::support::*;
 #[test]
 fn aoi_and_update_tiers_follow_distance() {
     // The tier periods alone: every tick is a snapshot tick (see
-    // `snapshots_go_out_every_m_ticks_staggered_by_player` for the default).
+    // `snapshots_follow_each_clients_inputs_within_the_bounds` for the default).
     let mut rules = Rules::new(99, 30);
     rules.snapshot_every_ticks = 1;
+    rules.snapshot_calm_ticks = 1;
     let mut core = GameCore::with_generator(rules, quiet);
     enter(&mut core, 1, "ann", TOKEN_A);
     enter(&mut core, 2, "bob", TOKEN_B);
@@ -187,16 +188,27 @@ fn an_entity_entering_a_view_shows_up_within_the_search_period() {
     assert!(t < search, "seen after {t} ticks, search period {search}");
 }
 
-/// Everyone on one floor walking, each client sending one input datagram every
-/// `snapshot_every_ticks` ticks on its own phase: each player gets a snapshot every
-/// `snapshot_every_ticks` ticks, on the very ticks that took in its datagrams (so QUIC's ACK
-/// rides in the snapshot's packet), so every tick carries the same number; a new player's
-/// first snapshot goes out on its admission tick whatever its phase.
+/// Everyone on one floor walking, each client sending one input datagram every `sends`
+/// ticks on its own phase: each player gets a snapshot on the very ticks that took in its
+/// datagrams (so QUIC's ACK rides in the snapshot's packet), but never sooner than
+/// `snapshot_every_ticks` after the last one, so a calm client sending every 3 ticks gets
+/// 10 Hz and one sending every tick still only 15 Hz; with clients spread over the phases
+/// every tick carries the same number. A player who sends nothing (holds still) gets them
+/// every `snapshot_calm_ticks` while the others move. A new player's first snapshot goes
+/// out on its admission tick whatever its phase.
 #[test]
-fn snapshots_go_out_every_m_ticks_in_phase_with_each_clients_inputs() {
-    for every in [1u32, 2, 3] {
+fn snapshots_follow_each_clients_inputs_within_the_bounds() {
+    // (snapshot_every_ticks, the clients send every, snapshots every)
+    for (every, sends, period) in [
+        (1u32, 1u32, 1u32),
+        (2, 2, 2),
+        (3, 3, 3),
+        (2, 3, 3),
+        (2, 1, 2),
+    ] {
         let mut rules = Rules::new(99, 30);
         rules.snapshot_every_ticks = every;
+        assert_eq!(rules.snapshot_calm_ticks, 3);
         let mut core = GameCore::with_generator(rules, quiet);
         let names = ["ann", "bob", "cy", "dee", "eve", "fay"];
         for (i, name) in names.iter().enumerate() {
@@ -207,6 +219,8 @@ fn snapshots_go_out_every_m_ticks_in_phase_with_each_clients_inputs() {
                 "{name}'s first snapshot on its admission tick (every {every})"
             );
         }
+        const STILL: u64 = 7;
+        enter(&mut core, STILL, "gus", [7; 16]);
         // everyone walks (own state changes every tick): down, clear of the wall column,
         // then along the room
         let mut sent: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
@@ -214,9 +228,9 @@ fn snapshots_go_out_every_m_ticks_in_phase_with_each_clients_inputs() {
         let mut per_tick = Vec::new();
         for k in 0..85u32 {
             let dir = if k < 25 { (0, 127) } else { (127, 0) };
-            // client `conn` sends the inputs of its last `every` ticks when (k + conn) % every == 0
+            // client `conn` sends the inputs of its last `sends` ticks when (k + conn) % sends == 0
             let senders: Vec<u64> = (1..=names.len() as u64)
-                .filter(|conn| (u64::from(k) + conn).is_multiple_of(u64::from(every)))
+                .filter(|conn| (u64::from(k) + conn).is_multiple_of(u64::from(sends)))
                 .collect();
             let events = senders
                 .iter()
@@ -233,7 +247,7 @@ fn snapshots_go_out_every_m_ticks_in_phase_with_each_clients_inputs() {
                     let mut datagram = input(conn, k + 1, dir.0, dir.1, 0, next);
                     if let ClientEvent::Inputs { inputs, .. } = &mut datagram {
                         let newest = inputs[0];
-                        *inputs = (0..every.min(k + 1))
+                        *inputs = (0..sends.min(k + 1))
                             .map(|back| TickInput {
                                 seq: newest.seq - back,
                                 ..newest
@@ -250,17 +264,22 @@ fn snapshots_go_out_every_m_ticks_in_phase_with_each_clients_inputs() {
             if k < 25 {
                 continue;
             }
-            per_tick.push(out.snapshots.len());
+            per_tick.push(out.snapshots.iter().filter(|(c, _)| *c != STILL).count());
             for (conn, snap) in &out.snapshots {
                 assert_eq!(snap.tick, core.tick());
                 sent.entry(*conn).or_default().push(snap.tick);
             }
         }
+        let still = sent.remove(&STILL).expect("gus sees the others walk");
+        assert!(
+            still.windows(2).all(|w| w[1] - w[0] == 3),
+            "every {every}, sends {sends}: {still:?}"
+        );
         for (conn, ticks) in &sent {
             assert_eq!(
                 ticks.len(),
-                60 / every as usize,
-                "conn {conn}, every {every}"
+                60 / period as usize,
+                "conn {conn}, every {every}, sends {sends}"
             );
             for t in ticks {
                 assert!(
@@ -271,10 +290,10 @@ fn snapshots_go_out_every_m_ticks_in_phase_with_each_clients_inputs() {
         }
         assert_eq!(sent.len(), names.len());
         // six clients on every phase: the same count every tick
-        let flat = names.len() / every as usize;
+        let flat = names.len() / period as usize;
         assert!(
-            per_tick.iter().all(|n| *n == flat),
-            "every {every}: {per_tick:?}"
+            sends != period || per_tick.iter().all(|n| *n == flat),
+            "every {every}, sends {sends}: {per_tick:?}"
         );
     }
 }

@@ -617,6 +617,9 @@ pub struct Schedule {
     /// `Rules::input_gap_fill` and `Rules::input_playout` left at their defaults; else 0
     /// (off: lost inputs are never guessed, queued ones applied as the credit allows).
     pub batch_rules: bool,
+    /// The client's `CalmPolicy` and `Rules::snapshot_calm_ticks` at their defaults (a
+    /// calm client sends every 3 ticks and gets 10 Hz); else off, and every `every_ticks`.
+    pub calm: bool,
 }
 
 impl Schedule {
@@ -625,6 +628,7 @@ impl Schedule {
         Schedule {
             every_ticks: Rules::new(42, 30).snapshot_every_ticks,
             batch_rules: true,
+            calm: true,
         }
     }
 }
@@ -645,6 +649,9 @@ pub fn walking_session_with(
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
     let mut rules = peaceful_rules();
     rules.snapshot_every_ticks = schedule.every_ticks;
+    if !schedule.calm {
+        rules.snapshot_calm_ticks = schedule.every_ticks;
+    }
     if !schedule.batch_rules {
         rules.input_gap_fill = 0;
         rules.input_playout = 0;
@@ -653,6 +660,9 @@ pub fn walking_session_with(
     for name in ["alice", "bob"] {
         let mut cfg = CoreConfig::new(Credentials::Dev { name: name.into() });
         cfg.input_every_ticks = schedule.every_ticks;
+        if !schedule.calm {
+            cfg.calm = None;
+        }
         pair.connect_with(name, profile, cfg);
     }
     assert!(

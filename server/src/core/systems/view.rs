@@ -66,33 +66,32 @@ pub fn aoi_grid(
     }
 }
 
-/// Whether observer `id` is refreshed (and may get a snapshot) at tick `now`, and if so
-/// whether its view is searched: `None` off its snapshot ticks. Snapshots go out every
-/// `snapshot_every_ticks`, in phase with the tick that took in the client's newest input
-/// datagram (`heard_at`, so QUIC acknowledges it in the snapshot's packet), else
-/// staggered by id, and never sooner than that period after the last one (`last_sent`;
-/// a client sending every tick does not get a snapshot every tick). The first one (none
-/// sent since admission) is never delayed. Skipping a tick loses nothing: the next
-/// refresh compares with what the client was last told. Searches happen on every
-/// `aoi_search_ticks`-th tick, rounded up to whole snapshot periods.
-fn observe_now(
-    rules: &Rules,
-    now: u32,
-    id: u32,
-    heard_at: Option<u32>,
-    last_sent: Option<u32>,
-) -> Option<bool> {
-    let every = rules.snapshot_every_ticks.max(1);
-    let staggered = now.wrapping_add(id);
-    let Some(last) = last_sent else {
+/// When an observer's view is refreshed (and may get a snapshot): `None` off its snapshot
+/// ticks, else whether its view is also searched. The client sets the pace: a view is
+/// refreshed on the tick that took in its client's input datagram (`heard_at`, so QUIC
+/// acknowledges the datagram in the snapshot's packet and the client's ACK rides on its next
+/// inputs), never sooner than `snapshot_every_ticks` after the last refresh, and at the
+/// latest `snapshot_calm_ticks` after it (a client that holds still sends no input to follow).
+/// A client near combat sends every 2 ticks, a calm one every 3 (`CalmPolicy` in the
+/// client), so their snapshots go out at 15 and 10 Hz; one that sends every tick still gets
+/// 15 Hz. The first refresh (none since admission) is never delayed. Skipping a tick loses
+/// nothing: the next refresh compares with what the client was last told. A view is
+/// searched on the first refresh at least `aoi_search_ticks` after its last search.
+fn observe_now(rules: &Rules, now: u32, heard_at: Option<u32>, viewer: &Viewer) -> Option<bool> {
+    let Some(last) = viewer.last_refreshed else {
         return Some(true);
     };
-    let phase = heard_at.map_or(staggered, |t| now.wrapping_sub(t));
-    if now.wrapping_sub(last) < every || !phase.is_multiple_of(every) {
+    let since = now.wrapping_sub(last);
+    let fastest = rules.snapshot_every_ticks.max(1);
+    let slowest = rules.snapshot_calm_ticks.max(fastest);
+    if since < fastest || (heard_at != Some(now) && since < slowest) {
         return None;
     }
-    let searches_every = rules.aoi_search_ticks.div_ceil(every).max(1);
-    Some((staggered / every).is_multiple_of(searches_every))
+    Some(
+        viewer
+            .last_searched
+            .is_none_or(|t| now.wrapping_sub(t) >= rules.aoi_search_ticks),
+    )
 }
 
 /// Refreshes each observer's view on its snapshot ticks ([`observe_now`]) and emits a
@@ -126,18 +125,20 @@ pub fn snapshots(
     shared.retain(|floor, _| floors.live.contains_key(floor));
     let cap = rules.max_view_entities.max(1) * SHARED_CANDIDATES_PER_VIEW;
     let r2 = i64::from(tiers.view_radius) * i64::from(tiers.view_radius);
-    let every = rules.snapshot_every_ticks.max(1);
     for (player, id, pos, on_floor, health, controls, mut viewer) in &mut observers {
         let Some(conn) = player.conn else { continue };
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
         };
-        let Some(search) = observe_now(&rules, now, id.0, controls.heard_at, viewer.last_sent)
-        else {
+        let Some(search) = observe_now(&rules, now, controls.heard_at, &viewer) else {
             continue;
         };
+        // the period this refresh ends, as the estimate of the next one
+        let period = viewer.last_refreshed.map_or(1, |t| now.wrapping_sub(t));
+        viewer.last_refreshed = Some(now);
         candidates.clear();
         if search {
+            viewer.last_searched = Some(now);
             let cell = shared.entry(on_floor.0).or_default().of(
                 &live.grid,
                 now,
@@ -186,11 +187,11 @@ pub fn snapshots(
             if i < old.len() && old[i].state.id == state.id {
                 let mut entry = old[i];
                 i += 1;
-                let period = tiers.period_ticks(tier, rules.tick_rate_hz);
+                let tier_period = tiers.period_ticks(tier, rules.tick_rate_hz);
                 // refreshed on the snapshot tick nearest its period, not the one after
                 // it (with snapshots every 2 ticks the 10 Hz tier is 15 Hz, not 7.5 Hz)
-                let waited = now.wrapping_sub(entry.sampled) + every - 1;
-                if waited >= period && entry.state != state {
+                let waited = now.wrapping_sub(entry.sampled) + period - 1;
+                if waited >= tier_period && entry.state != state {
                     entry = Viewed {
                         state,
                         sampled: now,
