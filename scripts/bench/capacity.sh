@@ -10,8 +10,8 @@
 #   env: PLAYERS ("100 250 500 1000"), LAYOUTS ("one spread"), SECONDS_PER_POINT (30),
 #        REPEATS (1; medians are reported), SPREAD_FLOORS (10), BRAIN_HZ (10), CONNECT_RATE (200),
 #        OUT (docs/img/capacity: .tsv raw rows, .md table, .png plot), CARGO_TARGET_DIR,
-#        EVERY (unset: the defaults; N: inputs and snapshots every N ticks, 1 = before
-#        issue 13's batching)
+#        EVERY (unset: the defaults, every 2 ticks near a fight and 3 when calm; N: inputs
+#        and snapshots every N ticks, fight or not, 1 = before issue 13's batching)
 # Every run is bounded by `timeout`; all traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,7 +27,8 @@ OUT=${OUT:-docs/img/capacity}
 TARGET=${CARGO_TARGET_DIR:-target}
 every_server=() every_bots=()
 if [[ -n "${EVERY:-}" ]]; then
-    every_server=(--snapshot-every-ticks "$EVERY") every_bots=(--input-every-ticks "$EVERY")
+    every_server=(--snapshot-every-ticks "$EVERY" --snapshot-calm-ticks "$EVERY")
+    every_bots=(--input-every-ticks "$EVERY")
 fi
 
 cargo build --release --locked -p tower-server -p tower-bots >&2
@@ -69,7 +70,7 @@ TOML
 
 mkdir -p "$(dirname "$OUT")"
 tsv="$OUT.tsv"
-printf 'layout\tplayers\trepeat\tconnected\tfailed\tserver_cpu_ms_per_player_s\ttick_p50_ms\ttick_p99_ms\tskipped_ticks\tdropped_datagrams\tdown_udp_Bps\tup_udp_Bps\tdown_payload_Bps\tswarm_cpu_ms_s\ttick_demotions\n' >"$tsv"
+printf 'layout\tplayers\trepeat\tconnected\tfailed\tserver_cpu_ms_per_player_s\ttick_p50_ms\ttick_p99_ms\tskipped_ticks\tdropped_datagrams\tdown_udp_Bps\tup_udp_Bps\tdown_payload_Bps\tswarm_cpu_ms_s\ttick_demotions\tcalm_share_pct\n' >"$tsv"
 
 for layout in $LAYOUTS; do
     for players in $PLAYERS; do
@@ -93,13 +94,13 @@ for layout in $LAYOUTS; do
             # a tick that overran its period drops the real-time tick thread to the fair
             # scheduler for 30 s (server/src/shell/priority.rs): count it, it explains a p99
             demotions=$(grep -c "tick thread scheduling changed.*Fair" "$work/server.log" || true)
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
                 "$layout" "$players" "$repeat" "$(row connected)" "$(row failed)" \
                 "$(row 'server CPU ms/s per bot')" "$(row 'server tick p50 ms')" \
                 "$(row 'server tick p99 ms')" "$(row 'server skipped ticks')" \
                 "$(row 'server dropped datagrams')" "$(row 'down UDP B/s per bot')" \
                 "$(row 'up UDP B/s per bot')" "$(row 'down payload B/s per bot')" \
-                "$(row 'swarm CPU ms/s')" "${demotions:-0}" >>"$tsv"
+                "$(row 'swarm CPU ms/s')" "${demotions:-0}" "$(row 'calm share of ticks %')" >>"$tsv"
             tail -1 "$tsv" >&2
         done
     done

@@ -21,6 +21,7 @@ COLUMNS = [
     ("down_payload_Bps", "down payload B/s per player", "{:.0f}"),
     ("swarm_cpu_ms_s", "swarm CPU ms/s", "{:.0f}"),
     ("tick_demotions", "tick demotions (all runs)", "{:.0f}"),
+    ("calm_share_pct", "calm ticks %", "{:.0f}"),
 ]
 
 # Rare events: a median over repeats would hide the one run they happened in.
@@ -40,7 +41,7 @@ def aggregate(path):
         for r in csv.DictReader(f, delimiter="\t"):
             key = (r["layout"], int(r["players"]))
             for col, _, _ in COLUMNS:
-                v = number(r[col])
+                v = number(r.get(col) or "")
                 if v is not None:
                     points[key][col].append(v)
     return {
