@@ -957,19 +957,25 @@ fn free_direction(core: &ClientCore, spawn: Pos) -> (i8, i8) {
         .expect("entry has a free neighbour")
 }
 
-#[test]
-fn walking_sends_one_datagram_per_n_ticks_and_an_attack_at_once() {
-    assert_eq!(never_calm().input_every_ticks, 2);
-    // with calm: a_calm_player_sends_every_3_ticks_and_a_fight_near_every_2
-    let (mut core, t0, spawn) = admitted_with(never_calm());
-    let mut server = ServerInputs::default();
-    let (dx, dy) = free_direction(&core, spawn);
+/// Holds a direction the player can walk in from `spawn`; returns that input.
+fn start_walking(core: &mut ClientCore, spawn: Pos) -> PlayerInput {
+    let (dx, dy) = free_direction(core, spawn);
     let walk = PlayerInput {
         move_x: dx,
         move_y: dy,
         attack: false,
     };
     core.set_input(walk);
+    walk
+}
+
+#[test]
+fn walking_sends_one_datagram_per_n_ticks_and_an_attack_at_once() {
+    assert_eq!(never_calm().input_every_ticks, 2);
+    // with calm: a_calm_player_sends_every_3_ticks_and_a_fight_near_every_2
+    let (mut core, t0, spawn) = admitted_with(never_calm());
+    let mut server = ServerInputs::default();
+    let walk = start_walking(&mut core, spawn);
     let sent = run_ticks(&mut core, t0, 0..20, &mut server);
     // one datagram every 2 ticks, each with the newest input and the older unconfirmed
     // ones (the redundancy window): every seq reaches the server, in order
@@ -1061,13 +1067,7 @@ fn a_calm_player_sends_every_3_ticks_and_a_fight_near_every_2() {
     let calm = CalmPolicy::default();
     assert_eq!(calm.input_every_ticks, 3);
     let mut server = ServerInputs::default();
-    let (dx, dy) = free_direction(&core, spawn);
-    let walk = PlayerInput {
-        move_x: dx,
-        move_y: dy,
-        attack: false,
-    };
-    core.set_input(walk);
+    let walk = start_walking(&mut core, spawn);
     let sent_at = |sent: Vec<(u32, InputDatagram)>| -> Vec<u32> {
         sent.into_iter().map(|(k, _)| k).collect()
     };
@@ -1151,12 +1151,7 @@ fn batched_inputs_predict_without_corrections() {
     // one may apply a batch in one tick with its credit): positions agree, no correction.
     let (mut core, t0, spawn) = admitted(Diagnostics::default());
     let mut server = ServerInputs::default();
-    let (dx, dy) = free_direction(&core, spawn);
-    core.set_input(PlayerInput {
-        move_x: dx,
-        move_y: dy,
-        attack: false,
-    });
+    let walk = start_walking(&mut core, spawn);
     let sent = run_ticks(&mut core, t0, 0..12, &mut server);
     let (_, floor) = core.floor().expect("admitted");
     let mut pos = spawn;
@@ -1167,7 +1162,11 @@ fn batched_inputs_predict_without_corrections() {
             if at.contains_key(&seq) {
                 continue;
             }
-            pos = tower_movement::step(&*floor, pos, tower_movement::MoveInput::new(dx, dy));
+            pos = tower_movement::step(
+                &*floor,
+                pos,
+                tower_movement::MoveInput::new(walk.move_x, walk.move_y),
+            );
             assert_eq!(
                 (cmd.predicted_x, cmd.predicted_y),
                 (pos.x, pos.y),
