@@ -67,19 +67,22 @@ pub fn aoi_grid(
 }
 
 /// When an observer's view is refreshed (and may get a snapshot): `None` off its snapshot
-/// ticks, else whether its view is also searched. The client sets the pace: a view is
-/// refreshed on the tick that took in its client's input datagram (`heard_at`, so QUIC
-/// acknowledges the datagram in the snapshot's packet and the client's ACK rides on its next
-/// inputs), never sooner than `snapshot_every_ticks` after the last refresh, and at the
-/// latest `snapshot_calm_ticks` after it (a client that holds still sends no input to follow).
-/// A client near combat sends every 2 ticks, a calm one every 3 (`CalmPolicy` in the
-/// client), so their snapshots go out at 15 and 10 Hz; one that sends every tick still gets
-/// 15 Hz. The first refresh (none since admission) is never delayed. Skipping a tick loses
-/// nothing: the next refresh compares with what the client was last told. A view is
-/// searched on the first refresh at least `aoi_search_ticks` after its last search.
-fn observe_now(rules: &Rules, now: u32, heard_at: Option<u32>, viewer: &Viewer) -> Option<bool> {
+/// ticks. The client sets the pace: a view is refreshed on the tick that took in its
+/// client's input datagram (`heard_at`, so QUIC acknowledges the datagram in the
+/// snapshot's packet and the client's ACK rides on its next inputs), never sooner than
+/// `snapshot_every_ticks` after the last refresh, and at the latest `snapshot_calm_ticks`
+/// after it (a client that holds still sends no input to follow). A client near a fight
+/// sends every 2 ticks, a calm one every 3 (`CalmPolicy` in the client), so their
+/// snapshots go out at 15 and 10 Hz; one that sends every tick still gets 15 Hz. The
+/// first refresh (none since admission) is never delayed. Skipping a tick loses nothing:
+/// the next refresh compares with what the client was last told. A view is searched on
+/// the first refresh at least `aoi_search_ticks` after its last search.
+fn observe_now(rules: &Rules, now: u32, heard_at: Option<u32>, viewer: &Viewer) -> Option<Refresh> {
     let Some(last) = viewer.last_refreshed else {
-        return Some(true);
+        return Some(Refresh {
+            search: true,
+            period: 1,
+        });
     };
     let since = now.wrapping_sub(last);
     let fastest = rules.snapshot_every_ticks.max(1);
@@ -87,11 +90,21 @@ fn observe_now(rules: &Rules, now: u32, heard_at: Option<u32>, viewer: &Viewer) 
     if since < fastest || (heard_at != Some(now) && since < slowest) {
         return None;
     }
-    Some(
-        viewer
-            .last_searched
-            .is_none_or(|t| now.wrapping_sub(t) >= rules.aoi_search_ticks),
-    )
+    let search = viewer
+        .last_searched
+        .is_none_or(|t| now.wrapping_sub(t) >= rules.aoi_search_ticks);
+    Some(Refresh {
+        search,
+        period: since,
+    })
+}
+
+/// A view's refresh on this tick ([`observe_now`]).
+struct Refresh {
+    /// Search for entities entering the view, not only refresh those in it.
+    search: bool,
+    /// Ticks since the last refresh: the estimate of the next period.
+    period: u32,
 }
 
 /// Refreshes each observer's view on its snapshot ticks ([`observe_now`]) and emits a
@@ -130,11 +143,10 @@ pub fn snapshots(
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
         };
-        let Some(search) = observe_now(&rules, now, controls.heard_at, &viewer) else {
+        let Some(Refresh { search, period }) = observe_now(&rules, now, controls.heard_at, &viewer)
+        else {
             continue;
         };
-        // the period this refresh ends, as the estimate of the next one
-        let period = viewer.last_refreshed.map_or(1, |t| now.wrapping_sub(t));
         viewer.last_refreshed = Some(now);
         candidates.clear();
         if search {
