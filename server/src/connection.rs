@@ -29,6 +29,8 @@ pub mod close_code {
     pub const PROTOCOL_ERROR: u32 = 1;
     pub const HANDSHAKE_TIMEOUT: u32 = 2;
     pub const SHUTDOWN: u32 = 3;
+    /// Retired (a connection that could not keep up with the tick loop's queue); the
+    /// value stays reserved.
     pub const TOO_SLOW: u32 = 4;
     /// A control-stream write got no flow-control credit within `control_write_timeout_secs`.
     pub const WRITE_TIMEOUT: u32 = 5;
@@ -70,8 +72,6 @@ impl ConnLimits {
 /// Something the shell must do for the connection.
 #[derive(Debug, PartialEq)]
 pub enum Action {
-    /// Tell the tick loop where this connection's messages go (before any core event).
-    Register,
     /// Forward to the tick loop.
     Core(ClientEvent),
     /// Authenticate these credentials and load the player's state, then call
@@ -133,8 +133,6 @@ enum End {
     Error(ErrorCode, String),
     /// The loop asked to close (after its own messages).
     Loop,
-    /// The loop dropped us: we could not keep up.
-    TooSlow,
     HandshakeTimeout,
     /// A control-stream write found no flow-control credit in time.
     WriteTimeout,
@@ -242,11 +240,6 @@ impl ServerConn {
         self.end(End::WriteTimeout);
     }
 
-    /// The tick loop dropped this connection's queue: it could not keep up.
-    pub fn handle_loop_dropped(&mut self) {
-        self.end(End::TooSlow);
-    }
-
     /// What the shell's authentication gave; `resume_token` is fresh randomness.
     pub fn handle_auth_result(&mut self, result: Option<AuthResult>, resume_token: ResumeToken) {
         if self.is_ended() || self.phase != Phase::Auth {
@@ -347,10 +340,7 @@ impl ServerConn {
     // ---- internals -------------------------------------------------------------------
 
     fn register(&mut self) {
-        if !self.registered {
-            self.registered = true;
-            self.actions.push_back(Action::Register);
-        }
+        self.registered = true;
     }
 
     fn count(&mut self, note: Note) {
@@ -383,7 +373,6 @@ impl ServerConn {
                 Some(code) => close(close_code::PROTOCOL_ERROR, code.as_str_name(), true),
                 None => close(close_code::NORMAL, "closed by the server", true),
             },
-            End::TooSlow => close(close_code::TOO_SLOW, "connection too slow", true),
             End::HandshakeTimeout => {
                 self.count(Note::HandshakeTimeout);
                 close(close_code::HANDSHAKE_TIMEOUT, "no Hello in time", true)

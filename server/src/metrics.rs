@@ -19,7 +19,7 @@ pub enum DropReason {
     BeforeHandshake,
     RateLimited,
     Malformed,
-    /// A snapshot the connection task could not keep up with.
+    /// A snapshot the transport could not keep up with (it was seconds behind the tick).
     Backlog,
     SendFailed,
 }

@@ -142,9 +142,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {
     file.write_all(bytes).map_err(err)
 }
 
-/// The quinn server configuration: TLS 1.3 only, ALPN `tower/1`, datagrams on, one
+/// The QUIC server configuration: TLS 1.3 only, ALPN `tower/1`, datagrams on, one
 /// bidirectional stream per connection (the control stream).
-pub fn server_config(identity: &Identity) -> Result<quinn::ServerConfig, TlsError> {
+pub fn server_config(identity: &Identity) -> Result<quinn_proto::ServerConfig, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])?
@@ -152,60 +152,21 @@ pub fn server_config(identity: &Identity) -> Result<quinn::ServerConfig, TlsErro
         .with_single_cert(identity.chain.clone(), identity.key.clone_key())?;
     tls.alpn_protocols = vec![tower_protocol::ALPN.to_vec()];
     tls.max_early_data_size = 0;
-    let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(tls)
+    let crypto = quinn_proto::crypto::rustls::QuicServerConfig::try_from(tls)
         .map_err(|e| TlsError::Quic(e.to_string()))?;
-    let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
-    let mut transport = quinn::TransportConfig::default();
+    let mut config = quinn_proto::ServerConfig::with_crypto(Arc::new(crypto));
+    let mut transport = quinn_proto::TransportConfig::default();
     transport
         .max_concurrent_bidi_streams(1u8.into())
         .max_concurrent_uni_streams(0u8.into())
         .keep_alive_interval(Some(std::time::Duration::from_secs(5)))
-        .max_idle_timeout(Some(quinn::IdleTimeout::from(quinn::VarInt::from_u32(
-            15_000,
-        ))))
+        .max_idle_timeout(Some(quinn_proto::IdleTimeout::from(
+            quinn_proto::VarInt::from_u32(15_000),
+        )))
         .datagram_receive_buffer_size(Some(64 * 1024))
         .datagram_send_buffer_size(256 * 1024);
     config.transport_config(Arc::new(transport));
     Ok(config)
-}
-
-/// UDP socket buffers of the server's endpoint. One socket carries every player's datagrams
-/// (~30 000 a second at 1,000 players); the kernel's default receive buffer (~200 KB, a few
-/// hundred small datagrams) overflows during a stall of a few milliseconds, and each loss
-/// costs a QUIC retransmission and a congestion-window cut. The kernel clamps the request
-/// to `net.core.rmem_max` / `wmem_max`.
-pub const SOCKET_BUFFER_BYTES: usize = 4 << 20;
-
-/// The server's quinn endpoint on `addr`, with `SOCKET_BUFFER_BYTES` socket buffers (a
-/// smaller buffer than asked for is only logged: the server still works).
-pub fn server_endpoint(
-    config: quinn::ServerConfig,
-    addr: std::net::SocketAddr,
-) -> std::io::Result<quinn::Endpoint> {
-    let socket = std::net::UdpSocket::bind(addr)?;
-    let state = quinn::udp::UdpSocketState::new((&socket).into())?;
-    for (what, result) in [
-        (
-            "receive",
-            state.set_recv_buffer_size((&socket).into(), SOCKET_BUFFER_BYTES),
-        ),
-        (
-            "send",
-            state.set_send_buffer_size((&socket).into(), SOCKET_BUFFER_BYTES),
-        ),
-    ] {
-        if let Err(e) = result {
-            tracing::warn!("cannot set the UDP {what} buffer: {e}");
-        }
-    }
-    let runtime = quinn::default_runtime()
-        .ok_or_else(|| std::io::Error::other("no async runtime for the QUIC endpoint"))?;
-    quinn::Endpoint::new(
-        quinn::EndpointConfig::default(),
-        Some(config),
-        socket,
-        runtime,
-    )
 }
 
 #[cfg(test)]

@@ -1,23 +1,25 @@
-//! The network shell: a quinn endpoint, one tokio task per connection, and the tick loop
-//! that owns the game core. Connection tasks and the loop talk only through channels, so
-//! the loop never waits on a socket.
+//! The network shell: the QUIC transport (one task drives quinn-proto's endpoint and every
+//! connection) and the tick loop that owns the game core on its own thread. They talk only
+//! through channels, so the loop never waits on a socket.
 
 pub mod admission;
 pub mod agones;
-mod conn;
+mod auth;
 pub mod convert;
 pub mod drain;
+mod link;
 pub mod priority;
 pub mod ratelimit;
 pub mod tick;
+mod transport;
 
-pub use conn::close_code;
+pub use crate::connection::close_code;
 
 use crate::config::Config;
 use crate::core::{ClientEvent, ConnId, GameCore};
 use crate::metrics::{self, Metrics};
 use crate::tls;
-use admission::{Admission, PreLoginBook};
+use admission::PreLoginBook;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -26,15 +28,10 @@ use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tower_meta::{Backends, PlayerStates};
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
-/// Connection task -> tick loop.
+/// Transport -> tick loop.
 pub(crate) enum ToLoop {
-    /// Registers where the loop sends this connection's messages (before any event).
-    Open {
-        conn: ConnId,
-        tx: mpsc::Sender<Outgoing>,
-    },
     Event(ClientEvent),
     /// The connection is gone (becomes `ClientEvent::Disconnected`).
     Gone {
@@ -44,10 +41,7 @@ pub(crate) enum ToLoop {
 
 pub(crate) use crate::connection::Outgoing;
 
-/// Messages queued from the loop to one connection before snapshots are dropped.
-const OUTGOING_QUEUE: usize = 256;
-
-/// What every connection task shares.
+/// What the transport, the logins and the tick loop share.
 pub(crate) struct Shared {
     pub config: Config,
     pub metrics: Arc<Metrics>,
@@ -85,7 +79,8 @@ pub enum StartError {
     Registry(#[from] prometheus::Error),
 }
 
-/// A running server.
+/// A running server. Dropping it without [`ServerHandle::shutdown`] closes every connection
+/// at once (nothing is saved); the tick thread runs on until the process ends.
 pub struct ServerHandle {
     pub addr: SocketAddr,
     pub metrics_addr: SocketAddr,
@@ -95,9 +90,9 @@ pub struct ServerHandle {
     /// Set once, to the save bound, to stop the tick loop.
     stop: Arc<OnceLock<Duration>>,
     tick_done: Option<oneshot::Receiver<()>>,
-    accept_task: JoinHandle<()>,
+    stop_transport: oneshot::Sender<()>,
+    transport: JoinHandle<()>,
     metrics_task: JoinHandle<()>,
-    endpoint: quinn::Endpoint,
     shared: Arc<Shared>,
 }
 
@@ -135,17 +130,21 @@ impl ServerHandle {
         } else {
             info!("all player states saved");
         }
-        // Give connection tasks a moment to deliver ServerShutdown and close.
+        // Give the connections a moment to deliver ServerShutdown and close.
         for _ in 0..40 {
             if self.metrics.connections.get() == 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.accept_task.abort();
-        self.endpoint
-            .close(quinn::VarInt::from_u32(0), b"server shutting down");
-        let _ = tokio::time::timeout(Duration::from_secs(2), self.endpoint.wait_idle()).await;
+        let _ = self.stop_transport.send(());
+        let mut transport = self.transport;
+        if tokio::time::timeout(Duration::from_secs(2), &mut transport)
+            .await
+            .is_err()
+        {
+            transport.abort();
+        }
         self.metrics_task.abort();
         info!(
             pending_saves = self.shared.states.pending(),
@@ -197,15 +196,12 @@ pub async fn start_with_identity(
     players: Arc<AtomicU32>,
 ) -> Result<ServerHandle, StartError> {
     let server_config = tls::server_config(&identity)?;
-    let endpoint =
-        tls::server_endpoint(server_config, config.listen).map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = endpoint.local_addr().map_err(|source| StartError::Bind {
-        addr: config.listen,
+    let listen = config.listen;
+    let bind_error = |source| StartError::Bind {
+        addr: listen,
         source,
-    })?;
+    };
+    let socket = transport::bind(config.listen).map_err(bind_error)?;
     let metrics = Metrics::new()?;
     let (metrics_addr, metrics_task) = metrics::start(config.metrics_listen, Arc::clone(&metrics))
         .await
@@ -233,6 +229,9 @@ pub async fn start_with_identity(
         draining: AtomicBool::new(false),
         config,
     });
+    let transport = transport::Transport::new(socket, server_config, Arc::clone(&shared));
+    let addr = transport.local_addr().map_err(bind_error)?;
+    let (batches, batches_rx) = mpsc::channel(transport::BATCH_QUEUE);
     let (done_tx, tick_done) = oneshot::channel();
     let (loop_shared, loop_stop, runtime) = (
         Arc::clone(&shared),
@@ -242,11 +241,12 @@ pub async fn start_with_identity(
     std::thread::Builder::new()
         .name("tower-tick".into())
         .spawn(move || {
-            tick::run(core, rx, loop_shared, runtime, loop_stop);
+            tick::run(core, rx, batches, loop_shared, runtime, loop_stop);
             let _ = done_tx.send(());
         })
         .map_err(StartError::Thread)?;
-    let accept_task = tokio::spawn(accept(endpoint.clone(), Arc::clone(&shared)));
+    let (stop_transport, stop_rx) = oneshot::channel();
+    let transport = tokio::spawn(transport.run(batches_rx, stop_rx));
     info!(%addr, %metrics_addr, tick_rate_hz = shared.config.tick_rate_hz, world_seed = shared.config.world_seed, "tower server listening");
     Ok(ServerHandle {
         addr,
@@ -255,39 +255,9 @@ pub async fn start_with_identity(
         metrics,
         stop,
         tick_done: Some(tick_done),
-        accept_task,
+        stop_transport,
+        transport,
         metrics_task,
-        endpoint,
         shared,
     })
-}
-
-/// Accepts connection attempts within the pre-login bounds (`admission::admit`): the rest
-/// are refused or, under pressure, asked to prove their address first (QUIC Retry).
-async fn accept(endpoint: quinn::Endpoint, shared: Arc<Shared>) {
-    let limits = shared.config.prelogin_limits();
-    while let Some(incoming) = endpoint.accept().await {
-        let ip = incoming.remote_address().ip();
-        let (total, from_address) = shared.prelogin.counts(ip);
-        // An attempt that already carries a Retry token cannot be retried again.
-        let validated = incoming.remote_address_validated() || !incoming.may_retry();
-        match admission::admit(total, from_address, validated, &limits) {
-            Admission::Accept => {
-                let guard = shared.prelogin.enter(ip);
-                tokio::spawn(conn::run(incoming, Arc::clone(&shared), guard));
-            }
-            Admission::Retry => {
-                shared.metrics.quic_retries.inc();
-                if let Err(e) = incoming.retry() {
-                    // Cannot happen after `may_retry`; drop the attempt silently if it does.
-                    e.into_incoming().ignore();
-                }
-            }
-            Admission::Refuse(reason) => {
-                shared.metrics.prelogin_refused(reason);
-                debug!(%ip, reason = reason.label(), total, from_address, "connection refused: too many connections not logged in");
-                incoming.refuse();
-            }
-        }
-    }
 }

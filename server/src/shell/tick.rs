@@ -1,10 +1,10 @@
 //! The fixed-tick loop: its own thread and accumulator, bounded catch-up, never waits on
-//! I/O (it only drains a channel and `try_send`s to connection tasks).
+//! I/O (it only drains a channel and `try_send`s one batch per tick to the transport).
 
-use crate::core::{ClientEvent, ConnId, GameCore, TickOutput};
+use crate::core::{ClientEvent, GameCore, TickOutput};
 use crate::metrics::DropReason;
+use crate::shell::transport::Batch;
 use crate::shell::{Outgoing, Shared, ToLoop};
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -63,18 +63,22 @@ impl TickClock {
 
 /// Runs the core on its own OS thread until `stop` is set, then saves every player's state
 /// (waiting for the save queue at most the bound `stop` holds) and only then tells every
-/// client: a player told to queue for another server must find their state saved there. A dedicated thread keeps
-/// the tick away from the connection tasks' work on the tokio runtime: the loop only
-/// sleeps, drains a channel and `try_send`s, so it never waits on the network.
+/// client: a player told to queue for another server must find their state saved there. A
+/// dedicated thread keeps the tick away from the transport's work on the tokio runtime: the
+/// loop only sleeps, drains a channel and `try_send`s, so it never waits on the network.
 pub(crate) fn run(
     mut core: GameCore,
     mut rx: mpsc::UnboundedReceiver<ToLoop>,
+    out: mpsc::Sender<Batch>,
     shared: Arc<Shared>,
     runtime: tokio::runtime::Handle,
     stop: Arc<OnceLock<Duration>>,
 ) {
     let mut clock = TickClock::new(shared.config.tick_period(), shared.config.max_catchup_ticks);
-    let mut links: HashMap<ConnId, mpsc::Sender<Outgoing>> = HashMap::new();
+    let mut out = Dispatch {
+        to_transport: out,
+        held: Vec::new(),
+    };
     let mut last = Instant::now();
     let mut stats = core.stats();
     let mut saves = shared.states.stats();
@@ -99,13 +103,9 @@ pub(crate) fn run(
         }
         for i in 0..steps {
             let started = Instant::now();
-            let events = if i == 0 {
-                drain(&mut rx, &mut links)
-            } else {
-                Vec::new()
-            };
+            let events = if i == 0 { drain(&mut rx) } else { Vec::new() };
             prep.deliver(&mut core);
-            let out = core.step(events);
+            let tick_out = core.step(events);
             prep.request(&mut core);
             let now_stats = core.stats();
             shared.metrics.record_core(&stats, &now_stats);
@@ -118,26 +118,23 @@ pub(crate) fn run(
             shared.metrics.record_saves(&saves, &now_saves);
             saves = now_saves;
             // After the counters: a client that sees this tick's messages finds them there.
-            dispatch(out, &mut links, &shared, &runtime);
+            out.send(tick_out, &shared, &runtime);
             shared.metrics.ticks.inc();
             let took = started.elapsed();
             shared.metrics.tick_duration.observe(took.as_secs_f64());
             priority.after_tick(took);
         }
     }
-    info!(
-        "shutting down: telling {} clients and saving every player",
-        links.len()
-    );
-    let _ = drain(&mut rx, &mut links);
-    let mut out = core.shutdown("server shutting down");
-    for (player_id, state) in std::mem::take(&mut out.saves) {
+    info!("shutting down: saving every player, then telling the clients");
+    let _ = drain(&mut rx);
+    let mut last = core.shutdown("server shutting down");
+    for (player_id, state) in std::mem::take(&mut last.saves) {
         shared.states.save(&player_id, state);
     }
     let save_bound = stop.get().copied().unwrap_or_default();
     let unsaved = runtime.block_on(shared.states.flush(save_bound));
     info!(unsaved, "player states flushed; telling the clients");
-    dispatch(out, &mut links, &shared, &runtime);
+    out.send(last, &shared, &runtime);
 }
 
 /// A worker thread that generates the floor above each live floor ahead of time, so a
@@ -188,77 +185,115 @@ impl FloorPrep {
     }
 }
 
-fn drain(
-    rx: &mut mpsc::UnboundedReceiver<ToLoop>,
-    links: &mut HashMap<ConnId, mpsc::Sender<Outgoing>>,
-) -> Vec<ClientEvent> {
+fn drain(rx: &mut mpsc::UnboundedReceiver<ToLoop>) -> Vec<ClientEvent> {
     let mut events = Vec::new();
     while let Ok(msg) = rx.try_recv() {
         match msg {
-            ToLoop::Open { conn, tx } => {
-                links.insert(conn, tx);
-            }
             ToLoop::Event(e) => events.push(e),
-            ToLoop::Gone { conn } => {
-                links.remove(&conn);
-                events.push(ClientEvent::Disconnected { conn });
-            }
+            ToLoop::Gone { conn } => events.push(ClientEvent::Disconnected { conn }),
         }
     }
     events
 }
 
-fn dispatch(
-    out: TickOutput,
-    links: &mut HashMap<ConnId, mpsc::Sender<Outgoing>>,
-    shared: &Shared,
-    runtime: &tokio::runtime::Handle,
-) {
-    let mut too_slow = Vec::new();
-    for (conn, msg) in out.control {
-        if let Some(tx) = links.get(&conn)
-            && tx.try_send(Outgoing::Control(msg)).is_err()
-        {
-            too_slow.push(conn);
-        }
-    }
-    for (conn, snapshot) in out.snapshots {
-        if let Some(tx) = links.get(&conn)
-            && tx.try_send(Outgoing::Snapshot(snapshot)).is_err()
-        {
-            shared.metrics.dropped(DropReason::Backlog);
-        }
-    }
-    for conn in out.close {
-        if let Some(tx) = links.remove(&conn) {
-            let _ = tx.try_send(Outgoing::Close);
-        }
-    }
-    for conn in too_slow {
-        // Dropping the sender ends the connection task: it cannot keep up with control
-        // messages, which must never be lost.
-        debug!(
-            conn,
-            "connection too slow for its control messages; closing"
+/// Hands each tick's output to the transport as one batch, and the saves and leaderboard
+/// submissions to the runtime.
+struct Dispatch {
+    to_transport: mpsc::Sender<Batch>,
+    /// Control messages and closes from ticks the transport had no room for (it is seconds
+    /// behind): they go first with the next batch, as they must never be lost.
+    held: Batch,
+}
+
+impl Dispatch {
+    fn send(&mut self, out: TickOutput, shared: &Shared, runtime: &tokio::runtime::Handle) {
+        let mut batch = std::mem::take(&mut self.held);
+        batch.reserve(out.control.len() + out.snapshots.len() + out.close.len());
+        batch.extend(
+            out.control
+                .into_iter()
+                .map(|(c, m)| (c, Outgoing::Control(m))),
         );
-        links.remove(&conn);
-    }
-    for (player_id, state) in out.saves {
-        shared.states.save(&player_id, state);
-    }
-    for (identity, floor) in out.highest_floors {
-        let board = Arc::clone(&shared.backends.leaderboard);
-        runtime.spawn(async move {
-            if let Err(e) = board.submit_highest_floor(&identity, floor).await {
-                warn!(player = %identity.player_id, floor, "leaderboard submit failed: {e}");
+        batch.extend(
+            out.snapshots
+                .into_iter()
+                .map(|(c, s)| (c, Outgoing::Snapshot(s))),
+        );
+        batch.extend(out.close.into_iter().map(|c| (c, Outgoing::Close)));
+        if let Err(mpsc::error::TrySendError::Full(batch)) = self.to_transport.try_send(batch) {
+            let dropped;
+            (self.held, dropped) = hold_back(batch);
+            for _ in 0..dropped {
+                shared.metrics.dropped(DropReason::Backlog);
             }
-        });
+            debug!(
+                held = self.held.len(),
+                dropped, "transport behind; snapshots dropped"
+            );
+        }
+        for (player_id, state) in out.saves {
+            shared.states.save(&player_id, state);
+        }
+        for (identity, floor) in out.highest_floors {
+            let board = Arc::clone(&shared.backends.leaderboard);
+            runtime.spawn(async move {
+                if let Err(e) = board.submit_highest_floor(&identity, floor).await {
+                    warn!(player = %identity.player_id, floor, "leaderboard submit failed: {e}");
+                }
+            });
+        }
     }
+}
+
+/// What of a batch the transport had no room for is kept for the next tick (control
+/// messages and closes, in order), and how many snapshots are dropped.
+fn hold_back(batch: Batch) -> (Batch, usize) {
+    let before = batch.len();
+    let held: Batch = batch
+        .into_iter()
+        .filter(|(_, m)| !matches!(m, Outgoing::Snapshot(_)))
+        .collect();
+    let dropped = before - held.len();
+    (held, dropped)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::{ControlOut, OwnState, Snapshot};
+    use tower_movement::Pos;
+
+    #[test]
+    fn a_batch_held_back_keeps_control_messages_and_closes_in_order() {
+        let snapshot = |id| {
+            Outgoing::Snapshot(Snapshot {
+                tick: 9,
+                own: OwnState {
+                    id,
+                    floor: 0,
+                    pos: Pos::default(),
+                    health: 100,
+                    last_input_seq: 0,
+                },
+                entities: Vec::new(),
+            })
+        };
+        let shutdown = || ControlOut::Shutdown {
+            reason: "bye".into(),
+        };
+        let batch: Batch = vec![
+            (1, Outgoing::Control(shutdown())),
+            (2, snapshot(2)),
+            (1, snapshot(1)),
+            (2, Outgoing::Close),
+        ];
+        let (held, dropped) = hold_back(batch);
+        assert_eq!(dropped, 2);
+        assert!(matches!(
+            held.as_slice(),
+            [(1, Outgoing::Control(c)), (2, Outgoing::Close)] if *c == shutdown()
+        ));
+    }
 
     #[test]
     fn ticks_follow_elapsed_time_and_keep_the_remainder() {

@@ -510,7 +510,7 @@ impl Pair {
             }
             while let Some(a) = p.conn.poll_action() {
                 match a {
-                    Action::Register | Action::LoggedIn => {}
+                    Action::LoggedIn => {}
                     Action::Core(e) => self.events.push(e),
                     Action::Authenticate(credentials) => {
                         let result = match credentials {
