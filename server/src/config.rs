@@ -377,6 +377,7 @@ mod tests {
             ..Cli::default()
         };
         assert_eq!(cli.load().expect("valid").tick_rate_hz, 20);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -31,11 +31,15 @@ async fn start(tag: &str) -> ServerHandle {
     start_with(test_config(tag), Backends::dev()).await
 }
 
+/// Starts the server; its certificate directory is removed once the identity is loaded.
 async fn start_with(config: Config, backends: Backends) -> ServerHandle {
     let players = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
-    tower_server::start(config, backends, true, players)
+    let certs = config.cert_dir.clone();
+    let h = tower_server::start(config, backends, true, players)
         .await
-        .expect("server starts")
+        .expect("server starts");
+    let _ = std::fs::remove_dir_all(certs);
+    h
 }
 
 fn trust(h: &ServerHandle) -> Trust {

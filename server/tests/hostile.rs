@@ -35,11 +35,22 @@ fn test_config(tag: &str) -> Config {
     }
 }
 
+/// Starts the server; its certificate directory is removed once the identity is loaded
+/// (after checking that the self-signed key it wrote is its owner's only).
 async fn start(config: Config, backends: Backends) -> ServerHandle {
     let players = Arc::new(AtomicU32::new(0));
-    tower_server::start(config, backends, true, players)
+    let certs = config.cert_dir.clone();
+    let h = tower_server::start(config, backends, true, players)
         .await
-        .expect("server starts")
+        .expect("server starts");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = std::fs::metadata(certs.join("key.pem")).expect("the key was written");
+        assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    }
+    std::fs::remove_dir_all(&certs).expect("certificate directory removed");
+    h
 }
 
 /// Polls `done` every 20 ms for at most `secs`; true once it held.
@@ -60,9 +71,7 @@ fn is_error(msg: &server_control::Msg, code: ErrorCode) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_grants_no_credit_is_closed_at_the_write_deadline() {
-    let config = test_config("nocredit");
-    let key = config.cert_dir.join("key.pem");
-    let h = start(config, Backends::dev()).await;
+    let h = start(test_config("nocredit"), Backends::dev()).await;
     // Zero credit on the control stream: the server cannot write a single byte of Welcome.
     let mut mute = Raw::connect(&h, Some(0)).await;
     mute.dev_hello("mute").await;
@@ -79,13 +88,6 @@ async fn a_peer_that_grants_no_credit_is_closed_at_the_write_deadline() {
     );
     assert_eq!(h.metrics.control_write_timeouts.get(), 1);
     assert!(eventually(5, || h.metrics.connections.get() == 0).await);
-    // The self-signed key the server wrote is its owner's only.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(key).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-    }
     h.shutdown().await;
 }
 
@@ -340,9 +342,11 @@ async fn weak_or_dev_keys_are_refused_in_nakama_mode_unless_in_dev_mode() {
         nakama: Some(nakama_config(strong, strong)),
         ..test_config("keys")
     };
+    let certs = config.cert_dir.clone();
     let e = tower_server::launch(config).await.err().unwrap();
     assert!(
         matches!(e, tower_server::LaunchError::Nakama(_)),
         "strong keys: {e}"
     );
+    let _ = std::fs::remove_dir_all(certs);
 }
