@@ -350,3 +350,61 @@ async fn weak_or_dev_keys_are_refused_in_nakama_mode_unless_in_dev_mode() {
     );
     let _ = std::fs::remove_dir_all(certs);
 }
+
+/// Datagrams that are not QUIC, or QUIC nobody can decrypt, sent straight at the server's
+/// UDP port by a peer that never handshakes: nothing crashes, no connection is created, and
+/// a player already playing keeps getting snapshots while a new one can still join.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junk_udp_datagrams_harm_neither_the_server_nor_its_players() {
+    let h = start(test_config("junk"), Backends::dev()).await;
+    let steady = Raw::join(&h, "steady", None).await;
+    let junk = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    // xorshift64: the same junk every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut buf = vec![0u8; 65_000];
+    for i in 0..2_000usize {
+        buf.iter_mut().for_each(|b| *b = next() as u8);
+        let len = [0, 1, 20, 50, 1200, 1200, 1500, 9000, 65_000][i % 9];
+        match i % 9 {
+            // a long-header Initial of QUIC v1 that cannot be decrypted
+            4 => buf[..5].copy_from_slice(&[0xc3, 0, 0, 0, 1]),
+            // a long header of an unknown version (asks for version negotiation)
+            5 => buf[..5].copy_from_slice(&[0xc3, 0xba, 0xba, 0xba, 0xba]),
+            // a short header for a connection id the server never issued
+            3 | 6 => buf[0] = 0x40 | (buf[0] & 0x3f),
+            _ => {}
+        }
+        junk.send_to(&buf[..len], h.addr).expect("send");
+        if i % 100 == 99 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    // Snapshots from before are still buffered: drain them, then wait for a fresh one.
+    for _ in 0..1_000 {
+        let read = tokio::time::timeout(Duration::from_millis(20), steady.conn.read_datagram());
+        if !matches!(read.await, Ok(Ok(_))) {
+            break;
+        }
+    }
+    let snapshot = tokio::time::timeout(Duration::from_secs(3), steady.conn.read_datagram()).await;
+    assert!(
+        matches!(snapshot, Ok(Ok(_))),
+        "the player still gets snapshots: {snapshot:?}"
+    );
+    let late = Raw::join(&h, "late", None).await;
+    assert!(eventually(5, || h.metrics.players.get() == 2).await);
+    assert_eq!(
+        h.metrics.prelogin_connections.get(),
+        0,
+        "no connection from the junk"
+    );
+    assert_eq!(h.metrics.connections.get(), 2);
+    assert!(steady.conn.close_reason().is_none() && late.conn.close_reason().is_none());
+    h.shutdown().await;
+}

@@ -14,20 +14,22 @@ use crate::shell::link::{Ctx, Link};
 use crate::shell::{Shared, auth};
 use bytes::BytesMut;
 use quinn_proto::{
-    ConnectionHandle, DatagramEvent, EcnCodepoint, Endpoint, EndpointConfig, Incoming, ServerConfig,
+    ConnectionHandle, DatagramEvent, EcnCodepoint, Endpoint, EndpointConfig, EndpointEvent,
+    Incoming, ServerConfig,
 };
 use quinn_udp::{RecvMeta, UdpSocketState};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
 use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, warn};
+use tracing::{debug, error, warn};
 
 /// One tick's messages for every connection, in the order the core produced them.
 pub(crate) type Batch = Vec<(ConnId, Outgoing)>;
@@ -185,17 +187,25 @@ impl Transport {
     }
 
     fn deliver(&mut self, batch: Batch) {
+        let mut panicked = Vec::new();
         for (id, msg) in batch {
-            let Some((&ch, link)) = self
-                .by_id
-                .get(&id)
-                .and_then(|ch| self.links.get_mut(ch).map(|l| (ch, l)))
-            else {
+            let Some(&ch) = self.by_id.get(&id) else {
                 continue; // gone since the tick
             };
+            let Some(link) = self.links.get_mut(&ch) else {
+                continue;
+            };
             let max = link.conn.datagrams().max_size();
-            link.machine.handle_outgoing(msg, max);
+            // Encoding runs on what the core made of the peer's input: a panic costs only
+            // this connection (see `drive`).
+            if catch_unwind(AssertUnwindSafe(|| link.machine.handle_outgoing(msg, max))).is_err() {
+                panicked.push(ch);
+                continue;
+            }
             mark(&mut self.dirty, ch, link);
+        }
+        for ch in panicked {
+            self.evict(ch);
         }
     }
 
@@ -343,10 +353,36 @@ impl Transport {
         self.dirty = dirty;
     }
 
+    /// [`Transport::drive_link`], with a panic (a bug, perhaps reached by a hostile peer's
+    /// bytes) costing that connection only, as when each connection had a task of its own.
+    fn drive(&mut self, ch: ConnectionHandle, now: Instant) {
+        if catch_unwind(AssertUnwindSafe(|| self.drive_link(ch, now))).is_err() {
+            self.evict(ch);
+        }
+    }
+
+    /// Drops a connection whose handling panicked. The peer gets no close: its next packet
+    /// finds no connection and is answered with a stateless reset.
+    fn evict(&mut self, ch: ConnectionHandle) {
+        let Some(link) = self.links.remove(&ch) else {
+            return;
+        };
+        error!(
+            conn = link.id,
+            "handling a connection panicked; dropping it"
+        );
+        self.by_id.remove(&link.id);
+        if let Some(at) = link.armed {
+            self.timers.remove(&(at, ch));
+        }
+        let _ = self.endpoint.handle_event(ch, EndpointEvent::drained());
+        link.drained(&self.shared);
+    }
+
     /// Everything one connection has to do after something happened to it: its events,
     /// the state machine's output, quinn-proto's bookkeeping with the endpoint, its packets
     /// and its next deadline. A drained connection is dropped.
-    fn drive(&mut self, ch: ConnectionHandle, now: Instant) {
+    fn drive_link(&mut self, ch: ConnectionHandle, now: Instant) {
         let Some(link) = self.links.get_mut(&ch) else {
             return;
         };
