@@ -94,6 +94,10 @@ struct Args {
     /// New connections per second while ramping up.
     #[arg(long, default_value_t = 200)]
     connect_rate: u32,
+    /// Round trip to add to every bot's path, in ms: each bot's datagrams are held this
+    /// long before they leave (loopback has no `netem`). 0: the bare loopback.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000))]
+    rtt_ms: u64,
     /// Bot tick rate (how often brains decide; inputs go out at the server's tick rate).
     #[arg(long, default_value_t = 30)]
     brain_hz: u32,
@@ -161,7 +165,8 @@ fn main() -> Result<()> {
     let (plan, unmatched) = plan(&args)?;
     let target = plan.len();
     let mut plan = plan.into_iter();
-    let pool = ClientPool::new(args.threads).context("starting the client runtime")?;
+    let pool = ClientPool::with_path_delay(args.threads, Duration::from_millis(args.rtt_ms))
+        .context("starting the client runtime")?;
     let floors = FloorSource::cached(64);
     let tick = Duration::from_secs(1) / args.brain_hz.clamp(1, 240);
     let connect_gap = Duration::from_secs(1) / args.connect_rate.max(1);

@@ -5,6 +5,7 @@
 //! ```text
 //! Client::connect(ClientConfig) -> Result<Client, ClientError>   returns at once, connects in the background
 //! ClientPool::new(threads)?.connect(cfg)                          many clients on one runtime (bots)
+//! ClientPool::with_path_delay(threads, rtt)                      ... each datagram held `rtt` (load tests)
 //! client.poll_event() -> Option<Event>                            Connected, Welcome, FloorEntered,
 //!                                                                 FloorAdmitted, Roster, Error { code: ErrorCode },
 //!                                                                 Disconnected { reason: DisconnectReason }
@@ -38,6 +39,7 @@ mod core_config;
 mod core_events;
 mod core_stats;
 mod interp;
+mod path_delay;
 mod predict;
 mod shell;
 mod tls;

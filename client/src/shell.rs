@@ -69,8 +69,15 @@ pub enum ClientError {
 /// Connections per UDP socket (quinn endpoint) in a pool.
 const CONNECTIONS_PER_ENDPOINT: usize = 128;
 
-/// UDP sockets of a pool: (IPv6?, endpoint, connections made on it).
-type Endpoints = Arc<Mutex<Vec<(bool, quinn::Endpoint, usize)>>>;
+/// UDP sockets of a pool.
+struct Sockets {
+    /// (IPv6?, endpoint, connections made on it)
+    open: Vec<(bool, quinn::Endpoint, usize)>,
+    /// How long each socket holds a datagram before sending it (see `path_delay`).
+    send_delay: Duration,
+}
+
+type Endpoints = Arc<Mutex<Sockets>>;
 
 struct PoolInner {
     runtime: Option<tokio::runtime::Runtime>,
@@ -96,6 +103,15 @@ pub struct ClientPool {
 impl ClientPool {
     /// A pool whose runtime has `worker_threads` threads (at least 1).
     pub fn new(worker_threads: usize) -> Result<Self, ClientError> {
+        Self::with_path_delay(worker_threads, Duration::ZERO)
+    }
+
+    /// [`ClientPool::new`] whose sockets hold every datagram `send_delay` before sending
+    /// it: a load test on loopback then sees the round trip a player's path has.
+    pub fn with_path_delay(
+        worker_threads: usize,
+        send_delay: Duration,
+    ) -> Result<Self, ClientError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(worker_threads.max(1))
             .thread_name("tower-client")
@@ -105,7 +121,10 @@ impl ClientPool {
         Ok(ClientPool {
             inner: Arc::new(PoolInner {
                 runtime: Some(runtime),
-                endpoints: Endpoints::default(),
+                endpoints: Arc::new(Mutex::new(Sockets {
+                    open: Vec::new(),
+                    send_delay,
+                })),
             }),
         })
     }
@@ -152,8 +171,9 @@ impl ClientPool {
 /// one. Call it inside the pool's runtime.
 fn endpoint_for(endpoints: &Endpoints, addr: &SocketAddr) -> Result<quinn::Endpoint, ClientError> {
     let v6 = addr.is_ipv6();
-    let mut endpoints = endpoints.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, ep, n)) = endpoints
+    let mut sockets = endpoints.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, ep, n)) = sockets
+        .open
         .iter_mut()
         .find(|(is6, _, n)| *is6 == v6 && *n < CONNECTIONS_PER_ENDPOINT)
     {
@@ -165,8 +185,8 @@ fn endpoint_for(endpoints: &Endpoints, addr: &SocketAddr) -> Result<quinn::Endpo
     } else {
         SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
     };
-    let ep = client_endpoint(bind).map_err(ClientError::Bind)?;
-    endpoints.push((v6, ep.clone(), 1));
+    let ep = client_endpoint(bind, sockets.send_delay).map_err(ClientError::Bind)?;
+    sockets.open.push((v6, ep.clone(), 1));
     Ok(ep)
 }
 
@@ -182,9 +202,9 @@ const SOCKET_BUFFER_BYTES: usize = 4 << 20;
 /// 8-byte ids, whose keyed hash lets it drop junk packets before any lookup.
 const CONNECTION_ID_BYTES: usize = 4;
 
-/// `quinn::Endpoint::client` with `SOCKET_BUFFER_BYTES` socket buffers (best effort) and
-/// `CONNECTION_ID_BYTES` connection ids.
-fn client_endpoint(bind: SocketAddr) -> std::io::Result<quinn::Endpoint> {
+/// `quinn::Endpoint::client` with `SOCKET_BUFFER_BYTES` socket buffers (best effort),
+/// `CONNECTION_ID_BYTES` connection ids and sends held `send_delay`.
+fn client_endpoint(bind: SocketAddr, send_delay: Duration) -> std::io::Result<quinn::Endpoint> {
     let socket = std::net::UdpSocket::bind(bind)?;
     let state = quinn::udp::UdpSocketState::new((&socket).into())?;
     let _ = state.set_recv_buffer_size((&socket).into(), SOCKET_BUFFER_BYTES);
@@ -197,7 +217,11 @@ fn client_endpoint(bind: SocketAddr) -> std::io::Result<quinn::Endpoint> {
             CONNECTION_ID_BYTES,
         ))
     });
-    quinn::Endpoint::new(config, None, socket, runtime)
+    let mut socket = runtime.wrap_udp_socket(socket)?;
+    if !send_delay.is_zero() {
+        socket = crate::path_delay::DelayedSend::new(socket, send_delay);
+    }
+    quinn::Endpoint::new_with_abstract_socket(config, None, socket, runtime)
 }
 
 /// Where a connection's task starts.

@@ -10,6 +10,8 @@
 #   env: PLAYERS ("100 250 500 1000"), LAYOUTS ("one spread"), SECONDS_PER_POINT (30),
 #        REPEATS (1; medians are reported), SPREAD_FLOORS (10), BRAIN_HZ (10), CONNECT_RATE (200),
 #        OUT (docs/img/capacity: .tsv raw rows, .md table, .png plot), CARGO_TARGET_DIR,
+#        RTT_MS (0: bare loopback; N: every bot's datagrams are held N ms before leaving, the
+#        round trip of a player's path, which changes how many ACK-only packets QUIC sends),
 #        EVERY (unset: the defaults, every 2 ticks near a fight and 3 when calm; N: inputs
 #        and snapshots every N ticks, fight or not, 1 = before issue 13's batching)
 # Every run is bounded by `timeout`; all traffic stays on 127.0.0.1.
@@ -23,6 +25,7 @@ SECONDS_PER_POINT=${SECONDS_PER_POINT:-30}
 REPEATS=${REPEATS:-1}
 SPREAD_FLOORS=${SPREAD_FLOORS:-10}
 BRAIN_HZ=${BRAIN_HZ:-10}
+RTT_MS=${RTT_MS:-0}
 OUT=${OUT:-docs/img/capacity}
 TARGET=${CARGO_TARGET_DIR:-target}
 every_server=() every_bots=()
@@ -88,7 +91,7 @@ for layout in $LAYOUTS; do
             timeout $((SECONDS_PER_POINT + 120)) "${pin_bots[@]}" "$TARGET/release/tower-bots" \
                 --server "$addr" --fingerprint-file "$work/cert/cert.sha256" \
                 --bots "$players" --seconds "$SECONDS_PER_POINT" --threads 1 \
-                --brain-hz "$BRAIN_HZ" --connect-rate "${CONNECT_RATE:-200}" \
+                --brain-hz "$BRAIN_HZ" --rtt-ms "$RTT_MS" --connect-rate "${CONNECT_RATE:-200}" \
                 --server-pid "$server_pid" --metrics "$metrics" "${every_bots[@]}" >"$work/bots.out" || true
             stop_server
             # a tick that overran its period drops the real-time tick thread to the fair
@@ -106,4 +109,6 @@ for layout in $LAYOUTS; do
     done
 done
 
-python3 scripts/bench/capacity_plot.py "$tsv" "$OUT.png" | tee "$OUT.md"
+path=loopback
+[[ "$RTT_MS" != 0 ]] && path="round trip ${RTT_MS} ms added to each bot's path"
+python3 scripts/bench/capacity_plot.py "$tsv" "$OUT.png" "$path" | tee "$OUT.md"

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Table and plot of scripts/bench/capacity.sh's raw rows (TSV): medians over repeats per
-(layout, players) (counts of rare events summed instead, so one bad run shows), printed as one Markdown table, drawn as players -> server CPU per player,
-tick p99 and UDP bytes/s per player."""
+(layout, players) (counts of rare events summed instead, so one bad run shows), printed as one
+Markdown table, drawn as players -> server CPU per player,
+tick p99 and UDP bytes/s per player. Arguments: TSV PNG [PATH, the title's note on the
+bots' path: "loopback" by default]."""
 
 import csv
 import statistics
@@ -60,7 +62,7 @@ def table(points):
     return "\n".join(lines)
 
 
-def plot(points, out):
+def plot(points, out, path):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,16 +88,17 @@ def plot(points, out):
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
     axes[0].legend()
-    fig.suptitle("tower-server pinned to one core, bots on the other (medians)")
+    fig.suptitle(f"tower-server pinned to one core, bots on the other, {path} (medians)")
     fig.tight_layout()
     fig.savefig(out, dpi=90)
 
 
 def main():
     tsv, png = sys.argv[1], sys.argv[2]
+    path = sys.argv[3] if len(sys.argv) > 3 else "loopback"
     points = aggregate(tsv)
     print(table(points))
-    plot(points, png)
+    plot(points, png, path)
     print(f"\nplot: {png}", file=sys.stderr)
 
 

@@ -142,6 +142,22 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {
     file.write_all(bytes).map_err(err)
 }
 
+/// How lazily each client may acknowledge the server's packets (the QUIC ACK frequency
+/// extension; quinn clients honour it). The server sends a snapshot when a client's input
+/// arrives, so the client's next input is due at most one calm input period (3 ticks) after
+/// the snapshot; an ACK that may wait that long rides in the input instead of a packet of
+/// its own, which the server would have to receive. quinn clamps the delay it requests to
+/// `max(RTT, 25 ms)`, so on paths with a round trip under the input period some ACK-only
+/// packets remain (docs/performance-wire.md); losses of the control stream are detected at
+/// most that much later.
+fn client_ack_frequency() -> quinn_proto::AckFrequencyConfig {
+    let mut config = quinn_proto::AckFrequencyConfig::default();
+    config
+        .ack_eliciting_threshold(quinn_proto::VarInt::from_u32(8))
+        .max_ack_delay(Some(std::time::Duration::from_millis(100)));
+    config
+}
+
 /// The QUIC server configuration: TLS 1.3 only, ALPN `tower/1`, datagrams on, one
 /// bidirectional stream per connection (the control stream).
 pub fn server_config(identity: &Identity) -> Result<quinn_proto::ServerConfig, TlsError> {
@@ -164,7 +180,8 @@ pub fn server_config(identity: &Identity) -> Result<quinn_proto::ServerConfig, T
             quinn_proto::VarInt::from_u32(15_000),
         )))
         .datagram_receive_buffer_size(Some(64 * 1024))
-        .datagram_send_buffer_size(256 * 1024);
+        .datagram_send_buffer_size(256 * 1024)
+        .ack_frequency_config(Some(client_ack_frequency()));
     config.transport_config(Arc::new(transport));
     Ok(config)
 }

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 use tower_client::{
-    CertFingerprint, Client, ClientConfig, Credentials, DisconnectReason, ErrorCode, Event,
-    PlayerInput, Trust,
+    CertFingerprint, Client, ClientConfig, ClientPool, Credentials, DisconnectReason, ErrorCode,
+    Event, PlayerInput, Trust,
 };
 use tower_meta::Backends;
 use tower_protocol::pb::server_control;
@@ -103,6 +103,53 @@ async fn connect_prove_the_floor_move_and_see_the_position_change() {
     );
     assert_eq!(h.players(), 1);
     assert!(h.metrics.bytes_out.get() > 0 && h.metrics.datagrams_in.get() > 0);
+    drop(client);
+    h.shutdown().await;
+}
+
+/// On a path with a round trip the server's ACK-frequency request lets the client's ACK of
+/// each snapshot ride in its next input datagram: a moving player sends about one packet
+/// per input. With QUIC's default 25 ms ACK delay nearly every snapshot cost the client an
+/// ACK-only packet of its own as well (up to twice the packets).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_path_with_a_round_trip_acks_ride_in_inputs() {
+    let h = start("rtt").await;
+    let rtt = Duration::from_millis(100);
+    let pool = ClientPool::with_path_delay(1, rtt).unwrap();
+    let client = pool.connect(client_config(&h, "far")).unwrap();
+    wait_for(&client, 10, |e| matches!(e, Event::FloorAdmitted { .. })).await;
+    // Walk in a circle (a player who holds still sends keepalives only); let the round
+    // trip estimate and the ACK-frequency request settle first.
+    let walk = |i: u32| {
+        let a = f64::from(i) * 0.3;
+        PlayerInput {
+            move_x: (a.cos() * 120.0) as i8,
+            move_y: (a.sin() * 120.0) as i8,
+            attack: false,
+        }
+    };
+    for i in 0..15 {
+        client.send_input(walk(i));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let before = client.stats();
+    for i in 15..45 {
+        client.send_input(walk(i));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = client.stats();
+    assert!(after.rtt.unwrap() >= rtt, "{after:?}");
+    let inputs = after.inputs_sent - before.inputs_sent;
+    let packets = after.udp_tx_datagrams - before.udp_tx_datagrams;
+    let snapshots = after.snapshots - before.snapshots;
+    assert!(
+        inputs >= 20 && snapshots >= 20,
+        "{inputs} inputs, {snapshots} snapshots"
+    );
+    assert!(
+        packets * 4 <= inputs * 5 + 12,
+        "{packets} packets for {inputs} inputs and {snapshots} snapshots"
+    );
     drop(client);
     h.shutdown().await;
 }

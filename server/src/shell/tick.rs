@@ -61,6 +61,9 @@ impl TickClock {
     }
 }
 
+/// The longest the loop sleeps between looks at the stop flag.
+const STOP_SEEN_WITHIN: Duration = Duration::from_millis(100);
+
 /// Runs the core on its own OS thread until `stop` is set, then saves every player's state
 /// (waiting for the save queue at most the bound `stop` holds) and only then tells every
 /// client: a player told to queue for another server must find their state saved there. A
@@ -86,7 +89,9 @@ pub(crate) fn run(
     let prep = FloorPrep::spawn(&core); // before the raise: it would inherit it
     let mut priority = super::priority::put_the_tick_first(shared.config.tick_period());
     while stop.get().is_none() {
-        std::thread::sleep(clock.until_next().min(Duration::from_millis(5)));
+        // Wakes for ticks only (each wake costs a context switch): a drain is seen within
+        // one period, or `STOP_SEEN_WITHIN` at a slow tick rate.
+        std::thread::sleep(clock.until_next().min(STOP_SEEN_WITHIN));
         let now = Instant::now();
         let steps = clock.advance(now - last);
         last = now;
@@ -220,7 +225,10 @@ impl Dispatch {
                 .map(|(c, s)| (c, Outgoing::Snapshot(s))),
         );
         batch.extend(out.close.into_iter().map(|c| (c, Outgoing::Close)));
-        if let Err(mpsc::error::TrySendError::Full(batch)) = self.to_transport.try_send(batch) {
+        // An empty batch would only wake the transport (an idle server's ticks).
+        if !batch.is_empty()
+            && let Err(mpsc::error::TrySendError::Full(batch)) = self.to_transport.try_send(batch)
+        {
             let dropped;
             (self.held, dropped) = hold_back(batch);
             for _ in 0..dropped {
