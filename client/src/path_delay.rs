@@ -61,8 +61,12 @@ impl DelayedSend {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.queue)
     }
+}
+
+fn lock(queue: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
+    queue.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Drop for DelayedSend {
@@ -86,7 +90,7 @@ async fn send_when_due(inner: Arc<dyn AsyncUdpSocket>, queue: Arc<Mutex<Queue>>,
     let mut writable = inner.clone().create_io_poller();
     loop {
         let next = {
-            let q = queue.lock().unwrap_or_else(|p| p.into_inner());
+            let q = lock(&queue);
             if q.closed {
                 return;
             }
@@ -96,7 +100,9 @@ async fn send_when_due(inner: Arc<dyn AsyncUdpSocket>, queue: Arc<Mutex<Queue>>,
             None => due.notified().await,
             Some(at) if at > Instant::now() => tokio::time::sleep_until(at).await,
             Some(_) => {
-                let Some(h) = pop(&queue) else { continue };
+                let Some(h) = lock(&queue).held.pop_front() else {
+                    continue;
+                };
                 let transmit = Transmit {
                     destination: h.destination,
                     ecn: h.ecn,
@@ -121,14 +127,6 @@ async fn send_when_due(inner: Arc<dyn AsyncUdpSocket>, queue: Arc<Mutex<Queue>>,
             }
         }
     }
-}
-
-fn pop(queue: &Mutex<Queue>) -> Option<Held> {
-    queue
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .held
-        .pop_front()
 }
 
 impl AsyncUdpSocket for DelayedSend {
