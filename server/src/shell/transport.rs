@@ -364,19 +364,22 @@ impl Transport {
     /// Drops a connection whose handling panicked. The peer gets no close: its next packet
     /// finds no connection and is answered with a stateless reset.
     fn evict(&mut self, ch: ConnectionHandle) {
-        let Some(link) = self.links.remove(&ch) else {
-            return;
-        };
-        error!(
-            conn = link.id,
-            "handling a connection panicked; dropping it"
-        );
+        if let Some(id) = self.forget(ch) {
+            error!(conn = id, "handling a connection panicked; dropping it");
+            let _ = self.endpoint.handle_event(ch, EndpointEvent::drained());
+        }
+    }
+
+    /// Removes a connection from every index and counts it gone; its id, if it was there.
+    fn forget(&mut self, ch: ConnectionHandle) -> Option<ConnId> {
+        let link = self.links.remove(&ch)?;
         self.by_id.remove(&link.id);
         if let Some(at) = link.armed {
             self.timers.remove(&(at, ch));
         }
-        let _ = self.endpoint.handle_event(ch, EndpointEvent::drained());
+        let id = link.id;
         link.drained(&self.shared);
+        Some(id)
     }
 
     /// Everything one connection has to do after something happened to it: its events,
@@ -428,9 +431,8 @@ impl Transport {
             }
             link.armed = deadline;
         }
-        if drained && let Some(link) = self.links.remove(&ch) {
-            self.by_id.remove(&link.id);
-            link.drained(&self.shared);
+        if drained {
+            self.forget(ch);
         }
     }
 }
