@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tower_client::{
     CertFingerprint, Client, ClientConfig, ClientPool, ClientStats, Credentials, Event,
-    FloorSource, ServerAddress, Trust,
+    FloorSource, PathDelay, ServerAddress, Trust,
 };
 
 #[derive(Parser, Debug)]
@@ -98,6 +98,10 @@ struct Args {
     /// long before they leave (loopback has no `netem`). 0: the bare loopback.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000))]
     rtt_ms: u64,
+    /// Jitter to add on top of `--rtt-ms`, in ms: each datagram waits up to this much more,
+    /// at random, without overtaking the one before it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000))]
+    jitter_ms: u64,
     /// Bot tick rate (how often brains decide; inputs go out at the server's tick rate).
     #[arg(long, default_value_t = 30)]
     brain_hz: u32,
@@ -165,8 +169,12 @@ fn main() -> Result<()> {
     let (plan, unmatched) = plan(&args)?;
     let target = plan.len();
     let mut plan = plan.into_iter();
-    let pool = ClientPool::with_path_delay(args.threads, Duration::from_millis(args.rtt_ms))
-        .context("starting the client runtime")?;
+    let path = PathDelay {
+        base: Duration::from_millis(args.rtt_ms),
+        jitter: Duration::from_millis(args.jitter_ms),
+    };
+    let pool =
+        ClientPool::with_path_delay(args.threads, path).context("starting the client runtime")?;
     let floors = FloorSource::cached(64);
     let tick = Duration::from_secs(1) / args.brain_hz.clamp(1, 240);
     let connect_gap = Duration::from_secs(1) / args.connect_rate.max(1);
@@ -460,6 +468,13 @@ fn result(b: &Bot, end: Instant) -> BotResult {
         r.upstream_udp_bytes_per_sec = rate(s.udp_tx_bytes, s0.udp_tx_bytes);
         r.udp_packets_per_sec = rate(s.udp_rx_datagrams, s0.udp_rx_datagrams);
         r.upstream_udp_packets_per_sec = rate(s.udp_tx_datagrams, s0.udp_tx_datagrams);
+        // A packet may carry several datagrams: the difference is a floor, not a count.
+        r.bare_packets_per_sec =
+            (r.udp_packets_per_sec - rate(s.datagram_frames_rx, s0.datagram_frames_rx)).max(0.0);
+        r.upstream_bare_packets_per_sec = (r.upstream_udp_packets_per_sec
+            - rate(s.datagram_frames_tx, s0.datagram_frames_tx))
+        .max(0.0);
+        r.probes_per_sec = rate(s.pings_rx, s0.pings_rx);
         // the server's default tick rate, which the bench runs at
         r.calm_share =
             rate(s.calm_ticks, s0.calm_ticks) / f64::from(tower_movement::DEFAULT_TICK_HZ);

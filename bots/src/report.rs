@@ -21,6 +21,11 @@ pub struct BotResult {
     /// UDP datagrams (QUIC packets) received and sent per second.
     pub udp_packets_per_sec: f64,
     pub upstream_udp_packets_per_sec: f64,
+    /// Packets per second with no DATAGRAM frame in them (ACKs, probes, stream data),
+    /// received and sent, and the server's loss probes (PING frames) among them.
+    pub bare_packets_per_sec: f64,
+    pub upstream_bare_packets_per_sec: f64,
+    pub probes_per_sec: f64,
     pub rtt: Option<Duration>,
     /// Share of the ticks sent at the calm pace, no fight near (`CalmPolicy`), 0..=1.
     pub calm_share: f64,
@@ -123,6 +128,18 @@ pub fn table_with(
                 med_p99(&col(|r| r.udp_packets_per_sec), 1),
                 med_p99(&col(|r| r.upstream_udp_packets_per_sec), 1)
             ),
+        ),
+        (
+            "  of which no datagram, down / up",
+            format!(
+                "{} / {}",
+                med_p99(&col(|r| r.bare_packets_per_sec), 1),
+                med_p99(&col(|r| r.upstream_bare_packets_per_sec), 1)
+            ),
+        ),
+        (
+            "server PINGs/s per bot",
+            med_p99(&col(|r| r.probes_per_sec), 1),
         ),
         ("RTT ms", med_p99(&rtts, 2)),
         (

@@ -787,6 +787,9 @@ impl ClientCore {
         self.stats.udp_rx_datagrams = t.udp_rx_datagrams;
         self.stats.udp_tx_bytes = t.udp_tx_bytes;
         self.stats.udp_tx_datagrams = t.udp_tx_datagrams;
+        self.stats.datagram_frames_rx = t.datagram_frames_rx;
+        self.stats.datagram_frames_tx = t.datagram_frames_tx;
+        self.stats.pings_rx = t.pings_rx;
         self.stats.rtt = Some(t.rtt);
     }
 }

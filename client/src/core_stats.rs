@@ -42,6 +42,13 @@ pub struct ClientStats {
     pub udp_tx_bytes: u64,
     /// UDP datagrams sent (quinn).
     pub udp_tx_datagrams: u64,
+    /// QUIC DATAGRAM frames received (snapshots; quinn). Packets beyond these carried
+    /// only ACKs, probes or stream data.
+    pub datagram_frames_rx: u64,
+    /// QUIC DATAGRAM frames sent (inputs; quinn).
+    pub datagram_frames_tx: u64,
+    /// PING frames received: the server's loss probes, when an ACK came late.
+    pub pings_rx: u64,
     /// QUIC's smoothed round-trip time, once the shell has reported it.
     pub rtt: Option<Duration>,
 }
@@ -57,6 +64,12 @@ pub struct TransportStats {
     pub udp_tx_bytes: u64,
     /// UDP datagrams sent.
     pub udp_tx_datagrams: u64,
+    /// DATAGRAM frames received.
+    pub datagram_frames_rx: u64,
+    /// DATAGRAM frames sent.
+    pub datagram_frames_tx: u64,
+    /// PING frames received.
+    pub pings_rx: u64,
     /// QUIC's smoothed round-trip time.
     pub rtt: Duration,
 }

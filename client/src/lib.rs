@@ -5,7 +5,7 @@
 //! ```text
 //! Client::connect(ClientConfig) -> Result<Client, ClientError>   returns at once, connects in the background
 //! ClientPool::new(threads)?.connect(cfg)                          many clients on one runtime (bots)
-//! ClientPool::with_path_delay(threads, rtt)                      ... each datagram held `rtt` (load tests)
+//! ClientPool::with_path_delay(threads, path)                      ... datagrams held: a round trip, jitter (load tests)
 //! client.poll_event() -> Option<Event>                            Connected, Welcome, FloorEntered,
 //!                                                                 FloorAdmitted, Roster, Error { code: ErrorCode },
 //!                                                                 Disconnected { reason: DisconnectReason }
@@ -50,6 +50,7 @@ pub use crate::core::{
 };
 pub use address::{AddressParseError, ServerAddress, pick_resolved};
 pub use interp::{EntityView, INTERP_CAPACITY, InterpBuffer};
+pub use path_delay::PathDelay;
 pub use predict::{MAX_PENDING, Predictor};
 pub use shell::{Client, ClientConfig, ClientError, ClientPool};
 pub use tls::{

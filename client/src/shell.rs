@@ -8,6 +8,7 @@ use crate::core::{
     TransportStats,
 };
 use crate::interp::EntityView;
+use crate::path_delay::PathDelay;
 use crate::tls::{TlsConfigError, TransportTuning, Trust, quic_client_config_tuned};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -74,7 +75,7 @@ struct Sockets {
     /// (IPv6?, endpoint, connections made on it)
     open: Vec<(bool, quinn::Endpoint, usize)>,
     /// How long each socket holds a datagram before sending it (see `path_delay`).
-    send_delay: Duration,
+    path: PathDelay,
 }
 
 type Endpoints = Arc<Mutex<Sockets>>;
@@ -103,15 +104,12 @@ pub struct ClientPool {
 impl ClientPool {
     /// A pool whose runtime has `worker_threads` threads (at least 1).
     pub fn new(worker_threads: usize) -> Result<Self, ClientError> {
-        Self::with_path_delay(worker_threads, Duration::ZERO)
+        Self::with_path_delay(worker_threads, PathDelay::NONE)
     }
 
-    /// [`ClientPool::new`] whose sockets hold every datagram `send_delay` before sending
-    /// it: a load test on loopback then sees the round trip a player's path has.
-    pub fn with_path_delay(
-        worker_threads: usize,
-        send_delay: Duration,
-    ) -> Result<Self, ClientError> {
+    /// [`ClientPool::new`] whose sockets hold every datagram as `path` says before sending
+    /// it: a load test on loopback then sees the round trip (and jitter) of a player's path.
+    pub fn with_path_delay(worker_threads: usize, path: PathDelay) -> Result<Self, ClientError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(worker_threads.max(1))
             .thread_name("tower-client")
@@ -123,7 +121,7 @@ impl ClientPool {
                 runtime: Some(runtime),
                 endpoints: Arc::new(Mutex::new(Sockets {
                     open: Vec::new(),
-                    send_delay,
+                    path,
                 })),
             }),
         })
@@ -185,7 +183,7 @@ fn endpoint_for(endpoints: &Endpoints, addr: &SocketAddr) -> Result<quinn::Endpo
     } else {
         SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
     };
-    let ep = client_endpoint(bind, sockets.send_delay).map_err(ClientError::Bind)?;
+    let ep = client_endpoint(bind, sockets.path).map_err(ClientError::Bind)?;
     sockets.open.push((v6, ep.clone(), 1));
     Ok(ep)
 }
@@ -203,8 +201,8 @@ const SOCKET_BUFFER_BYTES: usize = 4 << 20;
 const CONNECTION_ID_BYTES: usize = 4;
 
 /// `quinn::Endpoint::client` with `SOCKET_BUFFER_BYTES` socket buffers (best effort),
-/// `CONNECTION_ID_BYTES` connection ids and sends held `send_delay`.
-fn client_endpoint(bind: SocketAddr, send_delay: Duration) -> std::io::Result<quinn::Endpoint> {
+/// `CONNECTION_ID_BYTES` connection ids and sends held as `path` says.
+fn client_endpoint(bind: SocketAddr, path: PathDelay) -> std::io::Result<quinn::Endpoint> {
     let socket = std::net::UdpSocket::bind(bind)?;
     let state = quinn::udp::UdpSocketState::new((&socket).into())?;
     let _ = state.set_recv_buffer_size((&socket).into(), SOCKET_BUFFER_BYTES);
@@ -217,10 +215,7 @@ fn client_endpoint(bind: SocketAddr, send_delay: Duration) -> std::io::Result<qu
             CONNECTION_ID_BYTES,
         ))
     });
-    let mut socket = runtime.wrap_udp_socket(socket)?;
-    if !send_delay.is_zero() {
-        socket = crate::path_delay::DelayedSend::new(socket, send_delay);
-    }
+    let socket = crate::path_delay::DelayedSend::wrap(runtime.wrap_udp_socket(socket)?, path);
     quinn::Endpoint::new_with_abstract_socket(config, None, socket, runtime)
 }
 
@@ -432,6 +427,9 @@ async fn drive(shared: Arc<Shared>, target: Target, quic: quinn::ClientConfig, c
                     udp_rx_datagrams: s.udp_rx.datagrams,
                     udp_tx_bytes: s.udp_tx.bytes,
                     udp_tx_datagrams: s.udp_tx.datagrams,
+                    datagram_frames_rx: s.frame_rx.datagram,
+                    datagram_frames_tx: s.frame_tx.datagram,
+                    pings_rx: s.frame_rx.ping,
                     rtt: s.path.rtt,
                 });
             }

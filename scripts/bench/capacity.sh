@@ -12,6 +12,7 @@
 #        OUT (docs/img/capacity: .tsv raw rows, .md table, .png plot), CARGO_TARGET_DIR,
 #        RTT_MS (0: bare loopback; N: every bot's datagrams are held N ms before leaving, the
 #        round trip of a player's path, which changes how many ACK-only packets QUIC sends),
+#        JITTER_MS (0; N: each datagram waits up to N ms more at random, never overtaking),
 #        EVERY (unset: the defaults, every 2 ticks near a fight and 3 when calm; N: inputs
 #        and snapshots every N ticks, fight or not, 1 = before issue 13's batching)
 # Every run is bounded by `timeout`; all traffic stays on 127.0.0.1.
@@ -26,6 +27,7 @@ REPEATS=${REPEATS:-1}
 SPREAD_FLOORS=${SPREAD_FLOORS:-10}
 BRAIN_HZ=${BRAIN_HZ:-10}
 RTT_MS=${RTT_MS:-0}
+JITTER_MS=${JITTER_MS:-0}
 OUT=${OUT:-docs/img/capacity}
 TARGET=${CARGO_TARGET_DIR:-target}
 every_server=() every_bots=()
@@ -62,6 +64,14 @@ row() { # the value of one row of the bots' table, "-" when missing
     v=$(grep -E "^$1 {2,}" "$work/bots.out" | head -1 | sed -E "s|^$1 +||; s| .*||" || true)
     echo "${v:--}"
 }
+steal_ticks() { # time the hypervisor took from the server's core (0), in USER_HZ ticks
+    awk '/^cpu0 /{print $9}' /proc/stat
+}
+row_up() { # the second value of a "down / up" row
+    local v
+    v=$(grep -E "^$1 {2,}" "$work/bots.out" | head -1 | sed -E "s|^$1 +||; s|.* / ||; s| .*||" || true)
+    echo "${v:--}"
+}
 
 # Every bot connects from 127.0.0.1: lift the per-address pre-login bound (meant for the
 # internet) so a 1,000-bot ramp is not refused, and keep QUIC Retry out of the way.
@@ -73,7 +83,7 @@ TOML
 
 mkdir -p "$(dirname "$OUT")"
 tsv="$OUT.tsv"
-printf 'layout\tplayers\trepeat\tconnected\tfailed\tserver_cpu_ms_per_player_s\ttick_p50_ms\ttick_p99_ms\tskipped_ticks\tdropped_datagrams\tdown_udp_Bps\tup_udp_Bps\tdown_payload_Bps\tswarm_cpu_ms_s\ttick_demotions\tcalm_share_pct\n' >"$tsv"
+printf 'layout\tplayers\trepeat\tconnected\tfailed\tserver_cpu_ms_per_player_s\ttick_p50_ms\ttick_p99_ms\tskipped_ticks\tdropped_datagrams\tdown_udp_Bps\tup_udp_Bps\tdown_payload_Bps\tswarm_cpu_ms_s\ttick_demotions\tcalm_share_pct\tdown_packets_s\tup_packets_s\tbare_up_packets_s\tserver_pings_s\tserver_core_steal_pct\n' >"$tsv"
 
 for layout in $LAYOUTS; do
     for players in $PLAYERS; do
@@ -88,22 +98,29 @@ for layout in $LAYOUTS; do
             server_pid=$!
             server_addresses "$work/server.log"
             echo "capacity: $layout, $players players, repeat $repeat ($SECONDS_PER_POINT s)" >&2
+            steal0=$(steal_ticks) started=$SECONDS
             timeout $((SECONDS_PER_POINT + 120)) "${pin_bots[@]}" "$TARGET/release/tower-bots" \
                 --server "$addr" --fingerprint-file "$work/cert/cert.sha256" \
                 --bots "$players" --seconds "$SECONDS_PER_POINT" --threads 1 \
-                --brain-hz "$BRAIN_HZ" --rtt-ms "$RTT_MS" --connect-rate "${CONNECT_RATE:-200}" \
+                --brain-hz "$BRAIN_HZ" --rtt-ms "$RTT_MS" --jitter-ms "$JITTER_MS" --connect-rate "${CONNECT_RATE:-200}" \
                 --server-pid "$server_pid" --metrics "$metrics" "${every_bots[@]}" >"$work/bots.out" || true
+            # share of core 0's time the hypervisor ran something else (a shared VM's stalls)
+            steal=$(awk -v t="$(( $(steal_ticks) - steal0 ))" -v s="$(( SECONDS - started ))" \
+                -v hz="$(getconf CLK_TCK)" 'BEGIN { if (s > 0) printf "%.1f", 100 * t / hz / s; else print "-" }')
             stop_server
             # a tick that overran its period drops the real-time tick thread to the fair
             # scheduler for 30 s (server/src/shell/priority.rs): count it, it explains a p99
             demotions=$(grep -c "tick thread scheduling changed.*Fair" "$work/server.log" || true)
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
                 "$layout" "$players" "$repeat" "$(row connected)" "$(row failed)" \
                 "$(row 'server CPU ms/s per bot')" "$(row 'server tick p50 ms')" \
                 "$(row 'server tick p99 ms')" "$(row 'server skipped ticks')" \
                 "$(row 'server dropped datagrams')" "$(row 'down UDP B/s per bot')" \
                 "$(row 'up UDP B/s per bot')" "$(row 'down payload B/s per bot')" \
-                "$(row 'swarm CPU ms/s')" "${demotions:-0}" "$(row 'calm share of ticks %')" >>"$tsv"
+                "$(row 'swarm CPU ms/s')" "${demotions:-0}" "$(row 'calm share of ticks %')" \
+                "$(row 'down / up packets/s per bot')" "$(row_up 'down / up packets/s per bot')" \
+                "$(row_up '  of which no datagram, down / up')" "$(row 'server PINGs/s per bot')" \
+                "$steal" >>"$tsv"
             tail -1 "$tsv" >&2
         done
     done
@@ -111,4 +128,5 @@ done
 
 path=loopback
 [[ "$RTT_MS" != 0 ]] && path="round trip ${RTT_MS} ms added to each bot's path"
+[[ "$JITTER_MS" != 0 ]] && path="$path, jitter up to ${JITTER_MS} ms"
 python3 scripts/bench/capacity_plot.py "$tsv" "$OUT.png" "$path" | tee "$OUT.md"

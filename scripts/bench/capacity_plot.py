@@ -24,6 +24,11 @@ COLUMNS = [
     ("swarm_cpu_ms_s", "swarm CPU ms/s", "{:.0f}"),
     ("tick_demotions", "tick demotions (all runs)", "{:.0f}"),
     ("calm_share_pct", "calm ticks %", "{:.0f}"),
+    ("down_packets_s", "down packets/s per player", "{:.1f}"),
+    ("up_packets_s", "up packets/s per player", "{:.1f}"),
+    ("bare_up_packets_s", "up packets/s with no input", "{:.1f}"),
+    ("server_pings_s", "server PINGs/s per player", "{:.1f}"),
+    ("server_core_steal_pct", "steal on the server's core %", "{:.1f}"),
 ]
 
 # Rare events: a median over repeats would hide the one run they happened in.

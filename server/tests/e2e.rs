@@ -115,7 +115,7 @@ async fn connect_prove_the_floor_move_and_see_the_position_change() {
 async fn on_a_path_with_a_round_trip_acks_ride_in_inputs() {
     let h = start("rtt").await;
     let rtt = Duration::from_millis(100);
-    let pool = ClientPool::with_path_delay(1, rtt).unwrap();
+    let pool = ClientPool::with_path_delay(1, tower_client::PathDelay::fixed(rtt)).unwrap();
     let client = pool.connect(client_config(&h, "far")).unwrap();
     wait_for(&client, 10, |e| matches!(e, Event::FloorAdmitted { .. })).await;
     // Walk in a circle (a player who holds still sends keepalives only); let the round
