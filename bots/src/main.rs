@@ -99,7 +99,7 @@ struct Args {
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000))]
     rtt_ms: u64,
     /// Jitter to add on top of `--rtt-ms`, in ms: each datagram waits up to this much more,
-    /// at random, without overtaking the one before it.
+    /// drawn at random for each one.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000))]
     jitter_ms: u64,
     /// Bot tick rate (how often brains decide; inputs go out at the server's tick rate).

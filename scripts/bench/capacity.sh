@@ -12,7 +12,7 @@
 #        OUT (docs/img/capacity: .tsv raw rows, .md table, .png plot), CARGO_TARGET_DIR,
 #        RTT_MS (0: bare loopback; N: every bot's datagrams are held N ms before leaving, the
 #        round trip of a player's path, which changes how many ACK-only packets QUIC sends),
-#        JITTER_MS (0; N: each datagram waits up to N ms more at random, never overtaking),
+#        JITTER_MS (0; N: each datagram waits up to N ms more, drawn at random per datagram),
 #        EVERY (unset: the defaults, every 2 ticks near a fight and 3 when calm; N: inputs
 #        and snapshots every N ticks, fight or not, 1 = before issue 13's batching)
 # Every run is bounded by `timeout`; all traffic stays on 127.0.0.1.
