@@ -22,12 +22,17 @@ COPY meta meta
 COPY lobby lobby
 COPY ffi ffi
 COPY agones agones
+# setcap (libcap2-bin), for the file capability below.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libcap2-bin \
+ && rm -rf /var/lib/apt/lists/*
 # The crate registry and the target dir live in cache mounts that outlast the build, so a
 # rebuild after a source change compiles only the crates that changed.
 RUN --mount=type=cache,id=tower-cargo-registry,target=/usr/local/cargo/registry \
     --mount=type=cache,id=tower-release-target,target=/src/target \
     cargo build --release --locked -p tower-server \
- && install -D target/release/tower-server /out/tower-server
+ && install -D target/release/tower-server /out/tower-server \
+ && setcap cap_sys_nice+p /out/tower-server
 
 FROM debian:bookworm-slim
 # curl is for the compose healthcheck (the server's HTTP /metrics endpoint). The certificate
@@ -38,6 +43,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/tower tower \
  && install -d -o tower -g tower -m 0700 /var/lib/tower/cert
+# `cap_sys_nice+p` (BuildKit's COPY keeps it): where the container is granted SYS_NICE
+# (docker-compose.yml's `cap_add`), the server, though not root, may put its tick thread ahead
+# of the network workers; the tick thread makes it effective for itself alone. With no
+# effective bit, the binary starts as before where it is not granted.
 COPY --from=build /out/tower-server /usr/local/bin/tower-server
 USER tower
 WORKDIR /var/lib/tower

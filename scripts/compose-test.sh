@@ -170,6 +170,7 @@ assert all(p[0] == "127.0.0.1" for p in console), f"console on every interface: 
 for svc in ("postgres", "tower-server"):
     assert all(p[2] not in ("7349", "7351", "5432") for p in published(services[svc]))
 
+assert services["tower-server"].get("cap_add") == ["SYS_NICE"], services["tower-server"].get("cap_add")
 env = {k: str(v) for k, v in services["tower-server"]["environment"].items()}
 assert env["TICKET_KEY"] == keys["TOWER_TICKET_KEY"] and env["HTTP_KEY"] == keys["TOWER_HTTP_KEY"], env
 nenv = services["nakama"]["environment"]
@@ -399,6 +400,37 @@ for _ in $(seq 30); do
 done
 [ -n "$registered" ] || fail "server $TOWER_SERVER_ID not live in the registry: $list"
 echo "registry: $list"
+
+log "the tick thread runs ahead of the network workers; only it holds CAP_SYS_NICE"
+# From the host's /proc: the image's file capability and compose's grant reach a non-root
+# process, the tick thread raises the capability for itself (real-time where the host gives
+# the container real-time runtime, else nice -5), and no other thread holds it effective.
+python3 - "$(docker inspect -f '{{.State.Pid}}' "$server_id")" <<'PY' || fail "tick thread priority"
+import os, sys
+task = f"/proc/{sys.argv[1]}/task"
+SYS_NICE, SCHED_FIFO = 1 << 23, 1
+def status(tid, field):
+    return next(l.split()[1] for l in open(f"{task}/{tid}/status") if l.startswith(field + ":"))
+def sched(tid):  # (nice, policy): stat fields 19 and 41, counted after the ")" of the name
+    stat = open(f"{task}/{tid}/stat").read()
+    f = stat[stat.rindex(")") + 2:].split()
+    return int(f[16]), int(f[38])
+threads = {t: open(f"{task}/{t}/comm").read().strip() for t in os.listdir(task)}
+tick = [t for t, name in threads.items() if name == "tower-tick"]
+assert len(tick) == 1, f"no single tower-tick thread: {threads}"
+main = sys.argv[1]
+assert status(main, "Uid") != "0", "the server runs as root"
+assert int(status(main, "CapPrm"), 16) & SYS_NICE, "CAP_SYS_NICE not permitted: file capability or cap_add lost"
+holders = [threads[t] for t in threads if int(status(t, "CapEff"), 16) & SYS_NICE]
+assert holders == ["tower-tick"], f"CAP_SYS_NICE effective on {holders}"
+(nice, policy), (main_nice, _) = sched(tick[0]), sched(main)
+assert policy == SCHED_FIFO or nice == main_nice - 5, f"tick thread nice {nice} policy {policy}"
+print("tick thread:", "SCHED_FIFO" if policy == SCHED_FIFO else f"nice {nice} (process {main_nice}, real-time refused)")
+PY
+image=$(docker inspect -f '{{.Config.Image}}' "$server_id")
+docker run --rm --cap-drop SYS_NICE "$image" --version >/dev/null \
+  || fail "the image does not start where SYS_NICE is not granted"
+echo "without the grant: starts"
 
 log "$BOTS bots matched by Nakama play over QUIC; nakama is stopped and started while they play"
 run_id=compose-$(date +%s)

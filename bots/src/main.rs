@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tower_client::{
     CertFingerprint, Client, ClientConfig, ClientPool, ClientStats, Credentials, Event,
-    FloorSource, PathDelay, ServerAddress, Trust,
+    FloorSource, MAX_INPUTS_PER_DATAGRAM, PathDelay, ServerAddress, Trust,
 };
 
 #[derive(Parser, Debug)]
@@ -106,9 +106,10 @@ struct Args {
     #[arg(long, default_value_t = 30)]
     brain_hz: u32,
     /// Input datagrams go out every this many ticks while a bot acts, near a fight or not
-    /// (the client's `input_every_ticks`, with its calm pace off; 1 = every tick). Default:
-    /// the client's defaults (every 2 ticks near a fight, 3 when calm).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4))]
+    /// (the client's `input_every_ticks`, with its calm pace off; 1 = every tick, at most the
+    /// inputs one datagram carries). Default: the client's defaults (every 2 ticks near a
+    /// fight, 3 when calm).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_INPUTS_PER_DATAGRAM as i64))]
     input_every_ticks: Option<u32>,
     /// Benchmarks: the game server's process id, to report its CPU time over the measured
     /// window (read from /proc/<pid>/stat, so the server must run on this machine).

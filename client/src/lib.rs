@@ -59,7 +59,7 @@ pub use tls::{
 };
 pub use tower_movement::Pos;
 pub use tower_protocol::pb::ErrorCode;
-pub use tower_protocol::{Buttons, EntityFlags, EntityKind};
+pub use tower_protocol::{Buttons, EntityFlags, EntityKind, MAX_INPUTS_PER_DATAGRAM};
 
 #[cfg(test)]
 mod core_tests;

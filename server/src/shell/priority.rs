@@ -90,6 +90,9 @@ impl TickPriority {
 /// Called on the tick thread: makes it real-time where allowed, else raises its niceness
 /// where allowed, else leaves it as it is.
 pub fn put_the_tick_first(period: Duration) -> TickPriority {
+    if os::raise_cap_sys_nice() {
+        tracing::debug!("CAP_SYS_NICE raised from permitted to effective on the tick thread");
+    }
     let fair_nice = os::nice().map(|n| n + TICK_NICE);
     let realtime = os::set(Sched::Realtime, fair_nice);
     if realtime {
@@ -118,6 +121,25 @@ mod os {
 
     pub fn nice() -> Option<i32> {
         rustix::process::getpriority_process(None).ok()
+    }
+
+    /// Makes `CAP_SYS_NICE` effective on the calling thread where the process holds it only
+    /// as permitted: a non-root server started from a binary with the file capability
+    /// `cap_sys_nice+p` (our image's) where the container grants it (`cap_add`). The file
+    /// capability has no effective bit, so the binary still starts where it is not granted,
+    /// and only this thread ever uses it. Whether it was raised.
+    pub fn raise_cap_sys_nice() -> bool {
+        use rustix::thread::{CapabilitySet, capabilities, set_capabilities};
+        let Ok(mut caps) = capabilities(None) else {
+            return false;
+        };
+        if caps.effective.contains(CapabilitySet::SYS_NICE)
+            || !caps.permitted.contains(CapabilitySet::SYS_NICE)
+        {
+            return false;
+        }
+        caps.effective.insert(CapabilitySet::SYS_NICE);
+        set_capabilities(None, caps).is_ok()
     }
 
     pub fn set_nice(nice: i32) -> bool {
@@ -150,6 +172,10 @@ mod os {
 
     pub fn nice() -> Option<i32> {
         None
+    }
+
+    pub fn raise_cap_sys_nice() -> bool {
+        false
     }
 
     pub fn set_nice(_: i32) -> bool {
@@ -186,18 +212,34 @@ mod tests {
         assert_eq!(g.after_tick(FITS), None);
     }
 
-    /// Runs `f` on a fresh thread, with `CAP_SYS_NICE` dropped from its effective set when
-    /// `nice_allowed` is false (capabilities are per thread on Linux).
+    /// What a test thread holds of `CAP_SYS_NICE` (capabilities are per thread on Linux).
     #[cfg(target_os = "linux")]
-    fn on_a_thread<T: Send + 'static>(nice_allowed: bool, f: fn() -> T) -> (bool, T) {
+    #[derive(Clone, Copy)]
+    enum Holds {
+        /// As the test process does (root in CI: effective).
+        AsTheProcess,
+        /// Permitted only, like a non-root server from a `cap_sys_nice+p` binary.
+        PermittedOnly,
+        Nothing,
+    }
+
+    /// Runs `f` on a fresh thread holding `holds`; whether the thread could use the
+    /// capability at all (it was permitted).
+    #[cfg(target_os = "linux")]
+    fn on_a_thread<T: Send + 'static>(holds: Holds, f: fn() -> T) -> (bool, T) {
         use rustix::thread::{CapabilitySet, capabilities, set_capabilities};
         std::thread::spawn(move || {
             let mut caps = capabilities(None).expect("read capabilities");
-            if !nice_allowed {
-                caps.effective.remove(CapabilitySet::SYS_NICE);
-                set_capabilities(None, caps).expect("drop CAP_SYS_NICE");
+            match holds {
+                Holds::AsTheProcess => {}
+                Holds::PermittedOnly => caps.effective.remove(CapabilitySet::SYS_NICE),
+                Holds::Nothing => {
+                    caps.effective.remove(CapabilitySet::SYS_NICE);
+                    caps.permitted.remove(CapabilitySet::SYS_NICE);
+                }
             }
-            (caps.effective.contains(CapabilitySet::SYS_NICE), f())
+            set_capabilities(None, caps).expect("drop CAP_SYS_NICE");
+            (caps.permitted.contains(CapabilitySet::SYS_NICE), f())
         })
         .join()
         .expect("thread")
@@ -221,7 +263,7 @@ mod tests {
     #[test]
     fn a_tick_thread_without_cap_sys_nice_is_left_as_it_was() {
         use thread_priority::unix::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
-        let (_, (before, after, policy)) = on_a_thread(false, || {
+        let (_, (before, after, policy)) = on_a_thread(Holds::Nothing, || {
             let before = os::nice();
             let mut tp = put_the_tick_first(PERIOD);
             tp.after_tick(PERIOD * 2);
@@ -239,16 +281,30 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_privileged_tick_thread_runs_real_time_and_an_overrun_steps_it_down() {
+        runs_real_time_and_an_overrun_steps_it_down(Holds::AsTheProcess);
+    }
+
+    /// The container's case: the capability permitted but not effective. The tick thread
+    /// raises it itself, and only on itself.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_tick_thread_permitted_cap_sys_nice_raises_it_and_runs_real_time() {
+        runs_real_time_and_an_overrun_steps_it_down(Holds::PermittedOnly);
+    }
+
+    #[cfg(target_os = "linux")]
+    fn runs_real_time_and_an_overrun_steps_it_down(holds: Holds) {
         use thread_priority::RealtimeThreadSchedulePolicy;
         use thread_priority::unix::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
-        let (privileged, (before, (first, rt_priority), demoted, nice)) = on_a_thread(true, || {
-            let before = os::nice();
-            let mut tp = put_the_tick_first(PERIOD);
-            let first = (policy(), rt_priority());
-            tp.after_tick(FITS);
-            tp.after_tick(PERIOD * 2);
-            (before, first, policy(), os::nice())
-        });
+        let (privileged, (before, (first, rt_priority), demoted, nice)) =
+            on_a_thread(holds, || {
+                let before = os::nice();
+                let mut tp = put_the_tick_first(PERIOD);
+                let first = (policy(), rt_priority());
+                tp.after_tick(FITS);
+                tp.after_tick(PERIOD * 2);
+                (before, first, policy(), os::nice())
+            });
         let other = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other);
         if privileged {
             assert_eq!(
