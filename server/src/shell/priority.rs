@@ -284,8 +284,8 @@ mod tests {
         runs_real_time_and_an_overrun_steps_it_down(Holds::AsTheProcess);
     }
 
-    /// The container's case: the capability permitted but not effective. The tick thread
-    /// raises it itself, and only on itself.
+    /// The container's case: the capability permitted but not effective, which the tick
+    /// thread raises itself (that no other thread holds it: scripts/compose-test.sh).
     #[cfg(target_os = "linux")]
     #[test]
     fn a_tick_thread_permitted_cap_sys_nice_raises_it_and_runs_real_time() {
