@@ -110,7 +110,7 @@ impl Metrics {
             floors_live: gauge("floors_live", "Floors with players on them")?,
             floors_generated: gauge(
                 "floors_generated",
-                "Floors generated since start (cache misses)",
+                "Floors generated on the tick since start (a floor not prepared in time)",
             )?,
             bytes_in: counter(
                 "bytes_in_total",

@@ -138,6 +138,10 @@ impl FloorCache {
         self.entries.len()
     }
 
+    pub fn contains(&self, n: u32) -> bool {
+        self.entries.contains_key(&n)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

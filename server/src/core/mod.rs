@@ -72,6 +72,8 @@ impl GameCore {
         world.insert_resource(Floors {
             cache: floors::FloorCache::new(rules.world_seed, generator, rules.floor_cache_capacity),
             live: Default::default(),
+            prepared_off_tick: false,
+            awaiting: Vec::new(),
         });
         world.insert_resource(rules);
         world.insert_resource(Clock::default());
@@ -94,6 +96,7 @@ impl GameCore {
         );
         schedule.add_systems(
             (
+                sessions::awaited_floors,
                 sessions::sessions,
                 sessions::floor_proofs,
                 play::floor_lifecycle,
@@ -174,21 +177,31 @@ impl GameCore {
         stats
     }
 
-    /// Floors worth generating ahead of time, off the tick: the floor above each live one,
-    /// when it is neither cached nor live nor already asked for. The caller builds each with
-    /// `FloorData::build(world_seed, generator, n)` (see `floor_builder`) and hands it back
-    /// with `add_prepared_floor`; until then a climb still generates on a miss.
+    /// From now on floors are prepared off the tick by the caller (`floors_to_prepare`,
+    /// `add_prepared_floor`): a player sent to a floor that is not ready waits for it (at
+    /// most a second, then the tick generates it after all) instead of the tick generating
+    /// it at once.
+    pub fn prepare_floors_off_the_tick(&mut self) {
+        self.world.resource_mut::<Floors>().prepared_off_tick = true;
+    }
+
+    /// Floors worth generating ahead of time, off the tick: the floor above each live one
+    /// and every floor a player waits for, when it is neither cached nor live nor already
+    /// asked for. The caller builds each with `FloorData::build(world_seed, generator, n)`
+    /// (see `floor_builder`) and hands it back with `add_prepared_floor`.
     pub fn floors_to_prepare(&mut self) -> Vec<u32> {
         let mut floors = self.world.resource_mut::<Floors>();
-        let mut above: Vec<u32> = floors
+        let mut wanted: Vec<u32> = floors
             .live
             .keys()
             .filter_map(|n| n.checked_add(1))
+            .chain(floors.awaiting.iter().map(|w| w.floor))
             .collect();
-        above.sort_unstable();
-        let Floors { cache, live } = &mut *floors;
-        above.retain(|n| !live.contains_key(n) && cache.request(*n));
-        above
+        wanted.sort_unstable();
+        wanted.dedup();
+        let Floors { cache, live, .. } = &mut *floors;
+        wanted.retain(|n| !live.contains_key(n) && cache.request(*n));
+        wanted
     }
 
     /// What `FloorData::build` needs to prepare a floor for this core.

@@ -211,15 +211,50 @@ impl Current {
 pub struct Floors {
     pub cache: FloorCache,
     pub live: HashMap<u32, LiveFloor>,
+    /// The shell prepares floors off the tick (`GameCore::prepare_floors_off_the_tick`): a
+    /// player sent to a floor that is not ready waits for it instead of the tick
+    /// generating it.
+    pub prepared_off_tick: bool,
+    /// Floor entries waiting for their floor, oldest first (`systems::sessions::awaited_floors`).
+    pub awaiting: Vec<AwaitedFloor>,
+}
+
+/// A FloorEnter to send once its floor is ready.
+#[derive(Clone, Copy, Debug)]
+pub struct AwaitedFloor {
+    pub conn: ConnId,
+    pub floor: u32,
+    /// The tick it began waiting.
+    pub since: u32,
 }
 
 impl Floors {
-    /// Floor data for `n`: the live floor's, else through the cache.
+    /// Floor data for `n`: the live floor's, else through the cache (generated on a miss).
     pub fn data(&mut self, n: u32) -> Arc<FloorData> {
         match self.live.get(&n) {
             Some(live) => Arc::clone(&live.data),
             None => self.cache.get(n),
         }
+    }
+
+    /// Floor `n` for `conn`'s FloorEnter on `tick`: at hand (live, cached, or generated
+    /// here when nothing prepares floors off the tick), or `None` when `conn` waits for it
+    /// in `awaiting` (and `n` is asked for through `GameCore::floors_to_prepare`).
+    pub fn for_entering(&mut self, conn: ConnId, n: u32, tick: u32) -> Option<Arc<FloorData>> {
+        if self.prepared_off_tick && !self.is_ready(n) {
+            self.awaiting.push(AwaitedFloor {
+                conn,
+                floor: n,
+                since: tick,
+            });
+            return None;
+        }
+        Some(self.data(n))
+    }
+
+    /// Whether floor `n` is live or cached (no generation needed).
+    pub fn is_ready(&self, n: u32) -> bool {
+        self.live.contains_key(&n) || self.cache.contains(n)
     }
 }
 

@@ -86,7 +86,7 @@ pub(crate) fn run(
     let mut stats = core.stats();
     let mut saves = shared.states.stats();
     let mut skipped = 0;
-    let prep = FloorPrep::spawn(&core); // before the raise: it would inherit it
+    let prep = FloorPrep::spawn(&mut core); // before the raise: it would inherit it
     let mut priority = super::priority::put_the_tick_first(shared.config.tick_period());
     while stop.get().is_none() {
         // Wakes for ticks only (each wake costs a context switch): a drain is seen within
@@ -142,16 +142,16 @@ pub(crate) fn run(
     out.send(last, &shared, &runtime);
 }
 
-/// A worker thread that generates the floor above each live floor ahead of time, so a
-/// climb does not generate on the tick. The core asks (`floors_to_prepare`) and receives
-/// the floors as an input (`add_prepared_floor`); it never sees the thread.
+/// A worker thread that generates floors off the tick: the floor above each live floor
+/// ahead of time, and every floor a player waits for. The core asks (`floors_to_prepare`)
+/// and receives the floors as an input (`add_prepared_floor`); it never sees the thread.
 struct FloorPrep {
     requests: Option<std::sync::mpsc::Sender<u32>>,
     done: std::sync::mpsc::Receiver<crate::core::floors::FloorData>,
 }
 
 impl FloorPrep {
-    fn spawn(core: &GameCore) -> FloorPrep {
+    fn spawn(core: &mut GameCore) -> FloorPrep {
         let (world_seed, generator) = core.floor_builder();
         let (req_tx, req_rx) = std::sync::mpsc::channel::<u32>();
         let (done_tx, done) = std::sync::mpsc::channel();
@@ -166,8 +166,9 @@ impl FloorPrep {
                     }
                 }
             });
-        if let Err(e) = &worker {
-            warn!("no floor-prep thread ({e}); floors are generated on the tick");
+        match &worker {
+            Ok(_) => core.prepare_floors_off_the_tick(),
+            Err(e) => warn!("no floor-prep thread ({e}); floors are generated on the tick"),
         }
         FloorPrep {
             requests: worker.is_ok().then_some(req_tx),

@@ -411,6 +411,7 @@ pub fn deaths(
 /// the state saved, and the leaderboard told about a new highest floor.
 pub fn stairs(
     mut commands: Commands,
+    clock: Res<Clock>,
     mut floors: ResMut<Floors>,
     mut out: ResMut<Outbox>,
     mut players: Query<(Entity, &mut Player, &Position, &OnFloor, &Health), With<Present>>,
@@ -444,7 +445,8 @@ pub fn stairs(
         }
     }
     for (conn, next) in entering {
-        let data = floors.data(next);
-        out.0.control.push((conn, floor_enter(&data)));
+        if let Some(data) = floors.for_entering(conn, next, clock.tick) {
+            out.0.control.push((conn, floor_enter(&data)));
+        }
     }
 }

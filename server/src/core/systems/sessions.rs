@@ -134,11 +134,13 @@ pub fn sessions(
                     reattach(&mut player, &mut viewer, *conn, &mut sessions, &mut out);
                     sessions.by_conn.insert(*conn, e);
                     commands.entity(e).remove::<Present>();
-                    let data = floors.data(player.progress.current_floor);
                     out.0
                         .control
                         .push((*conn, welcome(&player, *id, &rules, &clock, true)));
-                    out.0.control.push((*conn, floor_enter(&data)));
+                    let floor = player.progress.current_floor;
+                    if let Some(data) = floors.for_entering(*conn, floor, clock.tick) {
+                        out.0.control.push((*conn, floor_enter(&data)));
+                    }
                     continue;
                 }
                 if sessions.by_account.len() >= rules.max_players {
@@ -152,7 +154,7 @@ pub fn sessions(
                     out.0.close.push(*conn);
                     continue;
                 }
-                let data = floors.data(state.current_floor);
+                let data = floors.for_entering(*conn, state.current_floor, clock.tick);
                 let max = rules.player_max_health;
                 let current = match u16::try_from(state.health) {
                     Ok(0) | Err(_) => max,
@@ -173,8 +175,11 @@ pub fn sessions(
                 out.0
                     .control
                     .push((*conn, welcome(&player, id, &rules, &clock, false)));
-                out.0.control.push((*conn, floor_enter(&data)));
-                let entry = movement::tile_center(data.floor.entry.0, data.floor.entry.1);
+                // A player waiting for the floor is placed at its entry on proving it.
+                let entry = data.map_or(movement::Pos::default(), |data| {
+                    out.0.control.push((*conn, floor_enter(&data)));
+                    movement::tile_center(data.floor.entry.0, data.floor.entry.1)
+                });
                 let e = commands
                     .spawn((
                         player,
@@ -200,11 +205,13 @@ pub fn sessions(
                         sessions.by_conn.insert(*conn, e);
                         commands.entity(e).remove::<Present>();
                         stats.0.resumes += 1;
-                        let data = floors.data(player.progress.current_floor);
                         out.0
                             .control
                             .push((*conn, welcome(&player, *id, &rules, &clock, true)));
-                        out.0.control.push((*conn, floor_enter(&data)));
+                        let floor = player.progress.current_floor;
+                        if let Some(data) = floors.for_entering(*conn, floor, clock.tick) {
+                            out.0.control.push((*conn, floor_enter(&data)));
+                        }
                     }
                     None => {
                         out.0.control.push((
@@ -246,6 +253,28 @@ pub fn sessions(
         {
             stats.0.sessions_expired += 1;
             release(&mut commands, &mut sessions, &mut out, e, player, health);
+        }
+    }
+}
+
+/// Sends the floor entries whose floor was prepared since they began waiting. A floor not
+/// prepared within a second (the preparing thread gone, say) is generated here after all.
+pub fn awaited_floors(
+    rules: Res<Rules>,
+    clock: Res<Clock>,
+    mut floors: ResMut<Floors>,
+    mut out: ResMut<Outbox>,
+) {
+    if floors.awaiting.is_empty() {
+        return;
+    }
+    for wait in std::mem::take(&mut floors.awaiting) {
+        let overdue = clock.tick.wrapping_sub(wait.since) >= rules.tick_rate_hz.max(1);
+        if floors.is_ready(wait.floor) || overdue {
+            let data = floors.data(wait.floor);
+            out.0.control.push((wait.conn, floor_enter(&data)));
+        } else {
+            floors.awaiting.push(wait);
         }
     }
 }
@@ -305,6 +334,15 @@ pub fn floor_proofs(
             out.0.close.push(*conn);
             continue;
         };
+        // Before its FloorEnter a client cannot know the hash; checking it would generate
+        // the floor on the tick.
+        if floors.awaiting.iter().any(|w| w.conn == *conn) {
+            out.0
+                .control
+                .push((*conn, unexpected("floor proof before FloorEnter")));
+            out.0.close.push(*conn);
+            continue;
+        }
         if *floor != expected_floor {
             out.0.control.push((
                 *conn,
