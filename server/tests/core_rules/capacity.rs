@@ -13,8 +13,7 @@ fn the_floor_above_a_live_floor_is_prepared_off_the_tick() {
     assert_eq!(core.floors_to_prepare(), vec![1]);
     assert!(core.floors_to_prepare().is_empty(), "asked once");
     let generated = core.stats().floors_generated;
-    let (seed, generator) = core.floor_builder();
-    core.add_prepared_floor(FloorData::build(seed, generator, 1));
+    hand_in(&mut core, 1);
     let f = core.floor(1);
     assert_eq!(f.number, 1);
     assert_eq!(f.floor, quiet(f.seed, 1));
@@ -60,11 +59,23 @@ fn a_crowd_on_one_floor_sees_full_views() {
     assert_eq!(observers.len(), 150);
 }
 
+/// A core whose floors are prepared off the tick, as the shell runs it.
+fn core_preparing_floors() -> GameCore {
+    let mut core = core_with(quiet);
+    core.prepare_floors_off_the_tick();
+    core
+}
+
+/// Hands floor `n` in, built as the shell's floor-prep thread builds it.
+fn hand_in(core: &mut GameCore, n: u32) {
+    let (seed, generator) = core.floor_builder();
+    core.add_prepared_floor(FloorData::build(seed, generator, n));
+}
+
 /// Prepares every floor `core` asks for (what the shell's floor-prep thread does).
 fn prepare_asked(core: &mut GameCore) {
-    let (seed, generator) = core.floor_builder();
     for n in core.floors_to_prepare() {
-        core.add_prepared_floor(FloorData::build(seed, generator, n));
+        hand_in(core, n);
     }
 }
 
@@ -72,8 +83,7 @@ fn prepare_asked(core: &mut GameCore) {
 /// prepared floor instead of the tick generating it, and is then placed at its entry.
 #[test]
 fn a_login_to_a_cold_floor_waits_for_its_prepared_floor() {
-    let mut core = core_with(quiet);
-    core.prepare_floors_off_the_tick();
+    let mut core = core_preparing_floors();
     let out = core.step(vec![join(1, "ann", TOKEN_A)]);
     let control = control_for(&out, 1);
     assert!(
@@ -85,8 +95,7 @@ fn a_login_to_a_cold_floor_waits_for_its_prepared_floor() {
         "still waiting"
     );
     assert_eq!(core.floors_to_prepare(), vec![0]);
-    let (seed, generator) = core.floor_builder();
-    core.add_prepared_floor(FloorData::build(seed, generator, 0));
+    hand_in(&mut core, 0);
     let out = core.step(Vec::new());
     let (floor, hash) = floor_enter_of(&out, 1);
     assert_eq!((floor, hash), (0, core.floor(0).hash.0));
@@ -105,8 +114,7 @@ fn a_login_to_a_cold_floor_waits_for_its_prepared_floor() {
 /// it is handed in.
 #[test]
 fn a_climb_that_beats_the_preparer_waits_for_the_floor_above() {
-    let mut core = core_with(quiet);
-    core.prepare_floors_off_the_tick();
+    let mut core = core_preparing_floors();
     core.step(vec![join(1, "ann", TOKEN_A)]);
     prepare_asked(&mut core);
     let (floor, hash) = floor_enter_of(&core.step(Vec::new()), 1);
@@ -126,8 +134,7 @@ fn a_climb_that_beats_the_preparer_waits_for_the_floor_above() {
     let out = core.step(vec![input(1, seq, 0, 127, 0, on_stairs)]);
     assert!(control_for(&out, 1).is_empty(), "floor 1 is not ready");
     assert!(!core.player_by_conn(1).unwrap().playing);
-    let (seed, generator) = core.floor_builder();
-    core.add_prepared_floor(FloorData::build(seed, generator, 1));
+    hand_in(&mut core, 1);
     let (floor, hash) = floor_enter_of(&core.step(Vec::new()), 1);
     assert_eq!((floor, hash), (1, core.floor(1).hash.0));
     assert_eq!(core.stats().floors_generated, 0);
@@ -137,8 +144,7 @@ fn a_climb_that_beats_the_preparer_waits_for_the_floor_above() {
 /// after a second, so the player is not stuck.
 #[test]
 fn a_floor_never_prepared_is_generated_on_the_tick_after_a_second() {
-    let mut core = core_with(quiet);
-    core.prepare_floors_off_the_tick();
+    let mut core = core_preparing_floors();
     core.step(vec![join(1, "ann", TOKEN_A)]);
     let second = core.rules().tick_rate_hz;
     for _ in 1..second {
@@ -153,8 +159,7 @@ fn a_floor_never_prepared_is_generated_on_the_tick_after_a_second() {
 /// the floor on the tick to check it.
 #[test]
 fn a_floor_proof_before_its_floor_enter_is_refused_without_generating() {
-    let mut core = core_with(quiet);
-    core.prepare_floors_off_the_tick();
+    let mut core = core_preparing_floors();
     core.step(vec![join(1, "ann", TOKEN_A)]);
     let out = core.step(vec![proof(1, 0, [7; 32])]);
     assert!(
