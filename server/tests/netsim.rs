@@ -425,7 +425,9 @@ fn on_the_worst_link_corrections_stay_small_and_snaps_bounded() {
         corrections as f64 / minutes
     );
     // Measured with the defaults (every 2 ticks near a fight, 3 when calm; 24 seeds x 40 s):
-    // 0.63 corrections/min (largest 123 units), 1.6 snaps/min. Every 2 ticks always, on 6
+    // 0.69 corrections/min (largest 123 units), 1.9 snaps/min since snapshot refreshes
+    // move to a client's inputs after a lock (0.63 and 1.6 before; over the bench's 120
+    // seeds x 60 s 1.8 -> 1.6 snaps/min, docs/performance-netcode.md). Every 2 ticks always, on 6
     // seeds: 0.75 corrections/min (92 units), 0.25 snaps/min, but 114 units and 1.6-1.8
     // snaps/min over the bench's 30 seeds x 60 s, so 3 ticks of walking was never the
     // largest correction on this link. Every tick (6 seeds x 40 s): 1.0 corrections/min

@@ -369,6 +369,9 @@ pub struct Viewer {
     pub last_sent: Option<u32>,
     /// The tick this view was last refreshed (compared with the world, sent or not).
     pub last_refreshed: Option<u32>,
+    /// Timed refreshes in a row that found an input of the client's waiting (see
+    /// `observe_now`).
+    pub late_inputs: u8,
     /// The tick this view was last searched for entities entering it.
     pub last_searched: Option<u32>,
     /// The last snapshot carried a change: one more goes out on the next quiet tick, so the

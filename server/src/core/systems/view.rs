@@ -66,28 +66,46 @@ pub fn aoi_grid(
     }
 }
 
+/// Timed refreshes in a row with an input waiting after which the refreshes move to the
+/// client's inputs ([`observe_now`]).
+const LOCKED_AFTER: u8 = 2;
+
 /// When an observer's view is refreshed (and may get a snapshot): `None` off its snapshot
 /// ticks. The client sets the pace: a view is refreshed on the tick that took in its
 /// client's input datagram (`heard_at`, so QUIC acknowledges the datagram in the
 /// snapshot's packet and the client's ACK rides on its next inputs), never sooner than
 /// `snapshot_every_ticks` after the last refresh, and at the latest `snapshot_calm_ticks`
-/// after it (a client that holds still sends no input to follow). A client near a fight
-/// sends every 2 ticks, a calm one every 3 (`CalmPolicy` in the client), so their
-/// snapshots go out at 15 and 10 Hz; one that sends every tick still gets 15 Hz. The
-/// first refresh (none since admission) is never delayed. Skipping a tick loses nothing:
-/// the next refresh compares with what the client was last told. A view is searched on
-/// the first refresh at least `aoi_search_ticks` after its last search.
+/// after it (a client that holds still sends no input to follow, and a lost or late one
+/// must not stall the view). A client near a fight sends every 2 ticks, a calm one every 3
+/// (`CalmPolicy` in the client), so their snapshots go out at 15 and 10 Hz; one that sends
+/// every tick still gets 15 Hz. The first refresh (none since admission) is never delayed.
+///
+/// A client whose inputs keep landing too soon after timed refreshes is locked out of
+/// step with them: each input waits for the timer, and the server's ACK of it and the
+/// client's ACK of the snapshot each go in a packet of their own (about half of the load
+/// runs locked so at admission). After two timed refreshes in a row that found an input
+/// waiting, the next waiting input is answered as soon as the spacing allows, and the
+/// refreshes follow the inputs from there. A single lost or late input is left to the
+/// timer, as before: answering it early made the worst link of the netsim bench snap more.
+/// With `snapshot_every_ticks` equal to `snapshot_calm_ticks` there is no room to move
+/// into, and the client's input phase alone decides. Skipping a tick loses nothing: the
+/// next refresh compares with what the client was last told. A view is searched on the
+/// first refresh at least `aoi_search_ticks` after its last search.
 fn observe_now(rules: &Rules, now: u32, heard_at: Option<u32>, viewer: &Viewer) -> Option<Refresh> {
     let Some(last) = viewer.last_refreshed else {
         return Some(Refresh {
             search: true,
             period: 1,
+            late_inputs: 0,
         });
     };
     let since = now.wrapping_sub(last);
     let fastest = rules.snapshot_every_ticks.max(1);
     let slowest = rules.snapshot_calm_ticks.max(fastest);
-    if since < fastest || (heard_at != Some(now) && since < slowest) {
+    // an input taken in after the last refresh (or on this tick) waits for an answer
+    let waiting = heard_at.is_some_and(|h| now.wrapping_sub(h) < since);
+    let on_input = heard_at == Some(now) || (waiting && viewer.late_inputs >= LOCKED_AFTER);
+    if since < fastest || !(on_input || since >= slowest) {
         return None;
     }
     let search = viewer
@@ -96,6 +114,10 @@ fn observe_now(rules: &Rules, now: u32, heard_at: Option<u32>, viewer: &Viewer) 
     Some(Refresh {
         search,
         period: since,
+        late_inputs: match (on_input, waiting) {
+            (false, true) => viewer.late_inputs.saturating_add(1),
+            _ => 0,
+        },
     })
 }
 
@@ -105,6 +127,8 @@ struct Refresh {
     search: bool,
     /// Ticks since the last refresh: the estimate of the next period.
     period: u32,
+    /// Timed refreshes in a row that found an input waiting (see [`observe_now`]).
+    late_inputs: u8,
 }
 
 /// Refreshes each observer's view on its snapshot ticks ([`observe_now`]) and emits a
@@ -143,11 +167,16 @@ pub fn snapshots(
         let Some(live) = floors.live.get(&on_floor.0) else {
             continue;
         };
-        let Some(Refresh { search, period }) = observe_now(&rules, now, controls.heard_at, &viewer)
+        let Some(Refresh {
+            search,
+            period,
+            late_inputs,
+        }) = observe_now(&rules, now, controls.heard_at, &viewer)
         else {
             continue;
         };
         viewer.last_refreshed = Some(now);
+        viewer.late_inputs = late_inputs;
         candidates.clear();
         if search {
             viewer.last_searched = Some(now);
