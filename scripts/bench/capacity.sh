@@ -15,6 +15,9 @@
 #        JITTER_MS (0; N: each datagram waits up to N ms more, drawn at random per datagram),
 #        EVERY (unset: the defaults, every 2 ticks near a fight and 3 when calm; N: inputs
 #        and snapshots every N ticks, fight or not, 1 = before issue 13's batching)
+# Each point also records the host's speed on the server's core just before it (the median
+# of `tower-floor bench`, pure CPU work): on a shared VM it moves by 2x and more, and CPU
+# time per player moves with it, so a figure is only comparable with one of similar speed.
 # Every run is bounded by `timeout`; all traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,7 +39,7 @@ if [[ -n "${EVERY:-}" ]]; then
     every_bots=(--input-every-ticks "$EVERY")
 fi
 
-cargo build --release --locked -p tower-server -p tower-bots >&2
+cargo build --release --locked -p tower-server -p tower-bots -p tower-floor >&2
 
 python3 -c 'import matplotlib' 2>/dev/null || python3 -m pip install --quiet matplotlib >&2
 
@@ -67,6 +70,10 @@ row() { # the value of one row of the bots' table, "-" when missing
 steal_ticks() { # time the hypervisor took from the server's core (0), in USER_HZ ticks
     awk '/^cpu0 /{print $9}' /proc/stat
 }
+host_floor_us() { # the median µs of generating and hashing a floor on the server's core now
+    "${pin_server[@]}" "$TARGET/release/tower-floor" bench --count 300 2>/dev/null |
+        awk '/^median:/{print $2}'
+}
 row_up() { # the second value of a "down / up" row
     local v
     v=$(grep -E "^$1 {2,}" "$work/bots.out" | head -1 | sed -E "s|^$1 +||; s|.* / ||; s| .*||" || true)
@@ -83,7 +90,7 @@ TOML
 
 mkdir -p "$(dirname "$OUT")"
 tsv="$OUT.tsv"
-printf 'layout\tplayers\trepeat\tconnected\tfailed\tserver_cpu_ms_per_player_s\ttick_p50_ms\ttick_p99_ms\tskipped_ticks\tdropped_datagrams\tdown_udp_Bps\tup_udp_Bps\tdown_payload_Bps\tswarm_cpu_ms_s\ttick_demotions\tcalm_share_pct\tdown_packets_s\tup_packets_s\tbare_up_packets_s\tserver_pings_s\tserver_core_steal_pct\n' >"$tsv"
+printf 'layout\tplayers\trepeat\tconnected\tfailed\tserver_cpu_ms_per_player_s\ttick_p50_ms\ttick_p99_ms\tskipped_ticks\tdropped_datagrams\tdown_udp_Bps\tup_udp_Bps\tdown_payload_Bps\tswarm_cpu_ms_s\ttick_demotions\tcalm_share_pct\tdown_packets_s\tup_packets_s\tbare_up_packets_s\tserver_pings_s\tserver_core_steal_pct\thost_floor_us\n' >"$tsv"
 
 for layout in $LAYOUTS; do
     for players in $PLAYERS; do
@@ -91,6 +98,7 @@ for layout in $LAYOUTS; do
             spread=0
             [[ "$layout" == spread ]] && spread=$SPREAD_FLOORS
             rm -rf "$work/cert"
+            host=$(host_floor_us)
             TOWER_BENCH_SPREAD_FLOORS=$spread RUST_LOG=warn,tower_server=info \
                 "${pin_server[@]}" "$TARGET/release/tower-server" --config "$work/server.toml" \
                 --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --cert-dir "$work/cert" \
@@ -111,7 +119,7 @@ for layout in $LAYOUTS; do
             # a tick that overran its period drops the real-time tick thread to the fair
             # scheduler for 30 s (server/src/shell/priority.rs): count it, it explains a p99
             demotions=$(grep -c "tick thread scheduling changed.*Fair" "$work/server.log" || true)
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
                 "$layout" "$players" "$repeat" "$(row connected)" "$(row failed)" \
                 "$(row 'server CPU ms/s per bot')" "$(row 'server tick p50 ms')" \
                 "$(row 'server tick p99 ms')" "$(row 'server skipped ticks')" \
@@ -120,7 +128,7 @@ for layout in $LAYOUTS; do
                 "$(row 'swarm CPU ms/s')" "${demotions:-0}" "$(row 'calm share of ticks %')" \
                 "$(row 'down / up packets/s per bot')" "$(row_up 'down / up packets/s per bot')" \
                 "$(row_up '  of which no datagram, down / up')" "$(row 'server PINGs/s per bot')" \
-                "$steal" >>"$tsv"
+                "$steal" "${host:--}" >>"$tsv"
             tail -1 "$tsv" >&2
         done
     done

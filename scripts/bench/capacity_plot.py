@@ -29,6 +29,7 @@ COLUMNS = [
     ("bare_up_packets_s", "up packets/s with no input", "{:.1f}"),
     ("server_pings_s", "server PINGs/s per player", "{:.1f}"),
     ("server_core_steal_pct", "steal on the server's core %", "{:.1f}"),
+    ("host_floor_us", "host speed: floor µs on core 0", "{:.0f}"),
 ]
 
 # Rare events: a median over repeats would hide the one run they happened in.
