@@ -4,7 +4,9 @@
 #include "TowerCoreIncludes.h"
 #include "TowerFloorComponent.h"
 #include "TowerGameModule.h"
+#include "TowerPieIdentity.h"
 #include "TowerSettings.h"
+#include "TowerWorldContext.h"
 
 namespace
 {
@@ -34,24 +36,27 @@ UTowerClientSubsystem::UTowerClientSubsystem() = default;
 
 UTowerClientSubsystem::~UTowerClientSubsystem() = default;
 
+void UTowerClientSubsystem::Initialize(FSubsystemCollectionBase& Collection)
+{
+	Super::Initialize(Collection);
+	// The core ticker runs before the world ticks, paused or not: components read this
+	// frame's sample. Cheap when idle.
+	TickerHandle = FTSTicker::GetCoreTicker().AddTicker(
+		FTickerDelegate::CreateUObject(this, &UTowerClientSubsystem::TickTower), 0.0f);
+}
+
 void UTowerClientSubsystem::Deinitialize()
 {
+	// Stop ticking first: a resume scheduled before teardown must never connect after it.
+	FTSTicker::GetCoreTicker().RemoveTicker(TickerHandle);
+	TickerHandle.Reset();
+	CancelResume();
+	ResumeToken.clear();
 	// No entity events during teardown: their listeners are going away too. Freeing an
 	// open connection does not block: the library closes it in the background.
 	Tracker.reset();
 	ReleaseClient();
 	Super::Deinitialize();
-}
-
-TStatId UTowerClientSubsystem::GetStatId() const
-{
-	RETURN_QUICK_DECLARE_CYCLE_STAT(UTowerClientSubsystem, STATGROUP_Tickables);
-}
-
-ETickableTickType UTowerClientSubsystem::GetTickableTickType() const
-{
-	// The class default object must never tick; real instances always do (cheap when idle).
-	return IsTemplate() ? ETickableTickType::Never : ETickableTickType::Always;
 }
 
 bool UTowerClientSubsystem::ConnectDev(const FString& Address, const FString& Fingerprint, const FString& Name)
@@ -74,7 +79,10 @@ bool UTowerClientSubsystem::ConnectDevFromSettings()
 		FailWith(Error);
 		return false;
 	}
-	return ConnectDev(Address, Settings->Fingerprint, Settings->DevName);
+	const int32 PieInstance = TowerPieInstanceOf(GetGameInstance());
+	const FString Name = TowerToFString(
+		tower_glue::WithPieSuffix(TowerToStd(Settings->GetEffectiveDevName()), PieInstance, tower_glue::MaxDevNameBytes));
+	return ConnectDev(Address, Settings->GetEffectiveFingerprint(), Name);
 }
 
 bool UTowerClientSubsystem::ConnectWithTicket(const FTowerMatchTicket& Match)
@@ -131,7 +139,7 @@ bool UTowerClientSubsystem::ConnectSession(const FString& Address, const FString
 	SessionDevName = DevName;
 	SessionTicket = Ticket;
 	ConnectedAtSeconds = FPlatformTime::Seconds();
-	UE_LOG(LogTower, Log, TEXT("Tower: connecting to %s%s"), *Address, Token.empty() ? TEXT("") : TEXT(" (resume)"));
+	UE_LOG(LogTowerNet, Log, TEXT("Tower: connecting to %s%s"), *Address, Token.empty() ? TEXT("") : TEXT(" (resume)"));
 	return true;
 }
 
@@ -156,7 +164,7 @@ void UTowerClientSubsystem::OnConnectionOver(uint8 Reason, const FString& Messag
 	{
 		ResumeToken.clear(); // refused, or useless on another server
 	}
-	UE_LOG(LogTower, Log, TEXT("Tower: disconnected (reason %u): %s; next: %s, attempt %u, in %.1f s"), static_cast<uint32>(Reason), *Message,
+	UE_LOG(LogTowerNet, Log, TEXT("Tower: disconnected (reason %u): %s; next: %s, attempt %u, in %.1f s"), static_cast<uint32>(Reason), *Message,
 		UTF8_TO_TCHAR(tower::reconnect_action_name(Decision.action)), Decision.attempt, Decision.delay_seconds);
 	OnDisconnected.Broadcast(Message);
 	OnReconnectDecision.Broadcast(static_cast<ETowerReconnectAction>(Decision.action),
@@ -203,15 +211,13 @@ bool UTowerClientSubsystem::GetPredictedLocation(FVector& OutLocation) const
 
 bool UTowerClientSubsystem::FindEntity(int32 Id, FTowerEntity& OutEntity) const
 {
-	for (const FTowerEntity& Entity : Entities)
+	const int32* Index = EntityIndex.Find(Id);
+	if (Index == nullptr || !Entities.IsValidIndex(*Index))
 	{
-		if (Entity.Id == Id)
-		{
-			OutEntity = Entity;
-			return true;
-		}
+		return false;
 	}
-	return false;
+	OutEntity = Entities[*Index];
+	return true;
 }
 
 FVector UTowerClientSubsystem::TileToWorld(FVector2D Tile) const
@@ -266,7 +272,7 @@ FString UTowerClientSubsystem::GetNetStatsLine() const
 	}
 	const double Now = FPlatformTime::Seconds();
 	Stats.server_address = TowerToStd(ServerAddress);
-	Stats.player_id = static_cast<uint32>(LocalEntityId);
+	Stats.entity_id = static_cast<uint32>(LocalEntityId);
 	Stats.seed = Seed;
 	Stats.floor = FloorNumber;
 	Stats.events_total = EventsTotal;
@@ -277,8 +283,9 @@ FString UTowerClientSubsystem::GetNetStatsLine() const
 	return TowerToFString(tower::format_net_stats(Stats));
 }
 
-void UTowerClientSubsystem::Tick(float DeltaTime)
+bool UTowerClientSubsystem::TickTower(float /*DeltaTime*/)
 {
+	TRACE_CPUPROFILER_EVENT_SCOPE(UTowerClientSubsystem::TickTower);
 	if (!Client)
 	{
 		if (IsResumePending() && FPlatformTime::Seconds() >= ResumeAtSeconds)
@@ -291,17 +298,19 @@ void UTowerClientSubsystem::Tick(float DeltaTime)
 				OnReconnectDecision.Broadcast(ETowerReconnectAction::GiveUp, 0.0f, 0, -1);
 			}
 		}
-		return;
+		return true;
 	}
 	DrainEvents();
 	if (Client)
 	{
 		SampleEntities();
 	}
+	return true; // keep ticking until Deinitialize removes the ticker
 }
 
 void UTowerClientSubsystem::DrainEvents()
 {
+	TRACE_CPUPROFILER_EVENT_SCOPE(UTowerClientSubsystem::DrainEvents);
 	for (int32 I = 0; I < MaxEventsPerTick && Client; ++I)
 	{
 		tower::Result<std::optional<TowerEvent>> Polled = Client->poll_event();
@@ -324,7 +333,7 @@ void UTowerClientSubsystem::DrainEvents()
 		case TOWER_EVENT_KIND_WELCOME:
 		{
 			bWelcomed = true;
-			LocalEntityId = static_cast<int32>(Event.player_id);
+			LocalEntityId = static_cast<int32>(Event.entity_id);
 			if (Planner)
 			{
 				Planner->on_welcome();
@@ -402,12 +411,13 @@ void UTowerClientSubsystem::SampleEntities()
 	const std::vector<tower::EntityEvent> Events = Tracker->update(Sampled.value(), Own);
 
 	Entities.Reset();
+	EntityIndex.Reset();
 	Entities.Reserve(static_cast<int32>(Tracker->known().size()));
 	for (const TowerEntity& Raw : Sampled.value())
 	{
 		if (!Own || Raw.id != *Own)
 		{
-			Entities.Add(ToTowerEntity(Raw, *this, Roster.get()));
+			EntityIndex.Add(static_cast<int32>(Raw.id), Entities.Add(ToTowerEntity(Raw, *this, Roster.get())));
 		}
 	}
 	EntityEventsTotal += Events.size();
@@ -432,6 +442,7 @@ void UTowerClientSubsystem::SampleEntities()
 void UTowerClientSubsystem::ClearEntities()
 {
 	Entities.Reset();
+	EntityIndex.Reset();
 	if (!Tracker)
 	{
 		return;
@@ -444,7 +455,7 @@ void UTowerClientSubsystem::ClearEntities()
 
 void UTowerClientSubsystem::FailWith(const FString& Message)
 {
-	UE_LOG(LogTower, Warning, TEXT("%s"), *Message);
+	UE_LOG(LogTowerNet, Warning, TEXT("%s"), *Message);
 	OnError.Broadcast(Message);
 }
 

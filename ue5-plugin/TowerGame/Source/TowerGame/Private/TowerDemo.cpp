@@ -196,7 +196,7 @@ void ATowerDemoGameMode::StartPlay()
 	{
 		if (!Tower->ConnectDevFromSettings())
 		{
-			UE_LOG(LogTower, Warning, TEXT("Tower demo: not connected; set the server and fingerprint in Project Settings > Tower"));
+			UE_LOG(LogTowerNet, Warning, TEXT("Tower demo: not connected; set the server and fingerprint in Project Settings > Tower"));
 		}
 	}
 }

@@ -8,8 +8,8 @@
 UTowerEntityComponent::UTowerEntityComponent()
 {
 	PrimaryComponentTick.bCanEverTick = true;
-	// Tickable objects (the subsystem) tick after the world's tick groups, so this reads the
-	// sample taken at the end of the previous frame: one frame of latency, no ordering games.
+	// The subsystem samples on the core ticker, before the world ticks: this reads the
+	// current frame's sample, whatever the tick group.
 	PrimaryComponentTick.TickGroup = TG_PostPhysics;
 }
 

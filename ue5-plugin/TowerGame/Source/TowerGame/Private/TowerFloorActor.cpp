@@ -30,7 +30,7 @@ void ATowerFloorActor::Regenerate()
 	LastError.Reset();
 	if (!Floor->BuildFloor(Seed, FloorNumber, LastError) && LastError != Previous)
 	{
-		UE_LOG(LogTower, Warning, TEXT("Tower floor %s: %s"), *GetName(), *LastError);
+		UE_LOG(LogTowerFloor, Warning, TEXT("Tower floor %s: %s"), *GetName(), *LastError);
 	}
 }
 
@@ -81,6 +81,6 @@ void ATowerFloorActor::HandleFloorReady(int64 ServerSeed, int32 ServerFloor)
 	LastError.Reset();
 	if (!Floor->BuildFromClient(LastError))
 	{
-		UE_LOG(LogTower, Warning, TEXT("Tower floor %s: %s"), *GetName(), *LastError);
+		UE_LOG(LogTowerFloor, Warning, TEXT("Tower floor %s: %s"), *GetName(), *LastError);
 	}
 }

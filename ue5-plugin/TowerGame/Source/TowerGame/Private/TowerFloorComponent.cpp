@@ -128,7 +128,7 @@ bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& Ou
 			Tower->SetActiveFloor(this);
 		}
 	}
-	UE_LOG(LogTower, Log, TEXT("Tower: built floor %u of seed %llu (%dx%d, hash %s)"),
+	UE_LOG(LogTowerFloor, Log, TEXT("Tower: built floor %u of seed %llu (%dx%d, hash %s)"),
 		Info.value().floor, static_cast<unsigned long long>(Info.value().seed), FloorWidth, FloorHeight, *FloorHash);
 	OnFloorBuilt.Broadcast(BuiltSeed, BuiltFloor);
 	return true;
@@ -210,7 +210,7 @@ void UTowerFloorComponent::BuildInstanced(const tower::TileGrid& Grid)
 		LastWarning = FString::Printf(
 			TEXT("Tower: no tile mesh set for %s in Project Settings > Tower > Floors; drawing the engine cube instead"),
 			*FString::Join(Missing, TEXT(", ")));
-		UE_LOG(LogTower, Warning, TEXT("%s"), *LastWarning);
+		UE_LOG(LogTowerFloor, Warning, TEXT("%s"), *LastWarning);
 	}
 }
 

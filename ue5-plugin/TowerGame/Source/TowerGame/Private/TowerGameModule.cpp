@@ -11,6 +11,9 @@
 #include "TowerCoreIncludes.h"
 
 DEFINE_LOG_CATEGORY(LogTower);
+DEFINE_LOG_CATEGORY(LogTowerNet);
+DEFINE_LOG_CATEGORY(LogTowerFloor);
+DEFINE_LOG_CATEGORY(LogTowerNakama);
 
 bool FTowerGameModule::bLibraryReady = false;
 uint32 FTowerGameModule::LibraryAbiVersion = 0;
@@ -45,10 +48,10 @@ namespace
 			GameInstance != nullptr ? GameInstance->GetSubsystem<UTowerClientSubsystem>() : nullptr;
 		if (Tower == nullptr)
 		{
-			UE_LOG(LogTower, Display, TEXT("Tower.NetStats: no game instance here (run it in Play In Editor or a game)"));
+			UE_LOG(LogTowerNet, Display, TEXT("Tower.NetStats: no game instance here (run it in Play In Editor or a game)"));
 			return;
 		}
-		UE_LOG(LogTower, Display, TEXT("%s"), *Tower->GetNetStatsLine());
+		UE_LOG(LogTowerNet, Display, TEXT("%s"), *Tower->GetNetStatsLine());
 	}
 
 	FAutoConsoleCommandWithWorld GTowerNetStatsCommand(

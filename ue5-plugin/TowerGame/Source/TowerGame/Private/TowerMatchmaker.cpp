@@ -47,7 +47,7 @@ bool UTowerMatchmaker::ParseMatchReady(const FString& Content, FTowerMatchTicket
 
 void UTowerMatchmaker::Fail(const FString& Reason)
 {
-	UE_LOG(LogTower, Warning, TEXT("Tower matchmaker: %s"), *Reason);
+	UE_LOG(LogTowerNakama, Warning, TEXT("Tower matchmaker: %s"), *Reason);
 	OnFailed.Broadcast(Reason);
 }
 

@@ -1,12 +1,13 @@
 // Owns the tower_ffi client handle for the lifetime of the game instance and ticks it on
-// the game thread: every call into the library is non-blocking (its network runtime runs
-// on its own threads inside the handle). Decisions (event diffing, addresses, tile
+// the game thread (a core ticker registered in Initialize, removed in Deinitialize): every
+// call into the library is non-blocking (its network runtime runs on its own threads
+// inside the handle). Decisions (event diffing, addresses, tile
 // mapping, stats text) live in the engine-free core; this class adapts types and lifetimes.
 #pragma once
 
 #include "CoreMinimal.h"
+#include "Containers/Ticker.h"
 #include "Subsystems/GameInstanceSubsystem.h"
-#include "Tickable.h"
 #include "TowerTypes.h"
 #include <memory>
 #include <vector>
@@ -35,7 +36,7 @@ DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnTowerEntityChanged, const FTower
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerEntityRemoved, const FTowerEntity&, Entity);
 
 UCLASS()
-class TOWERGAME_API UTowerClientSubsystem : public UGameInstanceSubsystem, public FTickableGameObject
+class TOWERGAME_API UTowerClientSubsystem : public UGameInstanceSubsystem
 {
 	GENERATED_BODY()
 
@@ -43,14 +44,10 @@ public:
 	UTowerClientSubsystem();
 	virtual ~UTowerClientSubsystem() override;
 
-	// USubsystem
+	// USubsystem: Initialize starts the ticker; Deinitialize stops it, cancels a pending
+	// resume and frees the connection, so nothing reconnects once the game instance is gone.
+	virtual void Initialize(FSubsystemCollectionBase& Collection) override;
 	virtual void Deinitialize() override;
-
-	// FTickableGameObject
-	virtual void Tick(float DeltaTime) override;
-	virtual TStatId GetStatId() const override;
-	virtual ETickableTickType GetTickableTickType() const override;
-	virtual bool IsTickableWhenPaused() const override { return true; }
 
 	// Starts connecting with a development login (servers in dev auth mode only).
 	// Address is "host:port" (host name or IP literal); Fingerprint the server
@@ -60,7 +57,9 @@ public:
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
 	bool ConnectDev(const FString& Address, const FString& Fingerprint, const FString& Name);
 
-	// ConnectDev with the server, fingerprint and name from Project Settings > Tower.
+	// ConnectDev with the server, fingerprint and name from Project Settings > Tower (and
+	// the per-user overrides of Editor Preferences > Tower). In Play In Editor, clients
+	// after the first log in as "<name>-pieN", so they do not replace each other.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
 	bool ConnectDevFromSettings();
 
@@ -105,6 +104,8 @@ public:
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	TArray<FTowerEntity> GetEntities() const { return Entities; }
 
+	// The entity with this id in this frame's sample (an index lookup, not a scan: every
+	// UTowerEntityComponent calls it each tick).
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	bool FindEntity(int32 Id, FTowerEntity& OutEntity) const;
 
@@ -181,6 +182,7 @@ private:
 	bool ConnectSession(const FString& Address, const FString& Fingerprint, const FString& DevName,
 		const FString& Ticket, const std::vector<uint8>& Token);
 	void OnConnectionOver(uint8 Reason, const FString& Message);
+	bool TickTower(float DeltaTime);
 	void DrainEvents();
 	void SampleEntities();
 	void FailWith(const FString& Message);
@@ -197,6 +199,9 @@ private:
 	std::shared_ptr<std::vector<tower::RosterEntry>> Roster;
 	TWeakObjectPtr<UTowerFloorComponent> ActiveFloor;
 	TArray<FTowerEntity> Entities;
+	// Entity id -> index in Entities, rebuilt with every sample.
+	TMap<int32, int32> EntityIndex;
+	FTSTicker::FDelegateHandle TickerHandle;
 	int32 LocalEntityId = 0;
 	bool bWelcomed = false;
 	bool bOnFloor = false;

@@ -5,8 +5,16 @@
 #include "CoreMinimal.h"
 #include "Modules/ModuleInterface.h"
 
-// Exported, so game modules can raise or filter it (Log LogTower Verbose).
+// One log category per area, exported so game modules can raise or filter them
+// (`Log LogTowerNet Verbose` in the console, or [Core.Log] in an .ini):
+//   LogTower        the module: loading tower_ffi, its ABI and self-test
+//   LogTowerNet     the game-server connection (UTowerClientSubsystem)
+//   LogTowerFloor   floor building and the editor preview
+//   LogTowerNakama  Nakama login and matchmaking (UTowerMatchmaker)
 TOWERGAME_API DECLARE_LOG_CATEGORY_EXTERN(LogTower, Log, All);
+TOWERGAME_API DECLARE_LOG_CATEGORY_EXTERN(LogTowerNet, Log, All);
+TOWERGAME_API DECLARE_LOG_CATEGORY_EXTERN(LogTowerFloor, Log, All);
+TOWERGAME_API DECLARE_LOG_CATEGORY_EXTERN(LogTowerNakama, Log, All);
 
 class TOWERGAME_API FTowerGameModule : public IModuleInterface
 {

@@ -1,6 +1,8 @@
 // Project Settings > Plugins > Tower: where the game server and Nakama are, and how floors
 // are drawn. Stored in Config/DefaultGame.ini ([/Script/TowerGame.TowerSettings]). The one
 // place the tile size is set: the floor, the entities and the subsystem all read it here.
+// Editor Preferences > Plugins > Tower (UTowerUserSettings) overrides the development
+// server for one user without touching the shared project files.
 #pragma once
 
 #include "CoreMinimal.h"
@@ -101,8 +103,49 @@ public:
 	UPROPERTY(Config, EditAnywhere, Category = "Floors")
 	bool bCreateCollision = true;
 
-	// The game server address for development logins ("host:port"), or empty with OutError.
+	// The game server address for development logins ("host:port", the user's override
+	// when set), or false with OutError.
 	bool GetServerAddress(FString& OutAddress, FString& OutError) const;
+	// The fingerprint and dev name for development logins: the user's override when set.
+	FString GetEffectiveFingerprint() const;
+	FString GetEffectiveDevName() const;
 	// The configured device id, or this machine's login id when none is set.
 	FString GetEffectiveDeviceId() const;
+};
+
+// Editor Preferences > Plugins > Tower: one developer's own game server, stored in
+// Saved/Config/<Platform>/EditorPerProjectUserSettings.ini (never committed), so a team can
+// share Project Settings while each member runs a local tower-server with its own
+// certificate. Empty fields fall back to Project Settings.
+UCLASS(Config = EditorPerProjectUserSettings, meta = (DisplayName = "Tower"))
+class TOWERGAME_API UTowerUserSettings : public UDeveloperSettings
+{
+	GENERATED_BODY()
+
+public:
+	UTowerUserSettings();
+
+	static const UTowerUserSettings* Get() { return GetDefault<UTowerUserSettings>(); }
+
+	virtual FName GetContainerName() const override { return TEXT("Editor"); }
+	virtual FName GetCategoryName() const override { return TEXT("Plugins"); }
+
+	// Use ServerHost and ServerPort below instead of Project Settings' server.
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server")
+	bool bOverrideServer = false;
+
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server", meta = (EditCondition = "bOverrideServer"))
+	FString ServerHost = TEXT("127.0.0.1");
+
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server", meta = (EditCondition = "bOverrideServer", ClampMin = "1", ClampMax = "65535"))
+	int32 ServerPort = 4433;
+
+	// Your dev server's certificate SHA-256 (tower-server-cert/cert.sha256); empty: Project
+	// Settings' fingerprint.
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server")
+	FString Fingerprint;
+
+	// Your development login name; empty: Project Settings' DevName.
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server")
+	FString DevName;
 };
