@@ -35,20 +35,32 @@ std::uint8_t entity_changes(const TowerEntity& before, const TowerEntity& after,
     return static_cast<std::uint8_t>(changes);
 }
 
-std::vector<EntityEvent> EntityTracker::update(const std::vector<TowerEntity>& sample,
-                                               std::optional<std::uint32_t> ignore_id) {
-    std::vector<TowerEntity> next;
-    next.reserve(sample.size());
+void sort_entities(const std::vector<TowerEntity>& sample, std::optional<std::uint32_t> ignore_id,
+                   std::vector<TowerEntity>& out) {
+    out.clear();
+    out.reserve(sample.size());
     for (const TowerEntity& entity : sample) {
         if (!ignore_id || entity.id != *ignore_id) {
-            next.push_back(entity);
+            out.push_back(entity);
         }
     }
     // Stable, so the first of several equal ids stays in front and unique() keeps it.
-    std::stable_sort(next.begin(), next.end(), entity_by_id);
-    next.erase(std::unique(next.begin(), next.end(),
-                           [](const TowerEntity& a, const TowerEntity& b) { return a.id == b.id; }),
-               next.end());
+    std::stable_sort(out.begin(), out.end(), entity_by_id);
+    out.erase(std::unique(out.begin(), out.end(),
+                          [](const TowerEntity& a, const TowerEntity& b) { return a.id == b.id; }),
+              out.end());
+}
+
+const TowerEntity* find_sorted_entity(const std::vector<TowerEntity>& sorted, std::uint32_t id) {
+    const auto it = std::lower_bound(sorted.begin(), sorted.end(), id,
+                                     [](const TowerEntity& e, std::uint32_t wanted) { return e.id < wanted; });
+    return it != sorted.end() && it->id == id ? &*it : nullptr;
+}
+
+std::vector<EntityEvent> EntityTracker::update(const std::vector<TowerEntity>& sample,
+                                               std::optional<std::uint32_t> ignore_id) {
+    std::vector<TowerEntity> next;
+    sort_entities(sample, ignore_id, next);
 
     std::vector<EntityEvent> removed;
     std::vector<EntityEvent> rest;

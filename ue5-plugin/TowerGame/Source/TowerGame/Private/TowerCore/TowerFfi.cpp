@@ -199,4 +199,26 @@ Result<TileGrid> Floor::grid() const {
     return grid;
 }
 
+std::optional<TileCoord> FloorLayout::stairs_down() const {
+    if (info.has_stairs_down == 0) {
+        return std::nullopt;
+    }
+    return TileCoord{info.stairs_down_x, info.stairs_down_y};
+}
+
+Result<FloorLayout> Floor::layout() const {
+    Result<TowerFloorInfo> meta = info();
+    if (!meta.ok()) {
+        return meta.error();
+    }
+    Result<std::vector<TowerSpawn>> points = spawns();
+    if (!points.ok()) {
+        return points.error();
+    }
+    FloorLayout out;
+    out.info = meta.value();
+    out.spawns = std::move(points).value();
+    return out;
+}
+
 }  // namespace tower

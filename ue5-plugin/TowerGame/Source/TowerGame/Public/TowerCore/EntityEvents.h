@@ -61,6 +61,15 @@ private:
     std::vector<TowerEntity> known_;  // sorted by id, unique
 };
 
+// Writes `sample` into `out` sorted by id, without `ignore_id`, and with one entity per id
+// (the first occurrence): the order EntityTracker and tower::Session keep entities in.
+// Reuses `out`'s storage.
+void sort_entities(const std::vector<TowerEntity>& sample, std::optional<std::uint32_t> ignore_id,
+                   std::vector<TowerEntity>& out);
+
+// The entity with `id` in a vector sort_entities wrote (binary search), or nullptr.
+const TowerEntity* find_sorted_entity(const std::vector<TowerEntity>& sorted, std::uint32_t id);
+
 // The change bits between two samples of the same entity.
 std::uint8_t entity_changes(const TowerEntity& before, const TowerEntity& after, float move_epsilon_tiles);
 

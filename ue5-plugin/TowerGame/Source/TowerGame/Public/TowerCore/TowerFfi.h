@@ -35,6 +35,24 @@ struct TileGrid {
     std::uint8_t at(int x, int y) const;
 };
 
+// A tile of the grid (column x, row y).
+struct TileCoord {
+    std::uint16_t x = 0;
+    std::uint16_t y = 0;
+};
+
+// What a game places on a floor besides its tiles: the entry, the stairs and the monster and
+// loot points. Plain data, read once per floor.
+struct FloorLayout {
+    TowerFloorInfo info{};
+    std::vector<TowerSpawn> spawns;
+
+    TileCoord entry() const { return TileCoord{info.entry_x, info.entry_y}; }
+    TileCoord stairs_up() const { return TileCoord{info.stairs_up_x, info.stairs_up_y}; }
+    // nullopt on a floor without stairs down.
+    std::optional<TileCoord> stairs_down() const;
+};
+
 // Owns one TowerFloorHandle; frees it exactly once. Move-only.
 class Floor {
 public:
@@ -60,6 +78,7 @@ public:
     Result<std::vector<std::uint8_t>> encode() const;
     Result<FloorHash> hash() const;
     Result<TileGrid> grid() const;
+    Result<FloorLayout> layout() const;
 
 private:
     explicit Floor(TowerFloorHandle handle) : handle_(handle) {}
