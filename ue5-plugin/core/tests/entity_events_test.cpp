@@ -104,4 +104,21 @@ TEST(EntityEvents, ClearRemovesEverything) {
     EXPECT_EQ(tracker.update({entity(4, 0, 0)}).at(0).type, EntityEventType::Appeared);
 }
 
+TEST(EntityEvents, SortedEntitiesAreFoundById) {
+    std::vector<TowerEntity> sorted{entity(99, 0, 0)};  // old content is replaced
+    tower::sort_entities({entity(8, 0, 0), entity(7, 0, 0), entity(3, 1, 1), entity(3, 9, 9), entity(12, 2, 2)}, 7u,
+                         sorted);
+    ASSERT_EQ(sorted.size(), 3u);
+    EXPECT_EQ(sorted[0].id, 3u);
+    EXPECT_EQ(sorted[1].id, 8u);
+    EXPECT_EQ(sorted[2].id, 12u);
+    ASSERT_NE(tower::find_sorted_entity(sorted, 3), nullptr);
+    EXPECT_FLOAT_EQ(tower::find_sorted_entity(sorted, 3)->x, 1.0f) << "the first of duplicated ids";
+    EXPECT_EQ(tower::find_sorted_entity(sorted, 12)->id, 12u);
+    EXPECT_EQ(tower::find_sorted_entity(sorted, 7), nullptr) << "the ignored id";
+    EXPECT_EQ(tower::find_sorted_entity(sorted, 99), nullptr);
+    EXPECT_EQ(tower::find_sorted_entity(sorted, 0), nullptr);
+    EXPECT_EQ(tower::find_sorted_entity({}, 1), nullptr);
+}
+
 }  // namespace

@@ -3,31 +3,20 @@
 // floor, prove it, send input, and see the own position change in snapshots.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "TowerCore/TowerClient.h"
-
-extern char** environ;
+#include "live_server.h"
 
 namespace {
 
@@ -36,127 +25,8 @@ using Clock = std::chrono::steady_clock;
 
 std::string last_error() { return tower_last_error(); }
 
-// A free loopback port of the given socket type (closed again; the server binds it next).
-int free_port(int type) {
-    const int fd = socket(AF_INET, type, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        if (fd >= 0) close(fd);
-        return 0;
-    }
-    close(fd);
-    return ntohs(addr.sin_port);
-}
-
-// The real server, in dev auth mode, on free loopback ports, with its certificate in a
-// fresh directory. Stopped (SIGTERM, then SIGKILL) when the object dies.
-class ServerProcess {
-public:
-    static std::optional<ServerProcess> start(std::string& error) {
-        const char* env_bin = std::getenv("TOWER_SERVER_BIN");
-        const std::string bin = env_bin != nullptr && *env_bin != '\0' ? env_bin : TOWER_SERVER_BIN_DEFAULT;
-        if (bin.empty() || access(bin.c_str(), X_OK) != 0) {
-            error = "tower-server binary not found: set TOWER_SERVER_BIN (got '" + bin + "')";
-            return std::nullopt;
-        }
-        char dir_template[] = "/tmp/tower-live-XXXXXX";
-        if (mkdtemp(dir_template) == nullptr) {
-            error = "mkdtemp failed";
-            return std::nullopt;
-        }
-        ServerProcess server;
-        server.dir_ = dir_template;
-        const int quic_port = free_port(SOCK_DGRAM);
-        const int metrics_port = free_port(SOCK_STREAM);
-        server.address_ = "127.0.0.1:" + std::to_string(quic_port);
-        const std::string metrics = "127.0.0.1:" + std::to_string(metrics_port);
-        const std::string log = server.dir_ + "/server.log";
-        std::vector<std::string> args = {bin, "--listen", server.address_, "--metrics-listen", metrics,
-                                         "--cert-dir", server.dir_};
-        std::vector<char*> argv;
-        for (std::string& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-        const int rc = posix_spawn(&server.pid_, bin.c_str(), &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) {
-            error = "posix_spawn failed: " + std::to_string(rc);
-            return std::nullopt;
-        }
-        // The server writes its certificate fingerprint when it starts.
-        const auto deadline = Clock::now() + 60s;
-        while (Clock::now() < deadline) {
-            std::ifstream in(server.dir_ + "/cert.sha256");
-            std::string fp;
-            if (in >> fp && fp.size() >= 64) {
-                server.fingerprint_ = fp;
-                return server;
-            }
-            int status = 0;
-            if (waitpid(server.pid_, &status, WNOHANG) == server.pid_) {
-                server.pid_ = 0;
-                error = "tower-server exited at start; log:\n" + server.log();
-                return std::nullopt;
-            }
-            std::this_thread::sleep_for(50ms);
-        }
-        error = "tower-server wrote no fingerprint within 60 s; log:\n" + server.log();
-        return std::nullopt;
-    }
-
-    ServerProcess(ServerProcess&& other) noexcept
-        : pid_(other.pid_), dir_(std::move(other.dir_)), address_(std::move(other.address_)),
-          fingerprint_(std::move(other.fingerprint_)) {
-        other.pid_ = 0;
-        other.dir_.clear();
-    }
-    ServerProcess& operator=(ServerProcess&&) = delete;
-
-    ~ServerProcess() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            int status = 0;
-            const auto deadline = Clock::now() + 5s;
-            while (waitpid(pid_, &status, WNOHANG) == 0) {
-                if (Clock::now() > deadline) {
-                    kill(pid_, SIGKILL);
-                    waitpid(pid_, &status, 0);
-                    break;
-                }
-                std::this_thread::sleep_for(20ms);
-            }
-        }
-        if (!dir_.empty()) {
-            const std::string cmd = "rm -rf '" + dir_ + "'";
-            (void)std::system(cmd.c_str());
-        }
-    }
-
-    const std::string& address() const { return address_; }
-    const std::string& fingerprint() const { return fingerprint_; }
-    std::string log() const {
-        std::ifstream in(dir_ + "/server.log");
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-
-private:
-    ServerProcess() = default;
-
-    pid_t pid_ = 0;
-    std::string dir_;
-    std::string address_;
-    std::string fingerprint_;
-};
+using tower_test::free_port;
+using tower_test::ServerProcess;
 
 const std::string kSomeFingerprint(64, 'a');
 
