@@ -1,7 +1,8 @@
 // The TowerGame runtime module: the engine-free core (Public/TowerCore, Private/TowerCore;
-// plain C++17, also built and tested by ue5-plugin/core/CMakeLists.txt) and the thin Unreal
+// plain C++20, also built and tested by ue5-plugin/core/CMakeLists.txt) and the thin Unreal
 // glue around it (settings, subsystem, components, preview actor, async nodes, demo game
-// mode, optional Nakama matchmaking, automation tests).
+// mode, optional Nakama matchmaking, automation tests). Every glue file is also compiled
+// without Unreal against ue5-plugin/standin by scripts/test.d/65-unreal-checks.sh.
 using System;
 using System.IO;
 using System.Text.RegularExpressions;
@@ -28,16 +29,27 @@ public class TowerGame : ModuleRules
 		});
 		PrivateDependencyModuleNames.AddRange(new string[]
 		{
-			"Projects",  // IPluginManager: where the plugin (and its Binaries) lives
-			"InputCore", // EKeys, for the demo pawn
+			"Projects",      // IPluginManager: where the plugin (and its Binaries) lives
+			"InputCore",     // EKeys, for the demo pawn
+			"EnhancedInput", // the demo pawn's input actions (plugin dependency in the .uplugin)
 		});
 
 		// Nakama (Heroic Labs' nakama-unreal plugin, plugin name "Nakama") is optional: the
 		// matchmaking glue compiles only when the plugin is present and new enough. Override
 		// the detection with the environment variable TOWER_WITH_NAKAMA=0 or 1.
 		string NakamaVersion;
-		bool bWithNakama = DetectNakama(Target, out NakamaVersion);
+		string NakamaDescriptor;
+		bool bWithNakama = DetectNakama(Target, out NakamaVersion, out NakamaDescriptor);
 		bool bNakamaTooOld = false;
+		// nakama-unreal lists the platforms its NakamaUnreal module builds for (2.11:
+		// Win64, Linux, IOS, Mac, Android; no LinuxArm64). On any other platform the module
+		// does not exist, and depending on it would fail the build.
+		if (bWithNakama && NakamaDescriptor != null && !NakamaModuleSupports(NakamaDescriptor, Target.Platform.ToString()))
+		{
+			bWithNakama = false;
+			Console.WriteLine("TowerGame: nakama-unreal's NakamaUnreal module does not list " + Target.Platform +
+				"; Tower matchmaking is compiled out on this platform (its nodes report why).");
+		}
 		if (bWithNakama && NakamaVersion != null && !IsRecentEnough(NakamaVersion))
 		{
 			bWithNakama = false;
@@ -66,11 +78,37 @@ public class TowerGame : ModuleRules
 		return Found >= MinNakamaVersion;
 	}
 
+	// Whether the NakamaUnreal module of a Nakama.uplugin builds for Platform: true when the
+	// module has no allow list (PlatformAllowList, or WhitelistPlatforms in older
+	// descriptors) or lists the platform.
+	private static bool NakamaModuleSupports(string Descriptor, string Platform)
+	{
+		Match Module = Regex.Match(Descriptor, "\\{[^{}]*\"Name\"\\s*:\\s*\"NakamaUnreal\"[^{}]*\\}");
+		if (!Module.Success)
+		{
+			return false; // no NakamaUnreal module at all
+		}
+		Match List = Regex.Match(Module.Value, "\"(?:PlatformAllowList|WhitelistPlatforms)\"\\s*:\\s*\\[([^\\]]*)\\]");
+		if (!List.Success)
+		{
+			return true;
+		}
+		foreach (Match Name in Regex.Matches(List.Groups[1].Value, "\"([^\"]+)\""))
+		{
+			if (Name.Groups[1].Value == Platform)
+			{
+				return true;
+			}
+		}
+		return false;
+	}
+
 	// True when a Nakama.uplugin is in the project's or the engine's plugins; its
-	// "VersionName" goes to OutVersion (null when unreadable).
-	private bool DetectNakama(ReadOnlyTargetRules Target, out string OutVersion)
+	// "VersionName" goes to OutVersion (null when unreadable), its text to OutDescriptor.
+	private bool DetectNakama(ReadOnlyTargetRules Target, out string OutVersion, out string OutDescriptor)
 	{
 		OutVersion = null;
+		OutDescriptor = null;
 		string Forced = Environment.GetEnvironmentVariable("TOWER_WITH_NAKAMA");
 		var Roots = new System.Collections.Generic.List<string>();
 		if (Target.ProjectFile != null)
@@ -89,7 +127,8 @@ public class TowerGame : ModuleRules
 			if (Found.Length > 0)
 			{
 				bFound = true;
-				Match M = Regex.Match(File.ReadAllText(Found[0]), "\"VersionName\"\\s*:\\s*\"([^\"]*)\"");
+				OutDescriptor = File.ReadAllText(Found[0]);
+				Match M = Regex.Match(OutDescriptor, "\"VersionName\"\\s*:\\s*\"([^\"]*)\"");
 				OutVersion = M.Success ? M.Groups[1].Value : null;
 				break;
 			}

@@ -1,22 +1,8 @@
 #include "TowerAsyncActions.h"
 
-#include "Engine/Engine.h"
-#include "Engine/GameInstance.h"
-#include "Engine/World.h"
 #include "TowerClientSubsystem.h"
 #include "TowerMatchmaker.h"
-
-namespace
-{
-	UTowerClientSubsystem* AsyncTowerFor(const UObject* WorldContextObject)
-	{
-		const UWorld* World = GEngine != nullptr && WorldContextObject != nullptr
-			? GEngine->GetWorldFromContextObject(WorldContextObject, EGetWorldErrorMode::ReturnNull)
-			: nullptr;
-		UGameInstance* GameInstance = World != nullptr ? World->GetGameInstance() : nullptr;
-		return GameInstance != nullptr ? GameInstance->GetSubsystem<UTowerClientSubsystem>() : nullptr;
-	}
-}
+#include "TowerWorldContext.h"
 
 // --- Tower Login (Nakama) ---
 
@@ -24,22 +10,33 @@ UTowerLoginAction* UTowerLoginAction::TowerLogin(UObject* WorldContextObject, co
 {
 	UTowerLoginAction* Action = NewObject<UTowerLoginAction>();
 	Action->WorldContext = WorldContextObject;
-	Action->DeviceId = DeviceId;
+	Action->RequestedDeviceId = DeviceId;
 	Action->RegisterWithGameInstance(WorldContextObject);
 	return Action;
 }
 
 void UTowerLoginAction::Activate()
 {
-	Matchmaker = UTowerMatchmaker::CreateTowerMatchmaker(WorldContext.Get());
-	Matchmaker->OnLoggedIn.AddDynamic(this, &UTowerLoginAction::HandleLoggedIn);
-	Matchmaker->OnFailed.AddDynamic(this, &UTowerLoginAction::HandleFailed);
-	Matchmaker->Login(DeviceId);
+	LoginMatchmaker = UTowerMatchmaker::CreateTowerMatchmaker(WorldContext.Get());
+	LoginMatchmaker->OnLoggedIn.AddDynamic(this, &UTowerLoginAction::HandleLoggedIn);
+	LoginMatchmaker->OnFailed.AddDynamic(this, &UTowerLoginAction::HandleFailed);
+	LoginMatchmaker->Login(RequestedDeviceId);
+}
+
+void UTowerLoginAction::Cancel()
+{
+	UTowerMatchmaker* Pending = LoginMatchmaker;
+	Finish();
+	if (Pending != nullptr)
+	{
+		Pending->Cancel(); // its login callback is ignored from now on
+	}
+	Super::Cancel();
 }
 
 void UTowerLoginAction::HandleLoggedIn(const FString& UserId)
 {
-	UTowerMatchmaker* Done = Matchmaker;
+	UTowerMatchmaker* Done = LoginMatchmaker;
 	Finish();
 	OnSuccess.Broadcast(Done, UserId, FString());
 }
@@ -52,36 +49,49 @@ void UTowerLoginAction::HandleFailed(const FString& Reason)
 
 void UTowerLoginAction::Finish()
 {
-	if (Matchmaker != nullptr)
+	if (LoginMatchmaker != nullptr)
 	{
-		Matchmaker->OnLoggedIn.RemoveDynamic(this, &UTowerLoginAction::HandleLoggedIn);
-		Matchmaker->OnFailed.RemoveDynamic(this, &UTowerLoginAction::HandleFailed);
+		LoginMatchmaker->OnLoggedIn.RemoveDynamic(this, &UTowerLoginAction::HandleLoggedIn);
+		LoginMatchmaker->OnFailed.RemoveDynamic(this, &UTowerLoginAction::HandleFailed);
 	}
+	LoginMatchmaker = nullptr;
 	SetReadyToDestroy();
 }
 
 // --- Tower Find Match ---
 
-UTowerFindMatchAction* UTowerFindMatchAction::TowerFindMatch(UObject* WorldContextObject, UTowerMatchmaker* InMatchmaker)
+UTowerFindMatchAction* UTowerFindMatchAction::TowerFindMatch(UObject* WorldContextObject, UTowerMatchmaker* Matchmaker)
 {
 	UTowerFindMatchAction* Action = NewObject<UTowerFindMatchAction>();
-	Action->Matchmaker = InMatchmaker;
+	Action->SearchMatchmaker = Matchmaker;
 	Action->RegisterWithGameInstance(WorldContextObject);
 	return Action;
 }
 
 void UTowerFindMatchAction::Activate()
 {
-	if (Matchmaker == nullptr)
+	if (SearchMatchmaker == nullptr)
 	{
 		Finish();
 		OnFailure.Broadcast(FTowerMatchTicket(), TEXT("Tower Find Match needs the matchmaker from Tower Login"));
 		return;
 	}
-	Matchmaker->bConnectOnMatch = false; // this node only finds; Tower Connect (Match) connects
-	Matchmaker->OnMatchFound.AddDynamic(this, &UTowerFindMatchAction::HandleMatchFound);
-	Matchmaker->OnFailed.AddDynamic(this, &UTowerFindMatchAction::HandleFailed);
-	Matchmaker->FindMatch();
+	SearchMatchmaker->OnMatchFound.AddDynamic(this, &UTowerFindMatchAction::HandleMatchFound);
+	SearchMatchmaker->OnFailed.AddDynamic(this, &UTowerFindMatchAction::HandleFailed);
+	// This node only finds; Tower Connect (Match) connects. The choice is for this search
+	// only: the matchmaker's own bConnectOnMatch stays as the game set it.
+	SearchMatchmaker->StartFindMatch(/*bConnect=*/false);
+}
+
+void UTowerFindMatchAction::Cancel()
+{
+	UTowerMatchmaker* Searching = SearchMatchmaker;
+	Finish();
+	if (Searching != nullptr)
+	{
+		Searching->CancelFindMatch();
+	}
+	Super::Cancel();
 }
 
 void UTowerFindMatchAction::HandleMatchFound(const FTowerMatchTicket& Match)
@@ -98,11 +108,12 @@ void UTowerFindMatchAction::HandleFailed(const FString& Reason)
 
 void UTowerFindMatchAction::Finish()
 {
-	if (Matchmaker != nullptr)
+	if (SearchMatchmaker != nullptr)
 	{
-		Matchmaker->OnMatchFound.RemoveDynamic(this, &UTowerFindMatchAction::HandleMatchFound);
-		Matchmaker->OnFailed.RemoveDynamic(this, &UTowerFindMatchAction::HandleFailed);
+		SearchMatchmaker->OnMatchFound.RemoveDynamic(this, &UTowerFindMatchAction::HandleMatchFound);
+		SearchMatchmaker->OnFailed.RemoveDynamic(this, &UTowerFindMatchAction::HandleFailed);
 	}
+	SearchMatchmaker = nullptr;
 	SetReadyToDestroy();
 }
 
@@ -116,17 +127,17 @@ UTowerConnectAction* UTowerConnectAction::TowerConnectDev(UObject* WorldContextO
 	return Action;
 }
 
-UTowerConnectAction* UTowerConnectAction::TowerConnectWithMatch(UObject* WorldContextObject, const FTowerMatchTicket& InMatch)
+UTowerConnectAction* UTowerConnectAction::TowerConnectWithMatch(UObject* WorldContextObject, const FTowerMatchTicket& Match)
 {
 	UTowerConnectAction* Action = TowerConnectDev(WorldContextObject);
-	Action->Match = InMatch;
+	Action->MatchTicket = Match;
 	Action->bWithMatch = true;
 	return Action;
 }
 
 void UTowerConnectAction::Activate()
 {
-	UTowerClientSubsystem* Client = AsyncTowerFor(WorldContext.Get());
+	UTowerClientSubsystem* Client = TowerClientOf(WorldContext.Get());
 	if (Client == nullptr)
 	{
 		FailNow(TEXT("Tower Connect needs a game instance (call it from a level or actor Blueprint while playing)"));
@@ -140,7 +151,7 @@ void UTowerConnectAction::Activate()
 	// A refused start broadcasts OnError, which ends this action through HandleError.
 	if (bWithMatch)
 	{
-		Client->ConnectWithTicket(Match);
+		Client->ConnectWithTicket(MatchTicket);
 	}
 	else
 	{
@@ -148,9 +159,9 @@ void UTowerConnectAction::Activate()
 	}
 }
 
-void UTowerConnectAction::HandleConnected(int32 InEntityId)
+void UTowerConnectAction::HandleConnected(int32 EntityId)
 {
-	EntityId = InEntityId;
+	ConnectedEntityId = EntityId;
 }
 
 void UTowerConnectAction::HandleAdmitted(int32 Floor, FVector SpawnLocation)
@@ -160,7 +171,7 @@ void UTowerConnectAction::HandleAdmitted(int32 Floor, FVector SpawnLocation)
 		return;
 	}
 	Finish();
-	OnSuccess.Broadcast(EntityId, Floor, SpawnLocation, FString());
+	OnSuccess.Broadcast(ConnectedEntityId, Floor, SpawnLocation, FString());
 }
 
 void UTowerConnectAction::HandleError(const FString& Message)

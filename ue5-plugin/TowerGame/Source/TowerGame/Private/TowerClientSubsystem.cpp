@@ -220,6 +220,38 @@ bool UTowerClientSubsystem::FindEntity(int32 Id, FTowerEntity& OutEntity) const
 	return true;
 }
 
+TArray<FTowerRosterEntry> UTowerClientSubsystem::GetRoster() const
+{
+	TArray<FTowerRosterEntry> Out;
+	if (!Roster)
+	{
+		return Out;
+	}
+	Out.Reserve(static_cast<int32>(Roster->size()));
+	for (const tower::RosterEntry& Entry : *Roster)
+	{
+		FTowerRosterEntry& Row = Out.AddDefaulted_GetRef();
+		Row.EntityId = static_cast<int32>(Entry.entity_id);
+		Row.Name = TowerToFString(Entry.name);
+		Row.Guild = TowerToFString(Entry.guild);
+	}
+	return Out;
+}
+
+bool UTowerClientSubsystem::FindRosterEntry(int32 EntityId, FTowerRosterEntry& OutEntry) const
+{
+	const tower::RosterEntry* Found =
+		Roster && EntityId > 0 ? tower::find_roster_entry(*Roster, static_cast<uint32>(EntityId)) : nullptr;
+	if (Found == nullptr)
+	{
+		return false;
+	}
+	OutEntry.EntityId = EntityId;
+	OutEntry.Name = TowerToFString(Found->name);
+	OutEntry.Guild = TowerToFString(Found->guild);
+	return true;
+}
+
 FVector UTowerClientSubsystem::TileToWorld(FVector2D Tile) const
 {
 	if (const UTowerFloorComponent* Floor = ActiveFloor.Get())

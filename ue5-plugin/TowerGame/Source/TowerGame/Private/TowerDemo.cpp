@@ -2,26 +2,46 @@
 
 #include "Camera/CameraComponent.h"
 #include "Components/StaticMeshComponent.h"
-#include "Engine/GameInstance.h"
+#include "Engine/LocalPlayer.h"
 #include "Engine/StaticMesh.h"
 #include "Engine/World.h"
+#include "EnhancedInputComponent.h"
+#include "EnhancedInputSubsystems.h"
 #include "EngineUtils.h"
 #include "GameFramework/PlayerController.h"
 #include "GameFramework/SpringArmComponent.h"
+#include "InputAction.h"
+#include "InputActionValue.h"
 #include "InputCoreTypes.h"
+#include "InputMappingContext.h"
+#include "InputModifiers.h"
 #include "TowerClientSubsystem.h"
 #include "TowerEntityComponent.h"
 #include "TowerFloorActor.h"
 #include "TowerGameModule.h"
+#include "TowerWorldContext.h"
 #include "UObject/ConstructorHelpers.h"
 
 namespace
 {
 	UTowerClientSubsystem* DemoTowerOf(const UObject& Object)
 	{
-		const UWorld* World = Object.GetWorld();
-		UGameInstance* GameInstance = World != nullptr ? World->GetGameInstance() : nullptr;
-		return GameInstance != nullptr ? GameInstance->GetSubsystem<UTowerClientSubsystem>() : nullptr;
+		return TowerClientOf(&Object);
+	}
+
+	// One key of the Move action: Axis2D from a key is (1, 0); swizzle makes it (0, 1),
+	// negate flips it.
+	void MapMoveKey(UInputMappingContext& Mapping, const UInputAction* Move, const FKey& Key, bool bSideways, bool bNegate)
+	{
+		FEnhancedActionKeyMapping& Mapped = Mapping.MapKey(Move, Key);
+		if (bSideways)
+		{
+			Mapped.Modifiers.Add(NewObject<UInputModifierSwizzleAxis>(&Mapping));
+		}
+		if (bNegate)
+		{
+			Mapped.Modifiers.Add(NewObject<UInputModifierNegate>(&Mapping));
+		}
 	}
 
 	// Basic shapes are 100 cm with the pivot in the middle: lift by half the scaled height.
@@ -56,25 +76,85 @@ ATowerDemoPawn::ATowerDemoPawn()
 	Entity = CreateDefaultSubobject<UTowerEntityComponent>(TEXT("TowerEntity"));
 	Entity->bIsLocalPlayer = true;
 	Entity->HeightOffsetCm = 50.0f * DemoBodyScaleZ;
+
+	// Input made in code, so the demo needs no assets. The camera looks along +X, so W is
+	// +X and D is +Y (Unreal is left-handed).
+	MoveAction = CreateDefaultSubobject<UInputAction>(TEXT("MoveAction"));
+	MoveAction->ValueType = EInputActionValueType::Axis2D;
+	AttackAction = CreateDefaultSubobject<UInputAction>(TEXT("AttackAction"));
+	AttackAction->ValueType = EInputActionValueType::Boolean;
+	InputMapping = CreateDefaultSubobject<UInputMappingContext>(TEXT("InputMapping"));
+	MapMoveKey(*InputMapping, MoveAction, EKeys::W, /*bSideways=*/false, /*bNegate=*/false);
+	MapMoveKey(*InputMapping, MoveAction, EKeys::S, false, true);
+	MapMoveKey(*InputMapping, MoveAction, EKeys::D, true, false);
+	MapMoveKey(*InputMapping, MoveAction, EKeys::A, true, true);
+	// The stick's Y axis is "up"; the left stick's X is sideways.
+	MapMoveKey(*InputMapping, MoveAction, EKeys::Gamepad_LeftY, false, false);
+	MapMoveKey(*InputMapping, MoveAction, EKeys::Gamepad_LeftX, true, false);
+	InputMapping->MapKey(AttackAction, EKeys::SpaceBar);
+	InputMapping->MapKey(AttackAction, EKeys::Gamepad_FaceButton_Bottom);
+}
+
+UInputComponent* ATowerDemoPawn::CreatePlayerInputComponent()
+{
+	return NewObject<UEnhancedInputComponent>(this, UEnhancedInputComponent::StaticClass(), TEXT("TowerDemoInput"));
+}
+
+void ATowerDemoPawn::SetupPlayerInputComponent(UInputComponent* PlayerInputComponent)
+{
+	Super::SetupPlayerInputComponent(PlayerInputComponent);
+	UEnhancedInputComponent* Input = Cast<UEnhancedInputComponent>(PlayerInputComponent);
+	if (Input == nullptr)
+	{
+		UE_LOG(LogTowerNet, Warning, TEXT("Tower demo: the pawn's input component is not an Enhanced Input component; no controls"));
+		return;
+	}
+	Input->BindAction(MoveAction, ETriggerEvent::Triggered, this, &ATowerDemoPawn::HandleMove);
+	Input->BindAction(MoveAction, ETriggerEvent::Completed, this, &ATowerDemoPawn::HandleMoveReleased);
+	Input->BindAction(AttackAction, ETriggerEvent::Started, this, &ATowerDemoPawn::HandleAttackPressed);
+	Input->BindAction(AttackAction, ETriggerEvent::Completed, this, &ATowerDemoPawn::HandleAttackReleased);
+}
+
+void ATowerDemoPawn::PawnClientRestart()
+{
+	Super::PawnClientRestart();
+	const APlayerController* PlayerController = Cast<APlayerController>(GetController());
+	const ULocalPlayer* LocalPlayer = PlayerController != nullptr ? PlayerController->GetLocalPlayer() : nullptr;
+	if (UEnhancedInputLocalPlayerSubsystem* Subsystem = ULocalPlayer::GetSubsystem<UEnhancedInputLocalPlayerSubsystem>(LocalPlayer))
+	{
+		Subsystem->AddMappingContext(InputMapping, /*Priority=*/0);
+	}
+}
+
+void ATowerDemoPawn::HandleMove(const FInputActionValue& Value)
+{
+	MoveInput = Value.Get<FVector2D>().ClampAxes(-1.0, 1.0);
+}
+
+void ATowerDemoPawn::HandleMoveReleased()
+{
+	MoveInput = FVector2D::ZeroVector;
+}
+
+void ATowerDemoPawn::HandleAttackPressed()
+{
+	bAttackHeld = true;
+}
+
+void ATowerDemoPawn::HandleAttackReleased()
+{
+	bAttackHeld = false;
 }
 
 void ATowerDemoPawn::Tick(float DeltaSeconds)
 {
 	Super::Tick(DeltaSeconds);
 	UTowerClientSubsystem* Tower = DemoTowerOf(*this);
-	const APlayerController* Controller = Cast<APlayerController>(GetController());
-	if (Tower == nullptr || Controller == nullptr || !Tower->IsOnFloor())
+	if (Tower == nullptr || !IsLocallyControlled() || !Tower->IsOnFloor())
 	{
 		return;
 	}
-	// Keys read directly: the demo needs no input mappings in the project. The camera
-	// looks along +X, so W is +X and D is +Y (Unreal is left-handed).
-	FVector2D Move = FVector2D::ZeroVector;
-	Move.X += Controller->IsInputKeyDown(EKeys::W) ? 1.0 : 0.0;
-	Move.X -= Controller->IsInputKeyDown(EKeys::S) ? 1.0 : 0.0;
-	Move.Y += Controller->IsInputKeyDown(EKeys::D) ? 1.0 : 0.0;
-	Move.Y -= Controller->IsInputKeyDown(EKeys::A) ? 1.0 : 0.0;
-	Tower->SendInput(Move, Controller->IsInputKeyDown(EKeys::SpaceBar));
+	Tower->SendInput(MoveInput, bAttackHeld);
 }
 
 // --- Remote entity ---

@@ -1,18 +1,17 @@
 #include "TowerFloorActor.h"
 
-#include "Engine/GameInstance.h"
 #include "Engine/World.h"
 #include "TowerClientSubsystem.h"
 #include "TowerFloorComponent.h"
 #include "TowerGameModule.h"
+#include "TowerSettings.h"
+#include "TowerWorldContext.h"
 
 namespace
 {
 	UTowerClientSubsystem* FloorActorTowerOf(const AActor& Actor)
 	{
-		const UWorld* World = Actor.GetWorld();
-		UGameInstance* GameInstance = World != nullptr ? World->GetGameInstance() : nullptr;
-		return GameInstance != nullptr ? GameInstance->GetSubsystem<UTowerClientSubsystem>() : nullptr;
+		return TowerClientOf(&Actor);
 	}
 }
 
@@ -25,7 +24,11 @@ ATowerFloorActor::ATowerFloorActor()
 
 void ATowerFloorActor::Regenerate()
 {
-	// The editor reruns construction on every drag: say a failure once, not every frame.
+	TRACE_CPUPROFILER_EVENT_SCOPE(ATowerFloorActor::Regenerate);
+	FTSTicker::GetCoreTicker().RemoveTicker(PreviewTicker);
+	PreviewTicker.Reset();
+	bPreviewStale = false;
+	// Say a failure once, not on every retry.
 	const FString Previous = LastError;
 	LastError.Reset();
 	if (!Floor->BuildFloor(Seed, FloorNumber, LastError) && LastError != Previous)
@@ -34,16 +37,84 @@ void ATowerFloorActor::Regenerate()
 	}
 }
 
+bool ATowerFloorActor::IsPreviewWorld() const
+{
+	// Editor worlds only: in play, BeginPlay decides.
+	const UWorld* World = GetWorld();
+	return World != nullptr && !World->IsGameWorld() && !IsTemplate();
+}
+
+bool ATowerFloorActor::PreviewIsCurrent() const
+{
+	return !bPreviewStale && !Floor->FloorHash.IsEmpty() && Floor->BuiltSeed == Seed && Floor->BuiltFloor == FloorNumber;
+}
+
 void ATowerFloorActor::OnConstruction(const FTransform& Transform)
 {
 	Super::OnConstruction(Transform);
-	const UWorld* World = GetWorld();
-	// Editor worlds only: in play, BeginPlay decides. The floor component removes what an
-	// earlier construction made before building, so reruns never pile components up.
-	if (bPreviewInEditor && World != nullptr && !World->IsGameWorld() && !IsTemplate())
+	// The editor reruns construction on every frame of a drag (of the actor, or of a
+	// Details slider). Moving needs no rebuild: the generated meshes are attached to the
+	// floor component. A new (Seed, FloorNumber) is built once the edits have settled.
+	if (bPreviewInEditor && IsPreviewWorld() && !PreviewIsCurrent())
+	{
+		SchedulePreview();
+	}
+}
+
+void ATowerFloorActor::SchedulePreview()
+{
+	// Re-armed by every change: the build runs PreviewSettleSeconds after the last one.
+	FTSTicker::GetCoreTicker().RemoveTicker(PreviewTicker);
+	PreviewTicker = FTSTicker::GetCoreTicker().AddTicker(
+		FTickerDelegate::CreateUObject(this, &ATowerFloorActor::RunScheduledPreview), PreviewSettleSeconds);
+}
+
+bool ATowerFloorActor::RunScheduledPreview(float /*DeltaTime*/)
+{
+	PreviewTicker.Reset();
+	if (bPreviewInEditor && IsPreviewWorld())
 	{
 		Regenerate();
 	}
+	return false; // once
+}
+
+void ATowerFloorActor::PostRegisterAllComponents()
+{
+	Super::PostRegisterAllComponents();
+#if WITH_EDITOR
+	// Placed floors follow Project Settings > Tower (tile size, render mode, meshes...).
+	if (IsPreviewWorld() && !SettingsChangedHandle.IsValid())
+	{
+		SettingsChangedHandle = GetMutableDefault<UTowerSettings>()->OnSettingChanged().AddUObject(
+			this, &ATowerFloorActor::HandleSettingsChanged);
+	}
+#endif
+}
+
+#if WITH_EDITOR
+void ATowerFloorActor::HandleSettingsChanged(UObject* /*Settings*/, FPropertyChangedEvent& /*Event*/)
+{
+	bPreviewStale = true;
+	if (bPreviewInEditor && IsPreviewWorld())
+	{
+		SchedulePreview();
+	}
+}
+#endif
+
+void ATowerFloorActor::BeginDestroy()
+{
+	FTSTicker::GetCoreTicker().RemoveTicker(PreviewTicker);
+	PreviewTicker.Reset();
+#if WITH_EDITOR
+	if (SettingsChangedHandle.IsValid())
+	{
+		GetMutableDefault<UTowerSettings>()->OnSettingChanged().Remove(SettingsChangedHandle);
+		SettingsChangedHandle.Reset();
+	}
+#endif
+	Super::BeginDestroy();
 }
 
 void ATowerFloorActor::BeginPlay()

@@ -72,6 +72,7 @@ bool UTowerFloorComponent::BuildFromClient(FString& OutError)
 
 bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& OutError)
 {
+	TRACE_CPUPROFILER_EVENT_SCOPE(UTowerFloorComponent::BuildFromFloor);
 	if (!FTowerGameModule::IsLibraryReady())
 	{
 		OutError = FTowerGameModule::GetLibraryError();
@@ -100,6 +101,12 @@ bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& Ou
 		OutError = TowerToFString(Hash.error().message);
 		return false;
 	}
+	const tower::Result<std::vector<TowerSpawn>> FloorSpawns = Floor.spawns();
+	if (!FloorSpawns.ok())
+	{
+		OutError = TowerToFString(FloorSpawns.error().message);
+		return false;
+	}
 
 	ClearFloor();
 	BuiltSeed = static_cast<int64>(Info.value().seed);
@@ -109,6 +116,20 @@ bool UTowerFloorComponent::BuildFromFloor(const tower::Floor& Floor, FString& Ou
 	FloorHash = TowerToFString(tower::to_hex(Hash.value()));
 	EntryLocation = TileToWorld(FVector2D(Info.value().entry_x + 0.5, Info.value().entry_y + 0.5));
 	StairsUpLocation = TileToWorld(FVector2D(Info.value().stairs_up_x + 0.5, Info.value().stairs_up_y + 0.5));
+	bHasStairsDown = Info.value().has_stairs_down != 0;
+	StairsDownLocation = bHasStairsDown
+		? TileToWorld(FVector2D(Info.value().stairs_down_x + 0.5, Info.value().stairs_down_y + 0.5))
+		: FVector::ZeroVector;
+	Spawns.Reset();
+	Spawns.Reserve(static_cast<int32>(FloorSpawns.value().size()));
+	for (const TowerSpawn& Raw : FloorSpawns.value())
+	{
+		FTowerSpawn& Spawn = Spawns.AddDefaulted_GetRef();
+		Spawn.Kind = static_cast<ETowerSpawnKind>(Raw.kind);
+		Spawn.Level = Raw.level;
+		Spawn.Tile = FVector2D(Raw.x + 0.5, Raw.y + 0.5);
+		Spawn.Location = TileToWorld(Spawn.Tile);
+	}
 
 	if (UTowerSettings::Get()->RenderMode == ETowerFloorRenderMode::InstancedMeshes)
 	{
@@ -221,6 +242,9 @@ void UTowerFloorComponent::BuildProcedural(const tower::TileGrid& Grid)
 		tower::build_mesh(Grid, TowerFloorMeshOptions(Settings, Settings.SourceMeshSizeCm, Settings.SourceMeshHeightCm));
 	UProceduralMeshComponent* Procedural = NewObject<UProceduralMeshComponent>(GetOwner(), NAME_None, RF_Transient);
 	Procedural->ComponentTags.Add(GeneratedTag);
+	// Collision is cooked on a worker thread: a big floor never stalls the frame (or an
+	// editor drag) while PhysX/Chaos builds it; queries see it a few frames later.
+	Procedural->bUseAsyncCooking = true;
 	Procedural->SetupAttachment(this);
 	Procedural->RegisterComponent();
 
@@ -285,6 +309,9 @@ void UTowerFloorComponent::ClearFloor()
 	FloorHeight = 0;
 	FloorHash.Reset();
 	LastWarning.Reset();
+	bHasStairsDown = false;
+	StairsDownLocation = FVector::ZeroVector;
+	Spawns.Reset();
 }
 
 FVector UTowerFloorComponent::TileToWorld(FVector2D Tile) const

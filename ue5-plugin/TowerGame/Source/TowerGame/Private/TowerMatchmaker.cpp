@@ -6,7 +6,9 @@
 #include "TowerClientSubsystem.h"
 #include "TowerCoreIncludes.h"
 #include "TowerGameModule.h"
+#include "TowerPieIdentity.h"
 #include "TowerSettings.h"
+#include "TowerWorldContext.h"
 #include "UObject/Package.h"
 
 #if WITH_TOWER_NAKAMA
@@ -48,20 +50,33 @@ bool UTowerMatchmaker::ParseMatchReady(const FString& Content, FTowerMatchTicket
 void UTowerMatchmaker::Fail(const FString& Reason)
 {
 	UE_LOG(LogTowerNakama, Warning, TEXT("Tower matchmaker: %s"), *Reason);
+	bFinding = false;
 	OnFailed.Broadcast(Reason);
+}
+
+void UTowerMatchmaker::FindMatch()
+{
+	StartFindMatch(bConnectOnMatch);
 }
 
 void UTowerMatchmaker::HandleNotification(int32 Code, const FString& Content)
 {
-	switch (tower::classify_notification(Code))
+	const tower::NotificationKind Kind = tower::classify_notification(Code);
+	if (Kind == tower::NotificationKind::Other)
 	{
-	case tower::NotificationKind::Other:
 		return; // some other notification (friend request, guild...): not ours
-	case tower::NotificationKind::NoGameServer:
+	}
+	if (!bFinding)
+	{
+		// Matched while the search was being cancelled: the ticket is not wanted any more.
+		UE_LOG(LogTowerNakama, Log, TEXT("Tower matchmaker: ignoring a match notification (code %d): no search under way"), Code);
+		return;
+	}
+	if (Kind == tower::NotificationKind::NoGameServer)
+	{
+		MatchmakerTicket.Reset(); // Nakama removed us from the pool when it matched
 		Fail(TEXT("matched, but no game server is available right now; try again later"));
 		return;
-	case tower::NotificationKind::MatchReady:
-		break;
 	}
 	FTowerMatchTicket Match;
 	FString Error;
@@ -71,8 +86,9 @@ void UTowerMatchmaker::HandleNotification(int32 Code, const FString& Content)
 		return;
 	}
 	MatchmakerTicket.Reset(); // Nakama removed us from the matchmaker when it matched
+	bFinding = false;
 	OnMatchFound.Broadcast(Match);
-	if (!bConnectOnMatch)
+	if (!bConnectThisSearch)
 	{
 		return;
 	}
@@ -90,8 +106,14 @@ void UTowerMatchmaker::HandleNotification(int32 Code, const FString& Content)
 void UTowerMatchmaker::Login(const FString& DeviceId)
 {
 	const UTowerSettings* Settings = UTowerSettings::Get();
-	LoginTo(Settings->NakamaHost, Settings->NakamaPort, Settings->NakamaServerKey, Settings->bNakamaUseSSL,
-		DeviceId.IsEmpty() ? Settings->GetEffectiveDeviceId() : DeviceId);
+	FString Effective = DeviceId;
+	if (Effective.IsEmpty())
+	{
+		const int32 PieInstance = TowerPieInstanceOf(Cast<UGameInstance>(GetOuter()));
+		Effective = TowerToFString(tower_glue::WithPieSuffix(
+			TowerToStd(Settings->GetEffectiveDeviceId()), PieInstance, tower_glue::MaxDeviceIdBytes));
+	}
+	LoginTo(Settings->NakamaHost, Settings->NakamaPort, Settings->NakamaServerKey, Settings->bNakamaUseSSL, Effective);
 }
 
 void UTowerMatchmaker::BeginDestroy()
@@ -163,7 +185,7 @@ void UTowerMatchmaker::LoginTo(const FString& Host, int32 Port, const FString& S
 		});
 }
 
-void UTowerMatchmaker::FindMatch()
+void UTowerMatchmaker::StartFindMatch(bool bConnect)
 {
 	UNakamaClient* Client = Usable<UNakamaClient>(NakamaClient);
 	UNakamaSession* Session = Cast<UNakamaSession>(NakamaSession);
@@ -172,11 +194,13 @@ void UTowerMatchmaker::FindMatch()
 		Fail(TEXT("log in first (Login, or the Tower Login node)"));
 		return;
 	}
-	if (!MatchmakerTicket.IsEmpty())
+	if (bFinding)
 	{
-		Fail(TEXT("already waiting for a match; Cancel first"));
+		OnFailed.Broadcast(TEXT("already waiting for a match; CancelFindMatch first"));
 		return;
 	}
+	bFinding = true;
+	bConnectThisSearch = bConnect;
 	if (UNakamaRealtimeClient* Open = Usable<UNakamaRealtimeClient>(NakamaRealtime))
 	{
 		if (Open->IsConnected())
@@ -203,19 +227,20 @@ void UTowerMatchmaker::FindMatch()
 	OnStatus.Broadcast(TEXT("opening the Nakama socket"));
 	TWeakObjectPtr<UTowerMatchmaker> WeakThis(this);
 	const uint32 Started = Generation;
+	const uint32 Search = SearchGeneration;
 	Realtime->Connect(Session, /*bCreateStatus=*/true,
-		[WeakThis, Started]()
+		[WeakThis, Started, Search]()
 		{
 			UTowerMatchmaker* Self = WeakThis.Get();
-			if (Self != nullptr && Self->Generation == Started)
+			if (Self != nullptr && Self->Generation == Started && Self->SearchGeneration == Search)
 			{
 				Self->QueueInMatchmaker();
 			}
 		},
-		[WeakThis, Started](const FNakamaRtError& Error)
+		[WeakThis, Started, Search](const FNakamaRtError& Error)
 		{
 			UTowerMatchmaker* Self = WeakThis.Get();
-			if (Self != nullptr && Self->Generation == Started)
+			if (Self != nullptr && Self->Generation == Started && Self->SearchGeneration == Search)
 			{
 				Self->Fail(FString::Printf(TEXT("Nakama socket failed: %s"), *Error.Message));
 			}
@@ -234,30 +259,58 @@ void UTowerMatchmaker::QueueInMatchmaker()
 	TOptional<int32> MaxCount = FMath::Max(MaxPlayers, FMath::Max(MinPlayers, 1));
 	TWeakObjectPtr<UTowerMatchmaker> WeakThis(this);
 	const uint32 Started = Generation;
+	const uint32 Search = SearchGeneration;
 	Realtime->AddMatchmaker(MinCount, MaxCount, TOptional<FString>(TEXT("*")),
 		TMap<FString, FString>(), TMap<FString, double>(), TOptional<int32>(),
-		[WeakThis, Started](const FNakamaMatchmakerTicket& Ticket)
+		[WeakThis, Started, Search](const FNakamaMatchmakerTicket& Ticket)
 		{
 			UTowerMatchmaker* Self = WeakThis.Get();
-			if (Self != nullptr && Self->Generation == Started)
+			if (Self == nullptr || Self->Generation != Started)
 			{
-				Self->MatchmakerTicket = Ticket.TicketId;
-				Self->OnStatus.Broadcast(TEXT("waiting for a match"));
+				return; // logged out: Cancel closed the socket, and the ticket with it
 			}
+			if (Self->SearchGeneration != Search)
+			{
+				// The search was cancelled while the ticket was being issued: leave the pool.
+				if (UNakamaRealtimeClient* Open = Usable<UNakamaRealtimeClient>(Self->NakamaRealtime))
+				{
+					Open->RemoveMatchmaker(Ticket.TicketId, []() {}, [](const FNakamaRtError&) {});
+				}
+				return;
+			}
+			Self->MatchmakerTicket = Ticket.TicketId;
+			Self->OnStatus.Broadcast(TEXT("waiting for a match"));
 		},
-		[WeakThis, Started](const FNakamaRtError& Error)
+		[WeakThis, Started, Search](const FNakamaRtError& Error)
 		{
 			UTowerMatchmaker* Self = WeakThis.Get();
-			if (Self != nullptr && Self->Generation == Started)
+			if (Self != nullptr && Self->Generation == Started && Self->SearchGeneration == Search)
 			{
 				Self->Fail(FString::Printf(TEXT("joining the matchmaker failed: %s"), *Error.Message));
 			}
 		});
 }
 
+void UTowerMatchmaker::CancelFindMatch()
+{
+	++SearchGeneration;
+	bFinding = false;
+	if (MatchmakerTicket.IsEmpty())
+	{
+		return; // not queued yet: the ticket's callback removes it when it arrives
+	}
+	if (UNakamaRealtimeClient* Realtime = Usable<UNakamaRealtimeClient>(NakamaRealtime))
+	{
+		Realtime->RemoveMatchmaker(MatchmakerTicket, []() {}, [](const FNakamaRtError&) {});
+	}
+	MatchmakerTicket.Reset();
+}
+
 void UTowerMatchmaker::Cancel()
 {
 	++Generation;
+	++SearchGeneration;
+	bFinding = false;
 	if (UNakamaRealtimeClient* Realtime = Usable<UNakamaRealtimeClient>(NakamaRealtime))
 	{
 		Realtime->NotificationReceivedNative.Remove(NotificationHandle);
@@ -295,7 +348,7 @@ void UTowerMatchmaker::LoginTo(const FString&, int32, const FString&, bool, cons
 	Fail(Problem.empty() ? NakamaMissingReason() : TowerToFString(Problem));
 }
 
-void UTowerMatchmaker::FindMatch()
+void UTowerMatchmaker::StartFindMatch(bool /*bConnect*/)
 {
 	Fail(NakamaMissingReason());
 }
@@ -304,9 +357,17 @@ void UTowerMatchmaker::QueueInMatchmaker()
 {
 }
 
+void UTowerMatchmaker::CancelFindMatch()
+{
+	++SearchGeneration;
+	bFinding = false;
+}
+
 void UTowerMatchmaker::Cancel()
 {
 	++Generation;
+	++SearchGeneration;
+	bFinding = false;
 	MatchmakerTicket.Reset();
 	UserId.Reset();
 }

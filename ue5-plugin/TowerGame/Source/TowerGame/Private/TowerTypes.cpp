@@ -16,6 +16,9 @@ static_assert(static_cast<uint8>(ETowerTile::StairsDown) + 1 == TOWER_TILE_COUNT
 static_assert(static_cast<uint8>(ETowerEntityKind::Player) == TOWER_ENTITY_KIND_PLAYER, "ETowerEntityKind::Player");
 static_assert(static_cast<uint8>(ETowerEntityKind::Monster) == TOWER_ENTITY_KIND_MONSTER, "ETowerEntityKind::Monster");
 
+static_assert(static_cast<uint8>(ETowerSpawnKind::Monster) == TOWER_SPAWN_KIND_MONSTER, "ETowerSpawnKind::Monster");
+static_assert(static_cast<uint8>(ETowerSpawnKind::Loot) == TOWER_SPAWN_KIND_LOOT, "ETowerSpawnKind::Loot");
+
 static_assert(static_cast<uint8>(ETowerEntityFlags::Attacking) == tower::kEntityFlagAttacking, "ETowerEntityFlags::Attacking");
 static_assert(static_cast<uint8>(ETowerEntityFlags::Dead) == tower::kEntityFlagDead, "ETowerEntityFlags::Dead");
 static_assert(static_cast<uint8>(ETowerEntityFlags::Hurt) == tower::kEntityFlagHurt, "ETowerEntityFlags::Hurt");

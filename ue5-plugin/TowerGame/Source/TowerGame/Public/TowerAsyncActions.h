@@ -1,9 +1,12 @@
 // Async Blueprint nodes with success / failure pins: Tower Login (Nakama), Tower Find Match,
 // Tower Connect (dev or match). Each wraps UTowerMatchmaker / UTowerClientSubsystem events,
-// fires exactly one pin, and ends. Errors are sentences meant for a log or a message box.
+// fires at most one pin, and ends. Login and Find Match are cancellable: keep the node's
+// return value and call Cancel on it (a cancelled node fires no pin). Errors are sentences
+// meant for a log or a message box.
 #pragma once
 
 #include "CoreMinimal.h"
+#include "Engine/CancellableAsyncAction.h"
 #include "Kismet/BlueprintAsyncActionBase.h"
 #include "TowerTypes.h"
 #include "TowerAsyncActions.generated.h"
@@ -16,9 +19,9 @@ DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FTowerFindMatchPin, const FTowerMat
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_FourParams(FTowerConnectPin, int32, EntityId, int32, Floor, FVector, SpawnLocation, const FString&, Error);
 
 // Device login to Nakama (Project Settings > Tower > Nakama). Success gives the logged-in
-// matchmaker for Tower Find Match.
+// matchmaker for Tower Find Match. Cancel drops the login in flight.
 UCLASS()
-class TOWERGAME_API UTowerLoginAction : public UBlueprintAsyncActionBase
+class TOWERGAME_API UTowerLoginAction : public UCancellableAsyncAction
 {
 	GENERATED_BODY()
 
@@ -34,6 +37,7 @@ public:
 	FTowerLoginPin OnFailure;
 
 	virtual void Activate() override;
+	virtual void Cancel() override;
 
 private:
 	UFUNCTION()
@@ -45,16 +49,17 @@ private:
 	void Finish();
 
 	UPROPERTY(Transient)
-	TObjectPtr<UTowerMatchmaker> Matchmaker;
+	TObjectPtr<UTowerMatchmaker> LoginMatchmaker;
 
 	TWeakObjectPtr<UObject> WorldContext;
-	FString DeviceId;
+	FString RequestedDeviceId;
 };
 
 // Joins the matchmaker with a logged-in matchmaker and waits for the game server's ticket.
-// It only finds: connect with Tower Connect (Match).
+// It only finds (whatever the matchmaker's bConnectOnMatch, which it leaves alone): connect
+// with Tower Connect (Match). Cancel leaves the matchmaker pool; the login stays.
 UCLASS()
-class TOWERGAME_API UTowerFindMatchAction : public UBlueprintAsyncActionBase
+class TOWERGAME_API UTowerFindMatchAction : public UCancellableAsyncAction
 {
 	GENERATED_BODY()
 
@@ -69,6 +74,7 @@ public:
 	FTowerFindMatchPin OnFailure;
 
 	virtual void Activate() override;
+	virtual void Cancel() override;
 
 private:
 	UFUNCTION()
@@ -80,7 +86,7 @@ private:
 	void Finish();
 
 	UPROPERTY(Transient)
-	TObjectPtr<UTowerMatchmaker> Matchmaker;
+	TObjectPtr<UTowerMatchmaker> SearchMatchmaker;
 };
 
 // Connects the game instance's Tower client and succeeds once the server admits the player
@@ -125,8 +131,8 @@ private:
 
 	TWeakObjectPtr<UObject> WorldContext;
 	TWeakObjectPtr<UTowerClientSubsystem> Tower;
-	FTowerMatchTicket Match;
+	FTowerMatchTicket MatchTicket;
 	bool bWithMatch = false;
 	bool bDone = false;
-	int32 EntityId = 0;
+	int32 ConnectedEntityId = 0;
 };

@@ -109,6 +109,14 @@ public:
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
 	bool FindEntity(int32 Id, FTowerEntity& OutEntity) const;
 
+	// Who is on the current floor (names and guilds from the server's roster), sorted by
+	// entity id; empty before the first roster. OnRosterChanged says when it changes.
+	UFUNCTION(BlueprintPure, Category = "Tower|Client")
+	TArray<FTowerRosterEntry> GetRoster() const;
+
+	UFUNCTION(BlueprintPure, Category = "Tower|Client")
+	bool FindRosterEntry(int32 EntityId, FTowerRosterEntry& OutEntry) const;
+
 	// The tile <-> world mapping: Project Settings' tile size, placed by the active
 	// floor's transform (the world origin when no floor is active).
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")

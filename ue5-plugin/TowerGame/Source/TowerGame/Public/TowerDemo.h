@@ -1,7 +1,9 @@
 // A demo made only of engine basic shapes, so a fresh project shows a floor and moving
 // players with no assets of ours: set the level's GameMode Override to TowerDemoGameMode,
 // start `cargo run --release -p tower-server`, put its fingerprint in Project Settings >
-// Tower, press Play. WASD moves, Space attacks.
+// Tower (or Editor Preferences > Tower), press Play. WASD or the left stick moves, Space or
+// the gamepad's bottom face button attacks, through Enhanced Input actions the pawn makes
+// itself (no input assets needed in the project).
 #pragma once
 
 #include "CoreMinimal.h"
@@ -12,7 +14,10 @@
 #include "TowerDemo.generated.h"
 
 class UCameraComponent;
+class UInputAction;
+class UInputMappingContext;
 class USpringArmComponent;
+struct FInputActionValue;
 class UStaticMesh;
 class UStaticMeshComponent;
 class UTowerEntityComponent;
@@ -27,6 +32,7 @@ public:
 	ATowerDemoPawn();
 
 	virtual void Tick(float DeltaSeconds) override;
+	virtual void PawnClientRestart() override;
 
 	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo")
 	TObjectPtr<UStaticMeshComponent> Body;
@@ -39,6 +45,31 @@ public:
 
 	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo")
 	TObjectPtr<UTowerEntityComponent> Entity;
+
+	// Axis2D: X forward (W, S, left stick up/down), Y right (D, A, left stick right/left).
+	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo|Input")
+	TObjectPtr<UInputAction> MoveAction;
+
+	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo|Input")
+	TObjectPtr<UInputAction> AttackAction;
+
+	// Added to the local player's Enhanced Input subsystem when the pawn is possessed.
+	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo|Input")
+	TObjectPtr<UInputMappingContext> InputMapping;
+
+protected:
+	// Always an Enhanced Input component, whatever the project's default input class.
+	virtual UInputComponent* CreatePlayerInputComponent() override;
+	virtual void SetupPlayerInputComponent(UInputComponent* PlayerInputComponent) override;
+
+private:
+	void HandleMove(const FInputActionValue& Value);
+	void HandleMoveReleased();
+	void HandleAttackPressed();
+	void HandleAttackReleased();
+
+	FVector2D MoveInput = FVector2D::ZeroVector;
+	bool bAttackHeld = false;
 };
 
 // Another player or a monster: a cylinder or a cube that follows its entity.

@@ -1,9 +1,12 @@
-// A floor you can place in a level: it previews (Seed, Floor) in the editor, rebuilt from
-// its construction script and by the "Regenerate" button, so a level designer sees floors
-// without a server. In play it builds the same floor on BeginPlay, or follows the floors
-// the server sends (bFollowServer).
+// A floor you can place in a level: it previews (Seed, Floor) in the editor, so a level
+// designer sees floors without a server. The preview is rebuilt when Seed, FloorNumber or
+// Project Settings > Tower change, once the edit has settled (not on every frame of a
+// drag: moving the actor moves the built floor with it), and at once by the "Regenerate"
+// button. In play it builds the same floor on BeginPlay, or follows the floors the server
+// sends (bFollowServer).
 #pragma once
 
+#include "Containers/Ticker.h"
 #include "CoreMinimal.h"
 #include "GameFramework/Actor.h"
 #include "TowerFloorActor.generated.h"
@@ -45,7 +48,12 @@ public:
 	UFUNCTION(CallInEditor, BlueprintCallable, Category = "Tower")
 	void Regenerate();
 
+	// Seconds an editor change must settle before the preview is rebuilt.
+	static constexpr float PreviewSettleSeconds = 0.25f;
+
 	virtual void OnConstruction(const FTransform& Transform) override;
+	virtual void PostRegisterAllComponents() override;
+	virtual void BeginDestroy() override;
 
 protected:
 	virtual void BeginPlay() override;
@@ -54,4 +62,18 @@ protected:
 private:
 	UFUNCTION()
 	void HandleFloorReady(int64 ServerSeed, int32 ServerFloor);
+
+	bool IsPreviewWorld() const;
+	bool PreviewIsCurrent() const;
+	void SchedulePreview();
+	bool RunScheduledPreview(float DeltaTime);
+#if WITH_EDITOR
+	void HandleSettingsChanged(UObject* Settings, FPropertyChangedEvent& Event);
+	FDelegateHandle SettingsChangedHandle;
+#endif
+
+	FTSTicker::FDelegateHandle PreviewTicker;
+	// Project Settings changed since the preview was built: rebuild even if (Seed,
+	// FloorNumber) did not change.
+	bool bPreviewStale = false;
 };

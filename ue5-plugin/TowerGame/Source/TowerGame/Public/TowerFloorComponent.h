@@ -91,6 +91,17 @@ public:
 	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
 	FVector StairsUpLocation = FVector::ZeroVector;
 
+	// Floor 0 has no stairs down; then StairsDownLocation is the zero vector.
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
+	bool bHasStairsDown = false;
+
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
+	FVector StairsDownLocation = FVector::ZeroVector;
+
+	// Monster and loot points of the built floor, sorted by tile row, column, kind, level.
+	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
+	TArray<FTowerSpawn> Spawns;
+
 	// Why the last build drew less than asked (e.g. tile meshes missing), or empty.
 	UPROPERTY(VisibleInstanceOnly, Transient, BlueprintReadOnly, Category = "Tower|Floor")
 	FString LastWarning;

@@ -33,12 +33,15 @@ public:
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Nakama")
 	int32 MaxPlayers = 8;
 
-	// Connect the game instance's UTowerClientSubsystem as soon as a match is found.
+	// FindMatch connects the game instance's UTowerClientSubsystem as soon as a match is
+	// found. Read when a search starts; the Tower Find Match node searches without
+	// connecting and leaves this as it is.
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower|Nakama")
 	bool bConnectOnMatch = true;
 
 	// Device login to the Nakama server of Project Settings > Tower. DeviceId empty: the
-	// one in settings, or this machine's login id. Nakama needs 10 to 128 bytes.
+	// one in settings, or this machine's login id; in Play In Editor, clients after the
+	// first add "-pieN" so they are distinct Nakama users. Nakama needs 10 to 128 bytes.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
 	void Login(const FString& DeviceId);
 
@@ -47,8 +50,22 @@ public:
 	void LoginTo(const FString& Host, int32 Port, const FString& ServerKey, bool bUseSSL, const FString& DeviceId);
 
 	// Opens the realtime socket (once) and joins the matchmaker. Needs a login first.
+	// Connects on a match when bConnectOnMatch is set.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
 	void FindMatch();
+
+	// FindMatch with the connect-on-match choice for this search only (C++; the Tower Find
+	// Match node passes false).
+	void StartFindMatch(bool bConnect);
+
+	// Leaves the matchmaker pool (a ticket still being issued is removed when it arrives)
+	// and ignores a match found from now on; the login and socket stay for the next search.
+	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
+	void CancelFindMatch();
+
+	// A search is under way (FindMatch called, no match, failure or cancel since).
+	UFUNCTION(BlueprintPure, Category = "Tower|Nakama")
+	bool IsFindingMatch() const { return bFinding; }
 
 	// Leaves the matchmaker, closes the socket and forgets the session. Also runs when the
 	// matchmaker is destroyed. Callbacks of requests in flight are ignored from now on.
@@ -102,4 +119,9 @@ private:
 	FDelegateHandle NotificationHandle;
 	// Bumped by Cancel: callbacks from an older generation are ignored.
 	uint32 Generation = 0;
+	// Bumped by CancelFindMatch and Cancel: a search's callbacks check it too.
+	uint32 SearchGeneration = 0;
+	bool bFinding = false;
+	// bConnectOnMatch (or StartFindMatch's argument) as it was when this search started.
+	bool bConnectThisSearch = false;
 };

@@ -38,6 +38,14 @@ enum class ETowerEntityFlags : uint8
 };
 ENUM_CLASS_FLAGS(ETowerEntityFlags);
 
+// Spawn point kinds, with the values of TowerSpawnKind in tower.h.
+UENUM(BlueprintType)
+enum class ETowerSpawnKind : uint8
+{
+	Monster = 0,
+	Loot = 1,
+};
+
 // What changed between two samples of an entity (OnEntityChanged), as a bit set.
 UENUM(BlueprintType, meta = (Bitflags, UseEnumValuesAsMaskValuesInEditor = "true"))
 enum class ETowerEntityChange : uint8
@@ -123,6 +131,45 @@ struct TOWERGAME_API FTowerEntity
 
 	UPROPERTY(BlueprintReadOnly, Category = "Tower", meta = (Bitmask, BitmaskEnum = "/Script/TowerGame.ETowerEntityFlags"))
 	int32 Flags = 0;
+};
+
+// A monster or loot point of a built floor.
+USTRUCT(BlueprintType)
+struct TOWERGAME_API FTowerSpawn
+{
+	GENERATED_BODY()
+
+	UPROPERTY(BlueprintReadOnly, Category = "Tower|Floor")
+	ETowerSpawnKind Kind = ETowerSpawnKind::Monster;
+
+	// Grows with the floor number.
+	UPROPERTY(BlueprintReadOnly, Category = "Tower|Floor")
+	int32 Level = 0;
+
+	// Centre of the spawn's tile, in tiles (12.5, 3.5 = tile 12, 3).
+	UPROPERTY(BlueprintReadOnly, Category = "Tower|Floor")
+	FVector2D Tile = FVector2D::ZeroVector;
+
+	// The same point in the world, placed by the floor component's transform.
+	UPROPERTY(BlueprintReadOnly, Category = "Tower|Floor")
+	FVector Location = FVector::ZeroVector;
+};
+
+// Who is on the floor: a player's entity id with its display name and guild.
+USTRUCT(BlueprintType)
+struct TOWERGAME_API FTowerRosterEntry
+{
+	GENERATED_BODY()
+
+	UPROPERTY(BlueprintReadOnly, Category = "Tower")
+	int32 EntityId = 0;
+
+	UPROPERTY(BlueprintReadOnly, Category = "Tower")
+	FString Name;
+
+	// The Nakama group's name; empty for a guildless player.
+	UPROPERTY(BlueprintReadOnly, Category = "Tower")
+	FString Guild;
 };
 
 // Connection details from a Nakama "match ready" notification.
