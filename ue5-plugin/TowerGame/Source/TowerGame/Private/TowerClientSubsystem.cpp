@@ -10,11 +10,7 @@
 
 namespace
 {
-	// Events handled per frame at most: a burst never stalls a frame; the rest wait.
-	constexpr int32 MaxEventsPerTick = 64;
-
-	FTowerEntity ToTowerEntity(const TowerEntity& Raw, const UTowerClientSubsystem& Tower,
-		const std::vector<tower::RosterEntry>* Roster)
+	FTowerEntity ToTowerEntity(const TowerEntity& Raw, const UTowerClientSubsystem& Tower, const tower::Session& Session)
 	{
 		FTowerEntity Entity;
 		Entity.Id = static_cast<int32>(Raw.id);
@@ -22,13 +18,22 @@ namespace
 		Entity.Tile = FVector2D(Raw.x, Raw.y);
 		Entity.Location = Tower.TileToWorld(Entity.Tile);
 		Entity.Health = Raw.health;
-		if (const tower::RosterEntry* Who = Roster ? tower::find_roster_entry(*Roster, Raw.id) : nullptr)
+		if (const tower::RosterEntry* Who = Session.roster_entry(Raw.id))
 		{
 			Entity.Name = TowerToFString(Who->name);
 			Entity.Guild = TowerToFString(Who->guild);
 		}
 		Entity.Flags = Raw.flags;
 		return Entity;
+	}
+
+	FTowerRosterEntry ToRosterEntry(const tower::RosterEntry& Entry)
+	{
+		FTowerRosterEntry Row;
+		Row.EntityId = static_cast<int32>(Entry.entity_id);
+		Row.Name = TowerToFString(Entry.name);
+		Row.Guild = TowerToFString(Entry.guild);
+		return Row;
 	}
 }
 
@@ -39,6 +44,9 @@ UTowerClientSubsystem::~UTowerClientSubsystem() = default;
 void UTowerClientSubsystem::Initialize(FSubsystemCollectionBase& Collection)
 {
 	Super::Initialize(Collection);
+	tower::SessionOptions Options;
+	Options.jitter_seed = FPlatformTime::Cycles64(); // spreads reconnects of clients dropped together
+	Session = std::make_shared<tower::Session>(Options);
 	// The core ticker runs before the world ticks, paused or not: components read this
 	// frame's sample. Cheap when idle.
 	TickerHandle = FTSTicker::GetCoreTicker().AddTicker(
@@ -47,25 +55,22 @@ void UTowerClientSubsystem::Initialize(FSubsystemCollectionBase& Collection)
 
 void UTowerClientSubsystem::Deinitialize()
 {
-	// Stop ticking first: a resume scheduled before teardown must never connect after it.
+	// Stop ticking, then shut the session down: a resume scheduled before teardown can
+	// never connect after it, and no event reaches listeners that are going away too.
+	// Freeing an open connection does not block: the library closes it in the background.
 	FTSTicker::GetCoreTicker().RemoveTicker(TickerHandle);
 	TickerHandle.Reset();
-	CancelResume();
-	ResumeToken.clear();
-	// No entity events during teardown: their listeners are going away too. Freeing an
-	// open connection does not block: the library closes it in the background.
-	Tracker.reset();
-	ReleaseClient();
+	if (Session)
+	{
+		Session->shutdown();
+	}
+	Entities.Reset();
+	EntityIndex.Reset();
 	Super::Deinitialize();
 }
 
 bool UTowerClientSubsystem::ConnectDev(const FString& Address, const FString& Fingerprint, const FString& Name)
 {
-	if (Name.IsEmpty())
-	{
-		FailWith(TEXT("Tower: a development login needs a name"));
-		return false;
-	}
 	return Connect(Address, Fingerprint, Name, FString());
 }
 
@@ -98,109 +103,99 @@ bool UTowerClientSubsystem::ConnectWithTicket(const FTowerMatchTicket& Match)
 bool UTowerClientSubsystem::Connect(const FString& Address, const FString& Fingerprint, const FString& DevName,
 	const FString& Ticket)
 {
-	// A login the game asked for: a fresh session, a fresh retry count.
-	CancelResume();
-	ResumeToken.clear();
-	Planner = std::make_shared<tower::ReconnectPlanner>();
-	return ConnectSession(Address, Fingerprint, DevName, Ticket, ResumeToken);
-}
-
-bool UTowerClientSubsystem::ConnectSession(const FString& Address, const FString& Fingerprint, const FString& DevName,
-	const FString& Ticket, const std::vector<uint8>& Token)
-{
+	// The library may not be loaded (delay-loaded on Win64 and Mac): calling into it would crash.
 	if (!FTowerGameModule::IsLibraryReady())
 	{
 		FailWith(FTowerGameModule::GetLibraryError());
 		return false;
 	}
-	if (!tower::normalize_fingerprint(TowerToStd(Fingerprint)))
+	if (!Session)
 	{
-		FailWith(TEXT("Tower: the server fingerprint must be 64 hex digits (':' separators allowed); the dev server writes it to tower-server-cert/cert.sha256"));
+		FailWith(TEXT("Tower: the client subsystem is not initialized (or already torn down)"));
 		return false;
 	}
-	ReleaseClient();
-
-	tower::ConnectOptions Options;
-	Options.server_address = TowerToStd(Address);
-	Options.cert_fingerprint = TowerToStd(Fingerprint);
-	Options.dev_name = TowerToStd(DevName);
-	Options.ticket = TowerToStd(Ticket);
-	Options.resume_token = Token;
-	tower::Result<tower::Client> Connected = tower::Client::connect(Options);
-	if (!Connected.ok())
+	tower::SessionLogin Login;
+	Login.server_address = TowerToStd(Address);
+	Login.cert_fingerprint = TowerToStd(Fingerprint);
+	Login.dev_name = TowerToStd(DevName);
+	Login.ticket = TowerToStd(Ticket);
+	const tower::Status Started = Session->connect(Login, FPlatformTime::Seconds());
+	if (!Started.ok())
 	{
-		FailWith(TowerToFString(Connected.error().message));
+		FailWith(TowerToFString(Started.error().message));
 		return false;
 	}
-	Client = std::make_shared<tower::Client>(std::move(Connected).value());
-	Tracker = std::make_shared<tower::EntityTracker>();
-	ServerAddress = Address;
-	SessionFingerprint = Fingerprint;
-	SessionDevName = DevName;
-	SessionTicket = Ticket;
-	ConnectedAtSeconds = FPlatformTime::Seconds();
-	UE_LOG(LogTowerNet, Log, TEXT("Tower: connecting to %s%s"), *Address, Token.empty() ? TEXT("") : TEXT(" (resume)"));
+	UE_LOG(LogTowerNet, Log, TEXT("Tower: connecting to %s"), *Address);
 	return true;
 }
 
 void UTowerClientSubsystem::CancelResume()
 {
-	ResumeAtSeconds = -1.0;
+	if (Session)
+	{
+		Session->cancel_resume();
+	}
 }
 
-void UTowerClientSubsystem::OnConnectionOver(uint8 Reason, const FString& Message)
+bool UTowerClientSubsystem::IsResumePending() const
 {
-	ReleaseClient();
-	if (!Planner)
-	{
-		Planner = std::make_shared<tower::ReconnectPlanner>();
-	}
-	const tower::ReconnectDecision Decision = Planner->on_disconnect(Reason, !ResumeToken.empty(), FMath::FRand());
-	if (Decision.action == tower::ReconnectAction::Resume)
-	{
-		ResumeAtSeconds = FPlatformTime::Seconds() + Decision.delay_seconds;
-	}
-	else
-	{
-		ResumeToken.clear(); // refused, or useless on another server
-	}
-	UE_LOG(LogTowerNet, Log, TEXT("Tower: disconnected (reason %u): %s; next: %s, attempt %u, in %.1f s"), static_cast<uint32>(Reason), *Message,
-		UTF8_TO_TCHAR(tower::reconnect_action_name(Decision.action)), Decision.attempt, Decision.delay_seconds);
-	OnDisconnected.Broadcast(Message);
-	OnReconnectDecision.Broadcast(static_cast<ETowerReconnectAction>(Decision.action),
-		static_cast<float>(Decision.delay_seconds), static_cast<int32>(Decision.attempt), static_cast<int32>(Reason));
+	return Session && Session->resume_pending();
 }
 
 void UTowerClientSubsystem::Disconnect()
 {
-	CancelResume();
-	if (Client)
+	if (!Session)
 	{
-		bClosing = true;
-		(void)Client->disconnect(); // DISCONNECTED arrives through Tick, then the handle is freed
+		return;
+	}
+	const tower::Status Left = Session->leave(); // DISCONNECTED arrives through the ticker
+	if (!Left.ok())
+	{
+		FailWith(TowerToFString(Left.error().message));
 	}
 }
 
 void UTowerClientSubsystem::SendInput(FVector2D Move, bool bAttack)
 {
-	if (!Client)
+	if (!Session)
 	{
 		return;
 	}
-	const tower::Status Sent = Client->send_input(static_cast<float>(Move.X), static_cast<float>(Move.Y), bAttack);
-	if (!Sent.ok() && Sent.error().status != TOWER_STATUS_CLOSED)
+	const tower::Status Sent = Session->send_input(static_cast<float>(Move.X), static_cast<float>(Move.Y), bAttack);
+	if (!Sent.ok())
 	{
 		FailWith(TowerToFString(Sent.error().message));
 	}
 }
 
+bool UTowerClientSubsystem::IsConnected() const
+{
+	const tower::ConnectionPhase Phase = Session ? Session->phase() : tower::ConnectionPhase::Idle;
+	return Phase == tower::ConnectionPhase::Welcomed || Phase == tower::ConnectionPhase::OnFloor;
+}
+
+bool UTowerClientSubsystem::IsOnFloor() const
+{
+	return Session && Session->phase() == tower::ConnectionPhase::OnFloor;
+}
+
+int32 UTowerClientSubsystem::GetLocalEntityId() const
+{
+	return Session ? static_cast<int32>(Session->local_entity_id()) : 0;
+}
+
+const tower::Floor* UTowerClientSubsystem::GetCurrentFloor() const
+{
+	return Session ? Session->current_floor() : nullptr;
+}
+
 bool UTowerClientSubsystem::GetPredictedLocation(FVector& OutLocation) const
 {
-	if (!Client)
+	if (!Session)
 	{
 		return false;
 	}
-	const tower::Result<tower::TilePosition> Position = Client->predicted_position();
+	const tower::Result<tower::TilePosition> Position = Session->predicted_position();
 	if (!Position.ok())
 	{
 		return false;
@@ -223,17 +218,14 @@ bool UTowerClientSubsystem::FindEntity(int32 Id, FTowerEntity& OutEntity) const
 TArray<FTowerRosterEntry> UTowerClientSubsystem::GetRoster() const
 {
 	TArray<FTowerRosterEntry> Out;
-	if (!Roster)
+	if (!Session)
 	{
 		return Out;
 	}
-	Out.Reserve(static_cast<int32>(Roster->size()));
-	for (const tower::RosterEntry& Entry : *Roster)
+	Out.Reserve(static_cast<int32>(Session->roster().size()));
+	for (const tower::RosterEntry& Entry : Session->roster())
 	{
-		FTowerRosterEntry& Row = Out.AddDefaulted_GetRef();
-		Row.EntityId = static_cast<int32>(Entry.entity_id);
-		Row.Name = TowerToFString(Entry.name);
-		Row.Guild = TowerToFString(Entry.guild);
+		Out.Add(ToRosterEntry(Entry));
 	}
 	return Out;
 }
@@ -241,14 +233,12 @@ TArray<FTowerRosterEntry> UTowerClientSubsystem::GetRoster() const
 bool UTowerClientSubsystem::FindRosterEntry(int32 EntityId, FTowerRosterEntry& OutEntry) const
 {
 	const tower::RosterEntry* Found =
-		Roster && EntityId > 0 ? tower::find_roster_entry(*Roster, static_cast<uint32>(EntityId)) : nullptr;
+		Session && EntityId > 0 ? Session->roster_entry(static_cast<uint32>(EntityId)) : nullptr;
 	if (Found == nullptr)
 	{
 		return false;
 	}
-	OutEntry.EntityId = EntityId;
-	OutEntry.Name = TowerToFString(Found->name);
-	OutEntry.Guild = TowerToFString(Found->guild);
+	OutEntry = ToRosterEntry(*Found);
 	return true;
 }
 
@@ -281,207 +271,108 @@ void UTowerClientSubsystem::SetActiveFloor(UTowerFloorComponent* Floor)
 
 FString UTowerClientSubsystem::GetNetStatsLine() const
 {
-	tower::NetStats Stats;
-	if (!Client)
+	if (!Session)
 	{
-		Stats.phase = tower::ConnectionPhase::Idle;
+		return TEXT("Tower: no session (the subsystem is torn down)");
 	}
-	else if (bClosing)
-	{
-		Stats.phase = tower::ConnectionPhase::Closing;
-	}
-	else if (bOnFloor)
-	{
-		Stats.phase = tower::ConnectionPhase::OnFloor;
-	}
-	else if (bWelcomed)
-	{
-		Stats.phase = tower::ConnectionPhase::Welcomed;
-	}
-	else
-	{
-		Stats.phase = tower::ConnectionPhase::Connecting;
-	}
-	const double Now = FPlatformTime::Seconds();
-	Stats.server_address = TowerToStd(ServerAddress);
-	Stats.entity_id = static_cast<uint32>(LocalEntityId);
-	Stats.seed = Seed;
-	Stats.floor = FloorNumber;
-	Stats.events_total = EventsTotal;
-	Stats.entity_events_total = EntityEventsTotal;
-	Stats.entities_in_view = static_cast<uint32>(Entities.Num());
-	Stats.connected_seconds = ConnectedAtSeconds >= 0.0 ? Now - ConnectedAtSeconds : -1.0;
-	Stats.seconds_since_event = LastEventSeconds >= 0.0 ? Now - LastEventSeconds : -1.0;
-	return TowerToFString(tower::format_net_stats(Stats));
+	return TowerToFString(tower::format_net_stats(Session->net_stats(FPlatformTime::Seconds())));
 }
 
 bool UTowerClientSubsystem::TickTower(float /*DeltaTime*/)
 {
 	TRACE_CPUPROFILER_EVENT_SCOPE(UTowerClientSubsystem::TickTower);
-	if (!Client)
+	if (!Session)
 	{
-		if (IsResumePending() && FPlatformTime::Seconds() >= ResumeAtSeconds)
-		{
-			ResumeAtSeconds = -1.0;
-			const std::vector<uint8> Token = ResumeToken;
-			if (!ConnectSession(ServerAddress, SessionFingerprint, SessionDevName, SessionTicket, Token))
-			{
-				// Refused before any network activity (OnError said why): nothing to retry.
-				OnReconnectDecision.Broadcast(ETowerReconnectAction::GiveUp, 0.0f, 0, -1);
-			}
-		}
 		return true;
 	}
-	DrainEvents();
-	if (Client)
+	std::vector<tower::SessionEvent> Events;
 	{
-		SampleEntities();
+		TRACE_CPUPROFILER_EVENT_SCOPE(UTowerClientSubsystem::DrainEvents);
+		Events = Session->tick(FPlatformTime::Seconds());
+	}
+	// The Unreal view of the entities first: listeners of the events below read it.
+	UpdateEntities();
+	for (const tower::SessionEvent& Event : Events)
+	{
+		if (!Session)
+		{
+			break; // a listener tore the game instance down
+		}
+		if (const tower::Welcomed* Welcome = std::get_if<tower::Welcomed>(&Event))
+		{
+			UE_LOG(LogTowerNet, Log, TEXT("Tower: welcomed as entity %u%s"), Welcome->entity_id,
+				Welcome->resumed ? TEXT(" (resumed)") : TEXT(""));
+			OnConnected.Broadcast(static_cast<int32>(Welcome->entity_id));
+		}
+		else if (const tower::FloorEntered* Entered = std::get_if<tower::FloorEntered>(&Event))
+		{
+			OnFloorReady.Broadcast(static_cast<int64>(Entered->seed), static_cast<int32>(Entered->floor));
+		}
+		else if (const tower::FloorAdmitted* Admitted = std::get_if<tower::FloorAdmitted>(&Event))
+		{
+			OnFloorAdmitted.Broadcast(static_cast<int32>(Admitted->floor),
+				TileToWorld(FVector2D(Admitted->spawn.x, Admitted->spawn.y)));
+		}
+		else if (std::holds_alternative<tower::RosterChanged>(Event))
+		{
+			OnRosterChanged.Broadcast();
+		}
+		else if (const tower::EntityEvent* Changed = std::get_if<tower::EntityEvent>(&Event))
+		{
+			const FTowerEntity Entity = ToTowerEntity(Changed->entity, *this, *Session);
+			switch (Changed->type)
+			{
+			case tower::EntityEventType::Appeared:
+				OnEntityAppeared.Broadcast(Entity);
+				break;
+			case tower::EntityEventType::Changed:
+				OnEntityChanged.Broadcast(Entity, static_cast<int32>(Changed->changes));
+				break;
+			case tower::EntityEventType::Removed:
+				OnEntityRemoved.Broadcast(Entity);
+				break;
+			}
+		}
+		else if (const tower::SessionError* Error = std::get_if<tower::SessionError>(&Event))
+		{
+			FailWith(Error->origin == tower::ErrorOrigin::Server
+				? FString::Printf(TEXT("Tower server error %d: %s"), Error->code, *TowerToFString(Error->message))
+				: TowerToFString(Error->message));
+		}
+		else if (const tower::Disconnected* Over = std::get_if<tower::Disconnected>(&Event))
+		{
+			const FString Message = TowerToFString(Over->message);
+			UE_LOG(LogTowerNet, Log, TEXT("Tower: disconnected (reason %u): %s; next: %s, attempt %u, in %.1f s"),
+				static_cast<uint32>(Over->reason), *Message, UTF8_TO_TCHAR(tower::reconnect_action_name(Over->next.action)),
+				Over->next.attempt, Over->next.delay_seconds);
+			OnDisconnected.Broadcast(Message);
+			OnReconnectDecision.Broadcast(static_cast<ETowerReconnectAction>(Over->next.action),
+				static_cast<float>(Over->next.delay_seconds), static_cast<int32>(Over->next.attempt),
+				static_cast<int32>(Over->reason));
+		}
+		else if (const tower::ResumeStarted* Resume = std::get_if<tower::ResumeStarted>(&Event))
+		{
+			UE_LOG(LogTowerNet, Log, TEXT("Tower: resuming (attempt %u)"), Resume->attempt);
+		}
+		else if (const tower::ResumeAbandoned* Abandoned = std::get_if<tower::ResumeAbandoned>(&Event))
+		{
+			// Refused before any network activity (the message says why): nothing will retry.
+			FailWith(TowerToFString(Abandoned->error.message));
+			OnReconnectDecision.Broadcast(ETowerReconnectAction::GiveUp, 0.0f, 0, -1);
+		}
 	}
 	return true; // keep ticking until Deinitialize removes the ticker
 }
 
-void UTowerClientSubsystem::DrainEvents()
-{
-	TRACE_CPUPROFILER_EVENT_SCOPE(UTowerClientSubsystem::DrainEvents);
-	for (int32 I = 0; I < MaxEventsPerTick && Client; ++I)
-	{
-		tower::Result<std::optional<TowerEvent>> Polled = Client->poll_event();
-		if (!Polled.ok())
-		{
-			const FString Message = TowerToFString(Polled.error().message);
-			FailWith(Message);
-			OnConnectionOver(TOWER_DISCONNECT_PROTOCOL_ERROR, Message);
-			return;
-		}
-		if (!Polled.value())
-		{
-			return;
-		}
-		const TowerEvent& Event = *Polled.value();
-		++EventsTotal;
-		LastEventSeconds = FPlatformTime::Seconds();
-		switch (Event.kind)
-		{
-		case TOWER_EVENT_KIND_WELCOME:
-		{
-			bWelcomed = true;
-			LocalEntityId = static_cast<int32>(Event.entity_id);
-			if (Planner)
-			{
-				Planner->on_welcome();
-			}
-			const tower::Result<std::vector<std::uint8_t>> Token = Client->resume_token();
-			if (Token.ok())
-			{
-				ResumeToken = Token.value();
-			}
-			OnConnected.Broadcast(LocalEntityId);
-			break;
-		}
-		case TOWER_EVENT_KIND_FLOOR_ENTERED:
-		{
-			bOnFloor = false;
-			if (Event.hash_matches == 0)
-			{
-				// The server will refuse the proof; say why from our side too.
-				FailWith(FString::Printf(TEXT("Tower: floor %u of seed %llu regenerated with a different hash than the server's (generator %u here, %u there)"),
-					Event.floor, static_cast<unsigned long long>(Event.seed), tower_generator_version(), Event.generator_version));
-				break;
-			}
-			tower::Result<tower::Floor> Floor = Client->current_floor();
-			if (!Floor.ok())
-			{
-				FailWith(TowerToFString(Floor.error().message));
-				break;
-			}
-			CurrentFloor = std::make_shared<tower::Floor>(std::move(Floor).value());
-			Seed = Event.seed;
-			FloorNumber = Event.floor;
-			ClearEntities(); // a new floor: everything seen on the old one is gone
-			OnFloorReady.Broadcast(static_cast<int64>(Event.seed), static_cast<int32>(Event.floor));
-			break;
-		}
-		case TOWER_EVENT_KIND_FLOOR_ADMITTED:
-			bOnFloor = true;
-			OnFloorAdmitted.Broadcast(static_cast<int32>(Event.floor), TileToWorld(FVector2D(Event.spawn_x, Event.spawn_y)));
-			break;
-		case TOWER_EVENT_KIND_SERVER_ERROR:
-			FailWith(FString::Printf(TEXT("Tower server error %d: %s"), Event.error_code,
-				*TowerToFString(tower::event_message(Event))));
-			break;
-		case TOWER_EVENT_KIND_DISCONNECTED:
-		{
-			// A player's own Disconnect() gives LEFT, so no retry follows it.
-			OnConnectionOver(Event.disconnect_reason, TowerToFString(tower::event_message(Event)));
-			return;
-		}
-		case TOWER_EVENT_KIND_ROSTER:
-		{
-			tower::Result<std::vector<tower::RosterEntry>> Entries = Client->roster();
-			if (Entries.ok())
-			{
-				Roster = std::make_shared<std::vector<tower::RosterEntry>>(std::move(Entries).value());
-				OnRosterChanged.Broadcast();
-			}
-			break;
-		}
-		default:
-			break; // CONNECTED: nothing to do here
-		}
-	}
-}
-
-void UTowerClientSubsystem::SampleEntities()
-{
-	const tower::Result<std::vector<TowerEntity>> Sampled = Client->entities();
-	if (!Sampled.ok() || !Tracker)
-	{
-		return; // NOT_READY before the first snapshot: keep what we have
-	}
-	const std::optional<std::uint32_t> Own =
-		LocalEntityId != 0 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(LocalEntityId)) : std::nullopt;
-	const std::vector<tower::EntityEvent> Events = Tracker->update(Sampled.value(), Own);
-
-	Entities.Reset();
-	EntityIndex.Reset();
-	Entities.Reserve(static_cast<int32>(Tracker->known().size()));
-	for (const TowerEntity& Raw : Sampled.value())
-	{
-		if (!Own || Raw.id != *Own)
-		{
-			EntityIndex.Add(static_cast<int32>(Raw.id), Entities.Add(ToTowerEntity(Raw, *this, Roster.get())));
-		}
-	}
-	EntityEventsTotal += Events.size();
-	for (const tower::EntityEvent& Event : Events)
-	{
-		const FTowerEntity Entity = ToTowerEntity(Event.entity, *this, Roster.get());
-		switch (Event.type)
-		{
-		case tower::EntityEventType::Appeared:
-			OnEntityAppeared.Broadcast(Entity);
-			break;
-		case tower::EntityEventType::Changed:
-			OnEntityChanged.Broadcast(Entity, static_cast<int32>(Event.changes));
-			break;
-		case tower::EntityEventType::Removed:
-			OnEntityRemoved.Broadcast(Entity);
-			break;
-		}
-	}
-}
-
-void UTowerClientSubsystem::ClearEntities()
+void UTowerClientSubsystem::UpdateEntities()
 {
 	Entities.Reset();
 	EntityIndex.Reset();
-	if (!Tracker)
+	const std::vector<TowerEntity>& Sampled = Session->entities();
+	Entities.Reserve(static_cast<int32>(Sampled.size()));
+	for (const TowerEntity& Raw : Sampled)
 	{
-		return;
-	}
-	for (const tower::EntityEvent& Event : Tracker->clear())
-	{
-		OnEntityRemoved.Broadcast(ToTowerEntity(Event.entity, *this, Roster.get()));
+		EntityIndex.Add(static_cast<int32>(Raw.id), Entities.Add(ToTowerEntity(Raw, *this, *Session)));
 	}
 }
 
@@ -489,22 +380,4 @@ void UTowerClientSubsystem::FailWith(const FString& Message)
 {
 	UE_LOG(LogTowerNet, Warning, TEXT("%s"), *Message);
 	OnError.Broadcast(Message);
-}
-
-void UTowerClientSubsystem::ReleaseClient()
-{
-	ClearEntities();
-	// The library closes an open connection in the background: this never blocks.
-	Client.reset();
-	CurrentFloor.reset();
-	Tracker.reset();
-	Roster.reset();
-	bWelcomed = false;
-	bOnFloor = false;
-	bClosing = false;
-	LocalEntityId = 0;
-	Seed = 0;
-	FloorNumber = 0;
-	ConnectedAtSeconds = -1.0;
-	LastEventSeconds = -1.0;
 }

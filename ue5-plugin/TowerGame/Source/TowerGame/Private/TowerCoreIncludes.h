@@ -15,6 +15,7 @@ THIRD_PARTY_INCLUDES_START
 #include "TowerCore/NetStats.h"
 #include "TowerCore/Reconnect.h"
 #include "TowerCore/Result.h"
+#include "TowerCore/Session.h"
 #include "TowerCore/TileSpace.h"
 #include "TowerCore/TowerClient.h"
 #include "TowerCore/TowerFfi.h"

@@ -1,8 +1,9 @@
-// Owns the tower_ffi client handle for the lifetime of the game instance and ticks it on
-// the game thread (a core ticker registered in Initialize, removed in Deinitialize): every
-// call into the library is non-blocking (its network runtime runs on its own threads
-// inside the handle). Decisions (event diffing, addresses, tile
-// mapping, stats text) live in the engine-free core; this class adapts types and lifetimes.
+// The game instance's Tower connection: a tower::Session (the engine-free core: connect,
+// resume policy, event draining, roster, proved floor, entities in view; tested against a
+// real server by ue5-plugin/core) ticked on the game thread by a core ticker registered in
+// Initialize and removed in Deinitialize. Every call into the library is non-blocking (its
+// network runtime runs on its own threads). This class only turns the session's events into
+// delegates and its state into Unreal types.
 #pragma once
 
 #include "CoreMinimal.h"
@@ -10,18 +11,14 @@
 #include "Subsystems/GameInstanceSubsystem.h"
 #include "TowerTypes.h"
 #include <memory>
-#include <vector>
 #include "TowerClientSubsystem.generated.h"
 
 class UTowerFloorComponent;
 
 namespace tower
 {
-	class Client;
-	class EntityTracker;
 	class Floor;
-	class ReconnectPlanner;
-	struct RosterEntry;
+	class Session;
 }
 
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerConnected, int32, EntityId);
@@ -78,7 +75,7 @@ public:
 
 	// A resume is scheduled and will connect once its delay is over.
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
-	bool IsResumePending() const { return ResumeAtSeconds >= 0.0; }
+	bool IsResumePending() const;
 
 	// Move is the wish direction in world X/Y, each axis in [-1, 1].
 	UFUNCTION(BlueprintCallable, Category = "Tower|Client")
@@ -86,14 +83,14 @@ public:
 
 	// Logged in (Welcome received) and not yet disconnected.
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
-	bool IsConnected() const { return Client != nullptr && bWelcomed; }
+	bool IsConnected() const;
 
 	// Admitted to a floor: snapshots flow and the prediction runs.
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
-	bool IsOnFloor() const { return Client != nullptr && bOnFloor; }
+	bool IsOnFloor() const;
 
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
-	int32 GetLocalEntityId() const { return LocalEntityId; }
+	int32 GetLocalEntityId() const;
 
 	// The own player's predicted location (prediction + reconciliation in the library).
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
@@ -135,7 +132,7 @@ public:
 
 	// The floor the server sent last, regenerated and proved by the library (C++ only;
 	// Blueprints use OnFloorReady + UTowerFloorComponent::BuildFloor with the same seed).
-	const tower::Floor* GetCurrentFloor() const { return CurrentFloor.get(); }
+	const tower::Floor* GetCurrentFloor() const;
 
 	// One line for logs and the `Tower.NetStats` console command.
 	UFUNCTION(BlueprintPure, Category = "Tower|Client")
@@ -187,48 +184,17 @@ public:
 
 private:
 	bool Connect(const FString& Address, const FString& Fingerprint, const FString& DevName, const FString& Ticket);
-	bool ConnectSession(const FString& Address, const FString& Fingerprint, const FString& DevName,
-		const FString& Ticket, const std::vector<uint8>& Token);
-	void OnConnectionOver(uint8 Reason, const FString& Message);
 	bool TickTower(float DeltaTime);
-	void DrainEvents();
-	void SampleEntities();
+	void UpdateEntities();
 	void FailWith(const FString& Message);
-	void ReleaseClient();
-	void ClearEntities();
 
 	// shared_ptr, not unique_ptr: its deleter is bound where the object is made, so the
-	// UHT-generated code that sees only the forward declarations never needs the types.
-	std::shared_ptr<tower::Client> Client;
-	std::shared_ptr<tower::Floor> CurrentFloor;
-	std::shared_ptr<tower::EntityTracker> Tracker;
-	std::shared_ptr<tower::ReconnectPlanner> Planner;
-	// Names and guilds by entity id (sorted), from the last ROSTER event.
-	std::shared_ptr<std::vector<tower::RosterEntry>> Roster;
+	// UHT-generated code that sees only the forward declaration never needs the type.
+	// Made in Initialize, shut down in Deinitialize.
+	std::shared_ptr<tower::Session> Session;
 	TWeakObjectPtr<UTowerFloorComponent> ActiveFloor;
+	// The session's entities at the last tick, in Unreal types, and id -> index.
 	TArray<FTowerEntity> Entities;
-	// Entity id -> index in Entities, rebuilt with every sample.
 	TMap<int32, int32> EntityIndex;
 	FTSTicker::FDelegateHandle TickerHandle;
-	int32 LocalEntityId = 0;
-	bool bWelcomed = false;
-	bool bOnFloor = false;
-	bool bClosing = false;
-
-	// What a resume reconnects with: the last connection's login and its Welcome's token.
-	FString SessionFingerprint;
-	FString SessionDevName;
-	FString SessionTicket;
-	std::vector<uint8> ResumeToken;
-	// FPlatformTime seconds at which the scheduled resume connects; negative: none.
-	double ResumeAtSeconds = -1.0;
-
-	// For GetNetStatsLine.
-	FString ServerAddress;
-	uint64 Seed = 0;
-	uint32 FloorNumber = 0;
-	uint64 EventsTotal = 0;
-	uint64 EntityEventsTotal = 0;
-	double ConnectedAtSeconds = -1.0;
-	double LastEventSeconds = -1.0;
 };
