@@ -7,14 +7,14 @@ pub use crate::core_events::*;
 pub use crate::core_stats::*;
 use crate::interp::{EntityView, InterpBuffer};
 use crate::predict::Predictor;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower_movement::{MoveInput, MoveParams, Pos};
 use tower_protocol::pb::{self, ErrorCode, client_control, server_control};
 use tower_protocol::{
-    Buttons, DatagramKind, FrameDecoder, InputDatagram, MAX_INPUTS_PER_DATAGRAM, PROTOCOL_VERSION,
-    Reassembler, SnapshotHistory,
+    Buttons, DatagramKind, FrameDecoder, InputDatagram, MAX_INPUTS_PER_DATAGRAM,
+    MAX_ROSTER_ENTRIES, PROTOCOL_VERSION, Reassembler, SnapshotHistory, name_within_bounds,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,8 @@ pub struct ClientCore {
     stream_out: Vec<u8>,
     datagrams_out: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
+    /// Approximate heap and inline bytes of `events` ([`event_bytes`]).
+    event_bytes: usize,
     entity_id: Option<u32>,
     /// The token of the last Welcome: what a reconnect presents to reclaim this session.
     resume_token: Option<Vec<u8>>,
@@ -135,25 +137,101 @@ pub(crate) fn input_phase(tick: Duration, rtt: Duration) -> Duration {
     Duration::from_nanos(u64::try_from(shift).unwrap_or(0))
 }
 
+/// Most events queued for the game and not yet polled; past it (or past
+/// [`MAX_PENDING_EVENT_BYTES`]) the server is flooding the client, which closes with
+/// [`DisconnectReason::ProtocolError`].
+pub const MAX_PENDING_EVENTS: usize = 1024;
+/// Most bytes of events queued and not yet polled (see [`MAX_PENDING_EVENTS`]).
+pub const MAX_PENDING_EVENT_BYTES: usize = 1 << 20;
+
+/// What an event costs in memory while it waits in the queue (inline size plus the bytes
+/// of its strings and lists).
+fn event_bytes(event: &Event) -> usize {
+    let heap = match event {
+        Event::Welcome {
+            display_name,
+            resume_token,
+            ..
+        } => display_name.len() + resume_token.len(),
+        Event::Roster(change) => {
+            change.left.len() * size_of::<u32>()
+                + change
+                    .entries
+                    .iter()
+                    .map(|e| size_of::<RosterEntry>() + e.name.len() + e.guild.len())
+                    .sum::<usize>()
+        }
+        Event::Error { message, .. } | Event::Disconnected { message, .. } => message.len(),
+        Event::Connected | Event::FloorEntered { .. } | Event::FloorAdmitted { .. } => 0,
+    };
+    size_of::<Event>() + heap
+}
+
 /// Applies one incremental Roster message: `reset` starts over (the first message after
-/// a floor admission), then departures, then arrivals or updates.
-fn apply_roster(roster: &mut BTreeMap<u32, RosterEntry>, msg: pb::Roster) {
+/// a floor admission), then departures, then arrivals or updates. A message with a name
+/// or guild over the wire bounds, or one that would grow the roster past
+/// [`MAX_ROSTER_ENTRIES`], is refused whole (the roster is left as it was).
+fn apply_roster(
+    roster: &mut BTreeMap<u32, RosterEntry>,
+    msg: pb::Roster,
+) -> Result<RosterChange, String> {
+    if let Some(e) = msg
+        .entries
+        .iter()
+        .find(|e| !name_within_bounds(&e.name) || !name_within_bounds(&e.guild))
+    {
+        return Err(format!(
+            "roster entry {} has a name of {} bytes or a guild of {} bytes (at most {} bytes and {} characters each)",
+            e.entity_id,
+            e.name.len(),
+            e.guild.len(),
+            tower_protocol::MAX_NAME_BYTES,
+            tower_protocol::MAX_NAME_CHARS,
+        ));
+    }
+    let left: BTreeSet<u32> = msg.left.iter().copied().collect();
+    let kept = if msg.reset {
+        0
+    } else {
+        roster.len() - left.iter().filter(|id| roster.contains_key(id)).count()
+    };
+    let arrivals = msg
+        .entries
+        .iter()
+        .map(|e| e.entity_id)
+        .filter(|id| msg.reset || left.contains(id) || !roster.contains_key(id))
+        .collect::<BTreeSet<_>>()
+        .len();
+    if kept + arrivals > MAX_ROSTER_ENTRIES {
+        return Err(format!(
+            "the roster would hold {} players, at most {MAX_ROSTER_ENTRIES}",
+            kept + arrivals
+        ));
+    }
     if msg.reset {
         roster.clear();
     }
-    for id in msg.left {
-        roster.remove(&id);
+    for id in &msg.left {
+        roster.remove(id);
     }
-    for e in msg.entries {
-        roster.insert(
-            e.entity_id,
-            RosterEntry {
-                entity_id: e.entity_id,
-                name: e.name,
-                guild: e.guild,
-            },
-        );
+    let entries: Vec<RosterEntry> = msg
+        .entries
+        .into_iter()
+        .map(|e| RosterEntry {
+            entity_id: e.entity_id,
+            name: e.name,
+            guild: e.guild,
+        })
+        .collect();
+    for e in &entries {
+        roster.insert(e.entity_id, e.clone());
     }
+    Ok(RosterChange {
+        reset: msg.reset,
+        left: msg.left,
+        entries,
+        total: u32::try_from(roster.len()).unwrap_or(u32::MAX),
+    })
 }
 
 impl ClientCore {
@@ -167,6 +245,7 @@ impl ClientCore {
             stream_out: Vec::new(),
             datagrams_out: VecDeque::new(),
             events: VecDeque::new(),
+            event_bytes: 0,
             entity_id: None,
             resume_token: None,
             tick: Duration::from_secs(1) / tower_movement::DEFAULT_TICK_HZ,
@@ -235,8 +314,32 @@ impl ClientCore {
         self.phase = Phase::Closed;
         self.next_tick = None;
         self.close_reason = Some(message.clone());
-        self.events
-            .push_back(Event::Disconnected { reason, message });
+        // The last event always fits: it is what tells the game that a bound was crossed.
+        self.queue_event(Event::Disconnected { reason, message });
+    }
+
+    fn queue_event(&mut self, event: Event) {
+        self.event_bytes += event_bytes(&event);
+        self.events.push_back(event);
+    }
+
+    /// Queues an event for the game, or closes the connection if the game's queue is
+    /// already at [`MAX_PENDING_EVENTS`] or [`MAX_PENDING_EVENT_BYTES`].
+    fn emit(&mut self, event: Event) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        let bytes = event_bytes(&event);
+        if self.events.len() >= MAX_PENDING_EVENTS
+            || self.event_bytes + bytes > MAX_PENDING_EVENT_BYTES
+        {
+            return self.protocol_error(format!(
+                "protocol error: the server sent more than the client holds: {} events ({} bytes) not yet polled, at most {MAX_PENDING_EVENTS} events and {MAX_PENDING_EVENT_BYTES} bytes",
+                self.events.len(),
+                self.event_bytes,
+            ));
+        }
+        self.queue_event(event);
     }
 
     /// The connection ended from the outside: the player's own leave, else the fatal
@@ -258,7 +361,7 @@ impl ClientCore {
 
     /// QUIC and TLS are up.
     pub fn handle_connected(&mut self) {
-        self.events.push_back(Event::Connected);
+        self.emit(Event::Connected);
     }
 
     /// Bytes read from the control stream.
@@ -319,7 +422,7 @@ impl ClientCore {
                 let hz = w.tick_rate_hz.clamp(1, 1000);
                 self.tick = Duration::from_secs(1) / hz;
                 self.predictor = Predictor::new(MoveParams::player(hz));
-                self.events.push_back(Event::Welcome {
+                self.emit(Event::Welcome {
                     entity_id: w.entity_id,
                     tick_rate_hz: w.tick_rate_hz,
                     display_name: w.display_name,
@@ -342,7 +445,7 @@ impl ClientCore {
                 if self.fatal_error.is_none() {
                     self.fatal_error = DisconnectReason::from_error(code);
                 }
-                self.events.push_back(Event::Error {
+                self.emit(Event::Error {
                     code,
                     message: e.message,
                 });
@@ -365,16 +468,15 @@ impl ClientCore {
                 self.idle = IdleState::default();
                 let rtt = self.stats.rtt.unwrap_or_default();
                 self.next_tick = Some(now + input_phase(self.tick, rtt));
-                self.events.push_back(Event::FloorAdmitted {
+                self.emit(Event::FloorAdmitted {
                     floor: fa.floor,
                     spawn,
                 });
             }
-            Msg::Roster(r) => {
-                apply_roster(&mut self.roster, r);
-                self.events
-                    .push_back(Event::Roster(self.roster.values().cloned().collect()));
-            }
+            Msg::Roster(r) => match apply_roster(&mut self.roster, r) {
+                Ok(change) => self.emit(Event::Roster(change)),
+                Err(e) => self.protocol_error(format!("protocol error: {e}")),
+            },
         }
     }
 
@@ -409,7 +511,7 @@ impl ClientCore {
             hash: computed.to_vec(),
             generator_version: procgen::GENERATOR_VERSION,
         }));
-        self.events.push_back(Event::FloorEntered {
+        self.emit(Event::FloorEntered {
             floor: fe.floor,
             seed: fe.seed,
             hash: expected,
@@ -699,7 +801,9 @@ impl ClientCore {
 
     /// The next event for the game, in order.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let event = self.events.pop_front()?;
+        self.event_bytes = self.event_bytes.saturating_sub(event_bytes(&event));
+        Some(event)
     }
 
     /// True once the client asked to leave: finish the stream after the last transmit.

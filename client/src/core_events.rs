@@ -14,6 +14,21 @@ pub struct RosterEntry {
     pub guild: String,
 }
 
+/// One change of the roster, as the server sent it: what the game needs to update its own
+/// view without copying the whole roster per message (a floor holds up to
+/// [`tower_protocol::MAX_ROSTER_ENTRIES`] players).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RosterChange {
+    /// The roster started over (a new floor): forget every earlier entry first.
+    pub reset: bool,
+    /// Entity ids that left the floor.
+    pub left: Vec<u32>,
+    /// Arrivals, and players whose name or guild changed.
+    pub entries: Vec<RosterEntry>,
+    /// Players on the roster after this change.
+    pub total: u32,
+}
+
 /// What happened, in order. Poll with `poll_event`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -54,8 +69,9 @@ pub enum Event {
         /// Where the player stands, movement units.
         spawn: Pos,
     },
-    /// The roster of the current floor changed; this is the whole roster, by entity id.
-    Roster(Vec<RosterEntry>),
+    /// The roster of the current floor changed (one Roster message of the server); the
+    /// whole roster is [`crate::ClientCore::roster`].
+    Roster(RosterChange),
     /// An error the server reported (`RATE_LIMITED` is a warning; the others end the
     /// connection, and [`Event::Disconnected`] follows with the matching reason).
     Error {

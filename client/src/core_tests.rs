@@ -845,14 +845,17 @@ fn roster(reset: bool, left: Vec<u32>, entries: &[(u32, &str, &str)]) -> Vec<u8>
     }))
 }
 
-fn names(event: Option<Event>) -> Vec<(u32, String, String)> {
-    match event {
-        Some(Event::Roster(entries)) => entries
-            .into_iter()
-            .map(|e| (e.entity_id, e.name, e.guild))
-            .collect(),
+/// The whole roster after the next event, which must be a Roster change whose total is
+/// the roster's size.
+fn names(core: &mut ClientCore) -> Vec<(u32, String, String)> {
+    match core.poll_event() {
+        Some(Event::Roster(change)) => assert_eq!(change.total as usize, core.roster().len()),
         other => panic!("expected a Roster event, got {other:?}"),
     }
+    core.roster()
+        .into_iter()
+        .map(|e| (e.entity_id, e.name, e.guild))
+        .collect()
 }
 
 #[test]
@@ -862,20 +865,20 @@ fn roster_is_kept_from_incremental_messages() {
     let entry = |id: u32, name: &str, guild: &str| (id, name.to_string(), guild.to_string());
 
     core.handle_stream_data(&roster(true, vec![], &[(7, "ann", "Climbers")]), t0);
-    assert_eq!(names(core.poll_event()), [entry(7, "ann", "Climbers")]);
+    assert_eq!(names(&mut core), [entry(7, "ann", "Climbers")]);
 
     core.handle_stream_data(&roster(false, vec![], &[(9, "bob", "")]), t0);
     assert_eq!(
-        names(core.poll_event()),
+        names(&mut core),
         [entry(7, "ann", "Climbers"), entry(9, "bob", "")]
     );
 
     core.handle_stream_data(&roster(false, vec![9], &[]), t0);
-    assert_eq!(names(core.poll_event()), [entry(7, "ann", "Climbers")]);
+    assert_eq!(names(&mut core), [entry(7, "ann", "Climbers")]);
 
     // A new floor starts over.
     core.handle_stream_data(&roster(true, vec![], &[(3, "cid", "")]), t0);
-    assert_eq!(names(core.poll_event()), [entry(3, "cid", "")]);
+    assert_eq!(names(&mut core), [entry(3, "cid", "")]);
 }
 
 #[test]
@@ -1210,4 +1213,132 @@ fn input_datagrams_are_phased_to_land_just_before_a_server_tick() {
         crate::core::input_phase(tick, Duration::from_millis(1)),
         tick - Duration::from_millis(13)
     );
+}
+
+/// A roster message of `count` players from `first` on, each name and guild `chars` two-byte
+/// characters long (at [`tower_protocol::MAX_NAME_CHARS`], both bounds are reached).
+fn flood(first: u32, count: u32, chars: usize) -> Vec<u8> {
+    let name = "é".repeat(chars);
+    server(server_control::Msg::Roster(pb::Roster {
+        entries: (first..first + count)
+            .map(|entity_id| pb::RosterEntry {
+                entity_id,
+                name: name.clone(),
+                guild: name.clone(),
+            })
+            .collect(),
+        left: vec![],
+        reset: false,
+    }))
+}
+
+fn closed_for(core: &mut ClientCore) -> Option<(DisconnectReason, String)> {
+    events(core).into_iter().find_map(|e| match e {
+        Event::Disconnected { reason, message } => Some((reason, message)),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_roster_past_its_bound_closes_the_connection() {
+    let (mut core, t0, _) = admitted(Diagnostics::default());
+    events(&mut core);
+    // A game that polls every event: the roster itself is what grows.
+    let mut sent = 0u32;
+    while !core.is_closed() && sent < 2 * tower_protocol::MAX_ROSTER_ENTRIES as u32 {
+        core.handle_stream_data(&flood(sent, 50, tower_protocol::MAX_NAME_CHARS), t0);
+        sent += 50;
+        assert!(core.roster().len() <= tower_protocol::MAX_ROSTER_ENTRIES);
+        if !core.is_closed() {
+            events(&mut core);
+        }
+    }
+    assert!(core.is_closed(), "never closed after {sent} players");
+    assert_eq!(
+        core.roster().len(),
+        tower_protocol::MAX_ROSTER_ENTRIES / 50 * 50,
+        "the refused message changed nothing"
+    );
+    let (reason, message) = closed_for(&mut core).expect("a Disconnected event");
+    assert_eq!(reason, DisconnectReason::ProtocolError);
+    assert!(message.contains("at most 4096"), "{message}");
+}
+
+#[test]
+fn names_over_the_wire_bound_close_the_connection() {
+    for (name, guild) in [
+        (
+            "x".repeat(tower_protocol::MAX_NAME_BYTES + 1),
+            String::new(),
+        ),
+        ("ann".into(), "é".repeat(tower_protocol::MAX_NAME_CHARS + 1)),
+    ] {
+        let (mut core, t0, _) = admitted(Diagnostics::default());
+        events(&mut core);
+        let msg = server(server_control::Msg::Roster(pb::Roster {
+            entries: vec![pb::RosterEntry {
+                entity_id: 4,
+                name,
+                guild,
+            }],
+            left: vec![],
+            reset: false,
+        }));
+        core.handle_stream_data(&msg, t0);
+        assert!(core.roster().is_empty());
+        let (reason, message) = closed_for(&mut core).expect("closed");
+        assert_eq!(reason, DisconnectReason::ProtocolError);
+        assert!(message.contains("roster entry 4"), "{message}");
+    }
+}
+
+#[test]
+fn events_nobody_polls_are_bounded_in_count_and_bytes() {
+    // Small messages: the count bound is reached first.
+    let (mut core, t0, _) = admitted(Diagnostics::default());
+    events(&mut core);
+    let update = flood(1, 1, 1);
+    for _ in 0..10 * MAX_PENDING_EVENTS {
+        core.handle_stream_data(&update, t0);
+        if core.is_closed() {
+            break;
+        }
+    }
+    assert!(core.is_closed());
+    let queued = events(&mut core);
+    assert_eq!(
+        queued.len(),
+        MAX_PENDING_EVENTS + 1,
+        "the bound, then Disconnected"
+    );
+    let Some(Event::Disconnected { reason, message }) = queued.last() else {
+        panic!("{:?}", queued.last())
+    };
+    assert_eq!(*reason, DisconnectReason::ProtocolError);
+    assert!(message.contains("not yet polled"), "{message}");
+
+    // Large messages (the same 40 players again and again, names at the bound): bytes first.
+    let (mut core, t0, _) = admitted(Diagnostics::default());
+    events(&mut core);
+    let update = flood(1, 40, tower_protocol::MAX_NAME_CHARS);
+    let mut sent = 0;
+    while !core.is_closed() && sent < MAX_PENDING_EVENTS {
+        core.handle_stream_data(&update, t0);
+        sent += 1;
+    }
+    assert!(core.is_closed());
+    assert!(
+        sent < MAX_PENDING_EVENTS / 2,
+        "closed by bytes after {sent}"
+    );
+    assert_eq!(core.roster().len(), 40);
+    let queued = events(&mut core);
+    let bytes: usize = queued
+        .iter()
+        .map(|e| match e {
+            Event::Roster(c) => c.entries.iter().map(|r| r.name.len() + r.guild.len()).sum(),
+            _ => 0,
+        })
+        .sum();
+    assert!(bytes <= MAX_PENDING_EVENT_BYTES, "{bytes}");
 }

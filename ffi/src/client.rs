@@ -217,8 +217,8 @@ fn event_to_c(event: Event) -> TowerEvent {
             spawn_y: tiles(spawn.y),
             ..TowerEvent::empty(TowerEventKind::FloorAdmitted)
         },
-        Event::Roster(entries) => TowerEvent {
-            count: u32::try_from(entries.len()).unwrap_or(u32::MAX),
+        Event::Roster(change) => TowerEvent {
+            count: change.total,
             ..TowerEvent::empty(TowerEventKind::Roster)
         },
         Event::Error { code, message } => TowerEvent {

@@ -81,9 +81,9 @@ impl Climber {
                     self.admitted.push(floor);
                     self.route.clear();
                 }
-                Event::Roster(entries) => {
+                Event::Roster(change) => {
                     self.roster_guilds
-                        .extend(entries.into_iter().map(|e| (e.name, e.guild)));
+                        .extend(change.entries.into_iter().map(|e| (e.name, e.guild)));
                 }
                 Event::Error { code, message } => self.errors.push(format!("{code:?}: {message}")),
                 Event::Disconnected { .. } => self.errors.push(format!("{event:?}")),

@@ -15,6 +15,7 @@ pub mod fragment;
 pub mod framing;
 pub mod history;
 pub mod input;
+pub mod names;
 pub mod snapshot;
 pub mod varint;
 
@@ -32,6 +33,9 @@ pub use fragment::{Fragment, FragmentError, MAX_FRAGMENTS, Reassembler, packetiz
 pub use framing::{FrameDecoder, FrameError, MAX_FRAME_LEN, encode_frame};
 pub use history::{DEFAULT_HISTORY, SnapshotHistory};
 pub use input::{Buttons, InputCmd, InputDatagram, InputError, MAX_INPUTS_PER_DATAGRAM};
+pub use names::{
+    MAX_NAME_BYTES, MAX_NAME_CHARS, MAX_ROSTER_ENTRIES, name_within_bounds, sanitize_name,
+};
 pub use snapshot::{
     EntityFlags, EntityKind, EntitySet, EntityState, MAX_PREDICT_AHEAD, MAX_PREDICT_SPAN,
     MAX_SNAPSHOT_ENTITIES, REMOTE_POSITION_UNIT, Snapshot, SnapshotError, SnapshotHeader,

@@ -159,13 +159,14 @@ async fn roster_names(client: &Client, name: &str) -> String {
     let e = wait_for(
         client,
         10,
-        |e| matches!(e, Event::Roster(entries) if entries.iter().any(|r| r.name == name)),
+        |e| matches!(e, Event::Roster(change) if change.entries.iter().any(|r| r.name == name)),
     )
     .await;
-    let Event::Roster(entries) = e else {
+    let Event::Roster(change) = e else {
         unreachable!("wait_for returned a roster")
     };
-    entries
+    change
+        .entries
         .into_iter()
         .find(|r| r.name == name)
         .map(|r| r.guild)
