@@ -20,8 +20,13 @@ use procgen::{Floor, FloorHash, FloorParams};
     version,
     about = "Generate, render, hash and verify Tower floors",
     long_about = "Generate, render, hash and verify Tower floors.\n\n\
-        A floor is a pure function of (seed, floor number, size); every machine that \
+        A floor is a pure function of (floor seed, floor number, size); every machine that \
         regenerates it gets the same bytes and the same SHA3-256 hash.\n\n\
+        Two seeds: a world seed names a whole tower (the game server's `world_seed`, 1 by \
+        default); each floor of it has its own floor seed, derived from the world seed and \
+        the floor number. `--world-seed W --floor N` is floor N as players of that tower get \
+        it; `--floor-seed S --floor N` is the floor generated from seed S directly (what the \
+        server sends in each FloorEnter, and what the C ABI's tower_floor_generate takes).\n\n\
         Exit codes: 0 ok, 1 hash mismatch or write failure, 2 bad arguments."
 )]
 struct Cli {
@@ -43,10 +48,22 @@ enum Command {
 }
 
 #[derive(Args, Debug)]
+#[group(id = "which_seed", required = true, multiple = false)]
+struct SeedArgs {
+    /// World seed of a tower (the game server's `world_seed`): the floor seed is derived
+    /// from it and --floor, exactly as the server derives it. Decimal or `0x` hex, any u64.
+    #[arg(long, value_name = "W", value_parser = parse_seed)]
+    world_seed: Option<u64>,
+    /// Floor seed: generate from this seed directly (the seed a FloorEnter carries).
+    /// Decimal or `0x` hex, any u64.
+    #[arg(long, value_name = "S", visible_alias = "seed", value_parser = parse_seed)]
+    floor_seed: Option<u64>,
+}
+
+#[derive(Args, Debug)]
 struct FloorArgs {
-    /// Seed: decimal (`12345`) or hexadecimal with `0x` (`0xdeadbeef`), any u64.
-    #[arg(long, value_parser = parse_seed)]
-    seed: u64,
+    #[command(flatten)]
+    seed: SeedArgs,
     /// Floor number (0 = ground floor, which has no stairs down).
     #[arg(long)]
     floor: u32,
@@ -152,12 +169,38 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+impl FloorArgs {
+    /// The seed `procgen::generate` takes: given, or derived from the world seed as the
+    /// server derives it.
+    fn floor_seed(&self) -> Result<u64, Failure> {
+        match (self.seed.world_seed, self.seed.floor_seed) {
+            (Some(world), _) => Ok(procgen::derive_floor_seed(world, self.floor)),
+            (None, Some(floor_seed)) => Ok(floor_seed),
+            // clap's `which_seed` group already requires one of the two.
+            (None, None) => Err(usage(anyhow::anyhow!(
+                "pass --world-seed W or --floor-seed S"
+            ))),
+        }
+    }
+
+    /// How the seed was given, for messages.
+    fn describe(&self, floor_seed: u64) -> String {
+        match self.seed.world_seed {
+            Some(world) => format!(
+                "world seed {world} floor {} (floor seed {floor_seed})",
+                self.floor
+            ),
+            None => format!("floor seed {floor_seed} floor {}", self.floor),
+        }
+    }
+}
+
 fn make_floor(args: &FloorArgs) -> Result<Floor, Failure> {
     let params = FloorParams {
         width: args.width,
         height: args.height,
     };
-    procgen::generate_with(args.seed, args.floor, &params).map_err(|e| match e {
+    procgen::generate_with(args.floor_seed()?, args.floor, &params).map_err(|e| match e {
         procgen::GenError::Size { .. } => usage(e),
         procgen::GenError::Exhausted { .. } => runtime(e),
     })
@@ -205,9 +248,8 @@ fn verify_cmd(args: &VerifyArgs) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(runtime(anyhow::anyhow!(
-            "mismatch: seed {} floor {} hashes to {actual}, expected {expected} (generator version {})",
-            args.floor.seed,
-            args.floor.floor,
+            "mismatch: {} hashes to {actual}, expected {expected} (generator version {})",
+            args.floor.describe(args.floor.floor_seed()?),
             procgen::GENERATOR_VERSION
         )))
     }

@@ -58,6 +58,7 @@ struct JsonSpawn {
 
 #[derive(Serialize)]
 struct JsonFloor {
+    /// The floor seed (derived from the world seed when `--world-seed` was given).
     seed: u64,
     floor: u32,
     generator_version: u32,

@@ -44,6 +44,56 @@ fn hash_prints_only_the_hash() {
     assert_eq!(stdout(&o), format!("{}\n", procgen::floor_hash(42, 7)));
 }
 
+/// `--world-seed W --floor N` is floor N of the tower the game server runs with
+/// `world_seed = W`: the floor seed comes from the derivation the server uses
+/// (`procgen::derive_floor_seed`, pinned here for world seed 1, the server's default).
+#[test]
+fn world_seed_gives_the_servers_floor() {
+    let floor_seed = procgen::derive_floor_seed(1, 3);
+    assert_eq!(floor_seed, 0x71C1_8690_EE42_C90B);
+    let world = run(&["hash", "--world-seed", "1", "--floor", "3"]);
+    assert_eq!(code(&world), 0, "{}", stderr(&world));
+    assert_eq!(
+        stdout(&world),
+        format!("{}\n", procgen::floor_hash(floor_seed, 3))
+    );
+    let direct = run(&["hash", "--floor-seed", &floor_seed.to_string(), "--floor", "3"]);
+    assert_eq!(stdout(&world), stdout(&direct));
+    // The world seed is not a floor seed: floor 3 "of seed 1" is another floor.
+    let alias = run(&["hash", "--seed", "1", "--floor", "3"]);
+    assert_eq!(code(&alias), 0);
+    assert_ne!(stdout(&world), stdout(&alias));
+    assert_eq!(
+        stdout(&alias),
+        format!("{}\n", procgen::floor_hash(1, 3))
+    );
+    // gen and verify take it too; a mismatch names both seeds.
+    let json = run(&["gen", "--world-seed", "1", "--floor", "3", "--format", "json"]);
+    assert_eq!(code(&json), 0);
+    assert!(
+        stdout(&json).contains(&format!("\"seed\": {floor_seed}")),
+        "{}",
+        stdout(&json)
+    );
+    let other = procgen::floor_hash(1, 3).to_hex();
+    let o = run(&["verify", "--world-seed", "1", "--floor", "3", "--hash", &other]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains(&format!("world seed 1 floor 3 (floor seed {floor_seed})")),
+        "{}",
+        stderr(&o)
+    );
+    // Exactly one of the two.
+    for args in [
+        vec!["hash", "--floor", "3"],
+        vec!["hash", "--world-seed", "1", "--floor-seed", "2", "--floor", "3"],
+        vec!["hash", "--world-seed", "1", "--seed", "2", "--floor", "3"],
+    ] {
+        let o = run(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+    }
+}
+
 #[test]
 fn seeds_in_decimal_and_hex_agree() {
     let dec = run(&["hash", "--seed", "3735928559", "--floor", "1"]);

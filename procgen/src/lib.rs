@@ -8,6 +8,8 @@
 //! the next `rng` stream), `spawns` places monsters and loot, `encoding` and `hash` give
 //! the canonical bytes and their SHA3-256. `self_test` regenerates a few embedded golden
 //! floors so a shipped binary can refuse to run when its floors differ.
+//! `seed` derives a floor's seed from its tower's world seed (what the server, the CLI and
+//! the C ABI share).
 #![deny(clippy::float_arithmetic)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -18,6 +20,7 @@ mod generate;
 mod hash;
 mod layout;
 mod rng;
+mod seed;
 mod self_test;
 mod spawns;
 mod tileset;
@@ -27,6 +30,7 @@ mod wfc;
 pub use encoding::DecodeError;
 pub use generate::{GenError, MAX_ATTEMPTS, generate, generate_counted, generate_with};
 pub use hash::{FloorHash, HashParseError};
+pub use seed::derive_floor_seed;
 pub use self_test::{GOLDEN_FLOORS, GoldenFloor, Platform, SelfTestError, check_floors, self_test};
 pub use types::{Floor, FloorParams, Spawn, SpawnKind, Tile};
 

@@ -52,6 +52,15 @@ pub struct Config {
     pub max_prelogin: usize,
     /// Of those, at most this many from one IP address.
     pub max_prelogin_per_address: usize,
+    /// Of those, at most this many from one network prefix (`prelogin_prefix_v4` /
+    /// `prelogin_prefix_v6` bits); the last quarter of `max_prelogin` is kept for prefixes
+    /// holding fewer than 4.
+    pub max_prelogin_per_prefix: usize,
+    pub prelogin_prefix_v4: u8,
+    pub prelogin_prefix_v6: u8,
+    /// Seconds a connection accepted under pressure (from `retry_prelogin_from` on) has to
+    /// send its Hello (at most `handshake_timeout_secs`).
+    pub pressure_handshake_timeout_secs: u64,
     /// From this many pre-login connections on, a client must prove its address with a
     /// QUIC Retry before it is accepted.
     pub retry_prelogin_from: usize,
@@ -91,6 +100,10 @@ impl Default for Config {
             control_write_timeout_secs: 10,
             max_prelogin: 1024,
             max_prelogin_per_address: 64,
+            max_prelogin_per_prefix: 256,
+            prelogin_prefix_v4: 24,
+            prelogin_prefix_v6: 56,
+            pressure_handshake_timeout_secs: 3,
             retry_prelogin_from: 128,
             drain_grace_secs: 50,
             empty_drain_secs: 300,
@@ -136,7 +149,15 @@ impl Config {
         crate::shell::admission::PreLoginLimits {
             total: self.max_prelogin,
             per_address: self.max_prelogin_per_address,
+            per_prefix: self.max_prelogin_per_prefix,
+            prefixes: crate::shell::admission::Prefixes {
+                v4_bits: self.prelogin_prefix_v4,
+                v6_bits: self.prelogin_prefix_v6,
+            },
             retry_from: self.retry_prelogin_from,
+            pressure_handshake_timeout: Duration::from_secs(
+                self.pressure_handshake_timeout_secs.max(1),
+            ),
         }
     }
 
@@ -184,9 +205,65 @@ impl Config {
         if self.max_prelogin == 0 || self.max_prelogin_per_address == 0 {
             return bad("max_prelogin and max_prelogin_per_address must be at least 1");
         }
+        if self.max_prelogin_per_prefix == 0 || self.pressure_handshake_timeout_secs == 0 {
+            return bad(
+                "max_prelogin_per_prefix and pressure_handshake_timeout_secs must be at least 1",
+            );
+        }
+        if !(8..=32).contains(&self.prelogin_prefix_v4)
+            || !(16..=128).contains(&self.prelogin_prefix_v6)
+        {
+            return bad("prelogin_prefix_v4 must be 8..=32 and prelogin_prefix_v6 16..=128");
+        }
+        if self.max_players > tower_protocol::MAX_ROSTER_ENTRIES {
+            return bad("max_players must be at most 4096 (a client's roster bound)");
+        }
         self.check_keys()?;
+        if let Some(nakama) = &self.nakama {
+            check_fingerprint_form(&nakama.cert_fingerprint)?;
+        }
         Ok(())
     }
+}
+
+/// `[nakama] cert_fingerprint` is announced to every player, who pins it: it must be empty
+/// (the loaded certificate's is announced) or its SHA-256 as 64 hex digits. Anything else
+/// (a placeholder copied from an example, a truncated paste) would let the server start and
+/// every player then fail at the client with "bad certificate fingerprint".
+fn check_fingerprint_form(fingerprint: &str) -> Result<(), ConfigError> {
+    if fingerprint.is_empty()
+        || (fingerprint.len() == 64 && fingerprint.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid(format!(
+        "nakama.cert_fingerprint must be the certificate's SHA-256 as 64 hex digits, or \
+         empty to announce the loaded certificate's; got {fingerprint:?} ({} characters)",
+        fingerprint.chars().count()
+    )))
+}
+
+/// Fills `[nakama] cert_fingerprint` with `loaded` (the fingerprint of the certificate the
+/// server serves) when it is empty, and refuses one that names another certificate: the
+/// registry would send players to this server pinning a certificate it does not have.
+pub fn pin_announced_fingerprint(
+    nakama: &mut tower_meta::NakamaConfig,
+    loaded: &str,
+) -> Result<(), ConfigError> {
+    check_fingerprint_form(&nakama.cert_fingerprint)?;
+    if nakama.cert_fingerprint.is_empty() {
+        nakama.cert_fingerprint = loaded.to_owned();
+    } else if nakama.cert_fingerprint.eq_ignore_ascii_case(loaded) {
+        nakama.cert_fingerprint = loaded.to_owned();
+    } else {
+        return Err(ConfigError::Invalid(format!(
+            "nakama.cert_fingerprint {} is not the SHA-256 of the certificate this server \
+             loaded ({loaded}); players would refuse the server. Leave it empty to announce \
+             the loaded certificate's",
+            nakama.cert_fingerprint
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Error)]
@@ -463,6 +540,45 @@ mod tests {
         assert!(c.check_keys().expect("strong").is_empty());
         // No [nakama]: dev auth, no keys to check (the no-argument start).
         assert!(Config::default().check_keys().expect("dev auth").is_empty());
+    }
+
+    #[test]
+    fn the_announced_fingerprint_is_the_loaded_certificates() {
+        let strong = "k".repeat(MIN_KEY_BYTES);
+        let nakama = |fingerprint: &str| {
+            format!(
+                "[nakama]\ngrpc_url = \"http://127.0.0.1:7349\"\nhttp_key = \"{strong}\"\nticket_key = \"{strong}\"\nserver_id = \"gs\"\npublic_host = \"127.0.0.1\"\npublic_port = 4433\ncert_fingerprint = \"{fingerprint}\"\n"
+            )
+        };
+        let loaded = "0123456789abcdef".repeat(4);
+        // Not 64 hex digits: refused when the file is read, before anything starts.
+        for bad in ["…", "abc", &"g".repeat(64), &format!("{loaded}0"), &loaded[1..]] {
+            let e = from_toml(&nakama(bad)).expect_err("malformed fingerprint");
+            assert!(
+                e.to_string().contains("cert_fingerprint must be")
+                    && e.to_string().contains("64 hex digits"),
+                "{e}"
+            );
+        }
+        // Empty: the loaded certificate's is announced.
+        let mut c = from_toml(&nakama("")).expect("empty fingerprint");
+        let n = c.nakama.as_mut().expect("[nakama]");
+        pin_announced_fingerprint(n, &loaded).expect("filled");
+        assert_eq!(n.cert_fingerprint, loaded);
+        // The same one, in upper case: accepted and announced as the loaded one.
+        let mut c = from_toml(&nakama(&loaded.to_uppercase())).expect("upper case");
+        let n = c.nakama.as_mut().expect("[nakama]");
+        pin_announced_fingerprint(n, &loaded).expect("same certificate");
+        assert_eq!(n.cert_fingerprint, loaded);
+        // Another certificate's: refused, naming both.
+        let other = "f".repeat(64);
+        let mut c = from_toml(&nakama(&other)).expect("well-formed");
+        let n = c.nakama.as_mut().expect("[nakama]");
+        let e = pin_announced_fingerprint(n, &loaded).expect_err("another certificate");
+        assert!(
+            e.to_string().contains(&other) && e.to_string().contains(&loaded),
+            "{e}"
+        );
     }
 
     #[test]

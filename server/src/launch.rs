@@ -94,9 +94,7 @@ pub async fn launch_with_agones(
     let mut registration = None;
     let (backends, dev_auth) = match config.nakama.as_mut() {
         Some(nakama) => {
-            if nakama.cert_fingerprint.is_empty() {
-                nakama.cert_fingerprint = identity.fingerprint.clone();
-            }
+            crate::config::pin_announced_fingerprint(nakama, &identity.fingerprint)?;
             let (backends, heartbeat) =
                 tower_meta::nakama_backends(nakama, Arc::clone(&players)).await?;
             info!(grpc = %nakama.grpc_url, server_id = %nakama.server_id, fingerprint = %nakama.cert_fingerprint, "Nakama backends: ticket auth, Nakama storage and leaderboard");

@@ -9,19 +9,9 @@ use std::sync::Arc;
 /// small hand-drawn floors so they can assert exact positions.
 pub type FloorGenerator = fn(u64, u32) -> Floor;
 
-/// The seed of floor `n` of the tower whose world seed is `world_seed`.
-///
-/// `splitmix64(world_seed + (n + 1) * 0x9E37_79B9_7F4A_7C15)`: one SplitMix64 output step at
-/// the floor's position in the golden-ratio sequence. Every floor gets a well-mixed,
-/// distinct seed, and anyone who knows the world seed can regenerate any floor; the client
-/// never needs the world seed because the server sends each floor's own seed.
-pub fn derive_floor_seed(world_seed: u64, n: u32) -> u64 {
-    const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut z = world_seed.wrapping_add((u64::from(n) + 1).wrapping_mul(GOLDEN));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+/// The floor seed of floor `n` of the tower whose world seed is `world_seed`: procgen's, so
+/// the CLI (`tower-floor --world-seed`) and the C ABI (`tower_floor_seed`) derive the same.
+pub use procgen::derive_floor_seed;
 
 /// A generated floor with its hash computed once.
 #[derive(Debug)]
