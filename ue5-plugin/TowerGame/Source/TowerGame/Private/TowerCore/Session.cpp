@@ -187,8 +187,7 @@ void Session::on_event(const TowerEvent& event, double now) {
             break;
         }
         case TOWER_EVENT_KIND_SERVER_ERROR:
-            report_error(ErrorOrigin::Server, event.error_code,
-                         "Tower server error " + std::to_string(event.error_code) + ": " + event_message(event));
+            report_error(ErrorOrigin::Server, event.error_code, event_message(event));
             break;
         case TOWER_EVENT_KIND_DISCONNECTED:
             on_connection_over(event.disconnect_reason, event_message(event), now);

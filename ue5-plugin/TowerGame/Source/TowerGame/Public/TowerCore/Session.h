@@ -55,7 +55,9 @@ enum class ErrorOrigin : std::uint8_t {
 struct SessionError {
     ErrorOrigin origin = ErrorOrigin::Library;
     std::int32_t code = 0;
-    std::string message;  // a whole sentence, ready for a log line or the screen
+    // Library: a whole sentence, ready for a log line or the screen. Server: the server's
+    // own text; show it with the code ("Tower server error 7: ...").
+    std::string message;
 };
 
 // The server accepted the login (or resumed the earlier session).
