@@ -3,10 +3,12 @@
 
 use crate::error::LobbyError;
 use crate::realtime::Realtime;
+use crate::tls::{NakamaTrust, client_config, host_of, is_loopback_host, trust_nothing};
 use reqwest::{Method, RequestBuilder, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Entry point: a Nakama server and its (public) server key.
 #[derive(Clone, Debug)]
@@ -14,6 +16,8 @@ pub struct Lobby {
     http: reqwest::Client,
     base: String,
     server_key: String,
+    /// The TLS configuration of an `https://` lobby (also used by its websocket).
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// A logged-in player.
@@ -97,23 +101,62 @@ async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, LobbyError
     serde_json::from_str(&body).map_err(|e| LobbyError::BadAnswer(format!("{e}: {body}")))
 }
 
+fn guild_answer(v: Value) -> Result<Option<Guild>, LobbyError> {
+    if v.get("found").and_then(Value::as_bool) != Some(true) {
+        return Ok(None);
+    }
+    serde_json::from_value(v)
+        .map(Some)
+        .map_err(|e| LobbyError::BadAnswer(format!("guild: {e}")))
+}
+
 impl Lobby {
-    /// `http_url` is Nakama's socket port over HTTP, e.g. `http://127.0.0.1:7350`.
-    pub fn new(http_url: &str, server_key: &str) -> Result<Lobby, LobbyError> {
-        let base = http_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
+    /// `url` is Nakama's HTTP API: `https://...` verified against the system's roots, or
+    /// `http://` towards a loopback host only (development; see [`Lobby::with_trust`]).
+    pub fn new(url: &str, server_key: &str) -> Result<Lobby, LobbyError> {
+        Lobby::with_trust(url, server_key, &NakamaTrust::SystemRoots)
+    }
+
+    /// Like [`Lobby::new`], verifying an `https://` Nakama with `trust` (e.g. a private CA).
+    /// Plain `http://` is refused unless the host is loopback (`127.0.0.0/8`, `::1`,
+    /// `localhost`): on any network it would carry the session token and the match ticket
+    /// (with the game server's certificate fingerprint) in clear.
+    pub fn with_trust(
+        url: &str,
+        server_key: &str,
+        trust: &NakamaTrust,
+    ) -> Result<Lobby, LobbyError> {
+        let base = url.trim_end_matches('/').to_owned();
+        let host = host_of(&base).unwrap_or_default();
+        let tls = if base.starts_with("https://") {
+            Some(client_config(trust)?)
+        } else if base.starts_with("http://") {
+            if !is_loopback_host(host) {
+                return Err(LobbyError::BadArgument(format!(
+                    "plain http to {host:?} would send sessions and tickets in clear: use https \
+                     (plain http is for a loopback nakama only)"
+                )));
+            }
+            None
+        } else {
             return Err(LobbyError::BadArgument(format!(
-                "nakama url must be http(s)://...: {http_url:?}"
+                "nakama url must be https://... (or http:// on loopback): {url:?}"
             )));
-        }
+        };
+        let config = match &tls {
+            Some(config) => config.clone(),
+            None => trust_nothing()?,
+        };
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
+            .tls_backend_preconfigured(rustls::ClientConfig::clone(&config))
             .build()
             .map_err(|e| LobbyError::Http(e.to_string()))?;
         Ok(Lobby {
             http,
             base,
             server_key: server_key.to_owned(),
+            tls,
         })
     }
 
@@ -212,7 +255,7 @@ impl Session {
 
     /// Opens the realtime socket (`/ws`, JSON envelopes).
     pub async fn connect_realtime(&self) -> Result<Realtime, LobbyError> {
-        Realtime::connect(&self.lobby.base, &self.token).await
+        Realtime::connect(&self.lobby.base, &self.token, self.lobby.tls.as_ref()).await
     }
 
     /// Ends the session server-side: the game server will refuse it from now on.
@@ -235,6 +278,41 @@ impl Session {
             .call(Method::POST, &format!("/v2/group/{guild_id}/join"), None)
             .await?;
         Ok(())
+    }
+
+    /// Adds users to a guild as one of its admins (Nakama's AddGroupUsers). It makes them
+    /// members, but never changes their guild in Tower: that is only ever their own choice.
+    pub async fn add_to_guild(&self, guild_id: &str, user_ids: &[&str]) -> Result<(), LobbyError> {
+        let query: Vec<(&str, &str)> = user_ids.iter().map(|u| ("user_ids", *u)).collect();
+        let request = self
+            .request(Method::POST, &format!("/v2/group/{guild_id}/add"))
+            .query(&query);
+        let _: Value = answer(request.send().await?).await?;
+        Ok(())
+    }
+
+    /// Leaves a guild (Nakama's LeaveGroup).
+    pub async fn leave_guild(&self, guild_id: &str) -> Result<(), LobbyError> {
+        let _: Value = self
+            .call(Method::POST, &format!("/v2/group/{guild_id}/leave"), None)
+            .await?;
+        Ok(())
+    }
+
+    /// Makes `guild_id` this player's guild in Tower (they must be a full member of it), or
+    /// none with `None` (RPC `tower_guild_set`); answers the guild now in force.
+    pub async fn set_guild(&self, guild_id: Option<&str>) -> Result<Option<Guild>, LobbyError> {
+        let body = match guild_id {
+            Some(id) => json!({ "group_id": id }),
+            None => json!({}),
+        };
+        guild_answer(self.rpc("tower_guild_set", &body).await?)
+    }
+
+    /// This player's guild in Tower (RPC `tower_guild_mine`): their own choice, or the oldest
+    /// guild they created, while they are a full member of it.
+    pub async fn my_guild(&self) -> Result<Option<Guild>, LobbyError> {
+        guild_answer(self.rpc("tower_guild_mine", &json!({})).await?)
     }
 
     /// Guilds whose name starts with `name_prefix` (Nakama's `name` filter; `%` wildcard).

@@ -1,7 +1,8 @@
 //! Player-side Nakama client for Tower: device auth and account calls over Nakama's HTTP API,
 //! guilds (Nakama groups), leaderboard and own-state reads, and the realtime socket that joins
 //! the matchmaker and receives the game-server ticket. Used by the bots and the tests; the
-//! Unreal client uses Heroic Labs' own SDK for the same calls.
+//! Unreal client uses Heroic Labs' own SDK for the same calls. Nakama is reached over TLS
+//! (`https://`, system roots or a given CA: [`NakamaTrust`]); plain `http://` only on loopback.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), tower_lobby::LobbyError> {
@@ -18,8 +19,10 @@ mod error;
 mod http;
 mod realtime;
 pub mod stack;
+mod tls;
 
 pub use error::LobbyError;
 pub use http::{Guild, GuildMember, LeaderboardRecord, Lobby, Session};
 pub use realtime::{MatchAssignment, NOTIFY_NO_SERVER, NOTIFY_TICKET, Realtime};
 pub use stack::{NakamaStack, StackError};
+pub use tls::NakamaTrust;

@@ -2,14 +2,15 @@
 //! notification Tower's matchmaker hook sends each matched player.
 
 use crate::error::LobbyError;
+use crate::tls::{NetStream, host_of};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Notification code of a match ticket (see `nakama/modules/tower_matchmaker.lua`).
 pub const NOTIFY_TICKET: i64 = 100;
@@ -30,7 +31,7 @@ pub struct MatchAssignment {
 }
 
 pub struct Realtime {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: WebSocketStream<NetStream>,
     next_cid: u64,
 }
 
@@ -100,18 +101,35 @@ fn parse_envelope(text: &str) -> Result<Vec<Event>, LobbyError> {
 }
 
 impl Realtime {
-    pub(crate) async fn connect(http_base: &str, token: &str) -> Result<Realtime, LobbyError> {
-        let ws_base = if let Some(rest) = http_base.strip_prefix("https://") {
-            format!("wss://{rest}")
+    /// Opens `/ws` on the lobby's Nakama: over TLS with `tls` (an `https://` lobby, the
+    /// same trust as its HTTP calls), else plain (a loopback lobby: `Lobby` allows no other).
+    pub(crate) async fn connect(
+        http_base: &str,
+        token: &str,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+    ) -> Result<Realtime, LobbyError> {
+        let (ws_base, default_port) = if let Some(rest) = http_base.strip_prefix("https://") {
+            (format!("wss://{rest}"), 443)
         } else if let Some(rest) = http_base.strip_prefix("http://") {
-            format!("ws://{rest}")
+            (format!("ws://{rest}"), 80)
         } else {
             return Err(LobbyError::BadArgument(format!(
                 "not an http(s) url: {http_base}"
             )));
         };
+        let host = host_of(http_base)
+            .ok_or_else(|| LobbyError::BadArgument(format!("no host in {http_base}")))?;
+        let authority = http_base
+            .split_once("://")
+            .map_or("", |(_, r)| r.split('/').next().unwrap_or(r));
+        let port = authority
+            .rsplit_once(':')
+            .filter(|(h, _)| !h.is_empty() && !authority.ends_with(']'))
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+            .unwrap_or(default_port);
         let url = format!("{ws_base}/ws?lang=en&status=false&format=json&token={token}");
-        let (ws, _) = tokio_tungstenite::connect_async(url)
+        let stream = NetStream::connect(host, port, tls).await?;
+        let (ws, _) = tokio_tungstenite::client_async(url, stream)
             .await
             .map_err(|e| LobbyError::Realtime(format!("connect: {e}")))?;
         Ok(Realtime { ws, next_cid: 1 })

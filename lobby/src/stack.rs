@@ -99,14 +99,22 @@ impl NakamaStack {
             env: HashMap::new(),
             stopped: false,
         };
-        let out = run_script("start", stack.dir.path(), env)?;
-        stack.env = out
+        run_script("start", stack.dir.path(), env)?;
+        // The script prints no secret: its settings are in stack.env (mode 0600).
+        let path = stack.dir.path().join("stack.env");
+        let text = std::fs::read_to_string(&path).map_err(|e| StackError::Spawn {
+            script: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        stack.env = text
             .lines()
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
             .collect();
         for key in [
             "NAKAMA_HTTP_URL",
+            "NAKAMA_HTTPS_URL",
+            "NAKAMA_CA",
             "NAKAMA_GRPC_URL",
             "SERVER_KEY",
             "HTTP_KEY",
@@ -123,9 +131,23 @@ impl NakamaStack {
         self.env.get(key).map_or("", String::as_str)
     }
 
-    /// Nakama's HTTP/websocket API, e.g. `http://127.0.0.1:7350`.
+    /// Nakama's HTTP/websocket API in plain HTTP on loopback (development), e.g.
+    /// `http://127.0.0.1:7350`.
     pub fn http_url(&self) -> &str {
         self.get("NAKAMA_HTTP_URL")
+    }
+    /// The same API behind the stack's TLS proxy, e.g. `https://127.0.0.1:7443`; its
+    /// certificate is signed by [`NakamaStack::ca_path`].
+    pub fn https_url(&self) -> &str {
+        self.get("NAKAMA_HTTPS_URL")
+    }
+    /// The PEM file of the CA that signed the TLS port's certificate.
+    pub fn ca_path(&self) -> &Path {
+        Path::new(self.get("NAKAMA_CA"))
+    }
+    /// Any value of the stack's `stack.env` (ports, keys, passwords), "" when absent.
+    pub fn setting(&self, key: &str) -> &str {
+        self.get(key)
     }
     /// Nakama's gRPC API (socket port − 1).
     pub fn grpc_url(&self) -> &str {

@@ -479,3 +479,347 @@ async fn tickets_carry_no_session_and_die_with_the_server_instance() {
     second.shutdown().await;
     stack.stop().unwrap();
 }
+
+// ---- Issue 28: the Nakama side of round two ----
+
+/// Sum of the players the registry counts (reported + reservations still held), per server.
+async fn registry_counts(stack: &NakamaStack) -> Vec<(String, u32)> {
+    let mut counts: Vec<(String, u32)> = registry::list_servers(&client(stack))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.live)
+        .map(|s| (s.entry.id, s.entry.players))
+        .collect();
+    counts.sort();
+    counts
+}
+
+/// Issue 28 (high): two free accounts re-queue again and again and never connect. Each match
+/// used to add its players to a server's count and heartbeats kept it, so three empty servers
+/// filled up and everybody was told "no game server has room". A reservation is now per
+/// player (a re-queued player holds one slot, the newest) and ends with its ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requeued_matches_that_never_connect_cannot_fill_the_fleet() {
+    const TICKET_TTL_SECS: u64 = 4;
+    let stack = NakamaStack::start_with_env(&[("TOWER_TICKET_TTL_SEC", "4")]).unwrap();
+    let mut beats = Vec::new();
+    for id in ["s1", "s2", "s3"] {
+        let mut cfg = config(&stack, id, 4433);
+        cfg.capacity = 4;
+        let (_backends, beat) = nakama_backends(&cfg, Arc::new(AtomicU32::new(0)))
+            .await
+            .unwrap();
+        beats.push(beat);
+    }
+    let eve = player(&stack, "eve").await;
+    let mal = player(&stack, "mal").await;
+    // 3 servers x 4 slots: 6 unconnected matches of 2 filled them with the old counting.
+    let started = Instant::now();
+    for round in 0..12 {
+        let (a, b) = tokio::join!(find_match(&eve), find_match(&mal));
+        for m in [a, b] {
+            let m = m.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert!(m.server_id.starts_with('s'));
+        }
+        let held: u32 = registry_counts(&stack).await.iter().map(|(_, n)| n).sum();
+        assert!(held <= 2, "round {round}: two players hold {held} slots");
+    }
+    assert!(started.elapsed() < Duration::from_secs(60));
+    // Nobody used the last tickets: their slots are free once the tickets expired.
+    tokio::time::sleep(Duration::from_secs(TICKET_TTL_SECS + 1)).await;
+    assert_eq!(
+        registry_counts(&stack).await,
+        [("s1".into(), 0), ("s2".into(), 0), ("s3".into(), 0)]
+    );
+    for beat in beats {
+        beat.abort();
+    }
+    stack.stop().unwrap();
+}
+
+/// Issue 28 (high), honest side: two players play briefly, leave, queue again, on one real
+/// game server. Heartbeats used to keep the count the matchmaker had raised, so the churn
+/// alone filled an empty server. Arrivals are now marked when the server admits the player
+/// and dropped once its own count includes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn honest_churn_does_not_fill_a_server() {
+    let stack = NakamaStack::start_with_env(&[("TOWER_TICKET_TTL_SEC", "10")]).unwrap();
+    let cert_dir = tempfile::tempdir().unwrap();
+    let port = free_udp_port();
+    let mut nakama = config(&stack, "churn", port);
+    nakama.cert_fingerprint = String::new();
+    nakama.capacity = 6;
+    let server = tower_server::launch(tower_server::Config {
+        listen: SocketAddr::from(([127, 0, 0, 1], port)),
+        metrics_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        cert_dir: cert_dir.path().to_owned(),
+        nakama: Some(nakama),
+        ..tower_server::Config::default()
+    })
+    .await
+    .unwrap();
+    let fingerprint = server.server.fingerprint.clone();
+    let ann = player(&stack, "ann").await;
+    let bob = player(&stack, "bob").await;
+    // With the old counting, the third match found the server full (6 slots, +2 a match).
+    for round in 0..6 {
+        let (a, b) = tokio::join!(find_match(&ann), find_match(&bob));
+        let (a, b) = (
+            a.unwrap_or_else(|e| panic!("round {round}: {e}")),
+            b.unwrap_or_else(|e| panic!("round {round}: {e}")),
+        );
+        let (pa, pb) = tokio::join!(
+            present(&a.ticket, port, &fingerprint),
+            present(&b.ticket, port, &fingerprint)
+        );
+        assert_eq!(
+            (pa, pb),
+            (Ok("ann".into()), Ok("bob".into())),
+            "round {round}"
+        );
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+    let held: u32 = registry_counts(&stack).await.iter().map(|(_, n)| n).sum();
+    assert!(held <= 4, "two players hold {held} slots after the churn");
+    server.shutdown().await;
+    stack.stop().unwrap();
+}
+
+/// Issue 28 (low): a crashed server stayed live for the whole registry TTL (15 s) and kept
+/// receiving matches. It is now dead after two missed heartbeats of its own interval (+1 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_server_stops_receiving_matches_within_two_heartbeats() {
+    let stack = start_stack(); // the default 15 s TTL
+    let mut dead_cfg = config(&stack, "crashes", 4433);
+    dead_cfg.capacity = 100;
+    let (_b1, dead_beats) = nakama_backends(&dead_cfg, Arc::new(AtomicU32::new(0)))
+        .await
+        .unwrap();
+    let mut live_cfg = config(&stack, "lives", 4434);
+    live_cfg.capacity = 100;
+    let (_b2, live_beats) = nakama_backends(&live_cfg, Arc::new(AtomicU32::new(30)))
+        .await
+        .unwrap();
+    // A few heartbeats, so the registry knows their interval (1 s).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    dead_beats.abort(); // the crash: no more heartbeats, no deregistration
+    let crashed_at = Instant::now();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let ann = player(&stack, "ann").await;
+    let bob = player(&stack, "bob").await;
+    let (a, b) = tokio::join!(find_match(&ann), find_match(&bob));
+    for m in [a.unwrap(), b.unwrap()] {
+        assert_eq!(
+            m.server_id,
+            "lives",
+            "the emptier crashed server still got a match {:?} after its crash",
+            crashed_at.elapsed()
+        );
+    }
+    live_beats.abort();
+    stack.stop().unwrap();
+}
+
+/// Issue 28 (medium): any group admin can add anyone to their group (AddGroupUsers), and the
+/// guild used to be "the oldest group the player is a member of": the attacker's group became
+/// the victim's guild and collected their floors. The guild is now the player's own choice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forced_membership_never_becomes_the_victims_guild() {
+    let stack = start_stack();
+    let eve = player(&stack, "eve").await;
+    let vic = player(&stack, "vic").await;
+    let lone = player(&stack, "lone").await;
+    let evil = eve.create_guild("Evil", "older than yours").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await; // Evil is strictly older
+    let good = vic.create_guild("Good", "mine").await.unwrap();
+    eve.add_to_guild(&evil.id, &[vic.user_id(), lone.user_id()])
+        .await
+        .unwrap();
+    let members = eve.guild_members(&evil.id).await.unwrap();
+    assert!(
+        members
+            .iter()
+            .any(|m| m.user_id == vic.user_id() && m.state == 2),
+        "the attack itself works: the victim is a full member of Evil: {members:?}"
+    );
+
+    let guild_of = |who: &Session| {
+        let nakama = client(&stack);
+        let user_id = who.user_id().to_owned();
+        async move {
+            let v: Value = nakama
+                .rpc("tower_player_guild", &json!({ "user_id": user_id }))
+                .await
+                .unwrap();
+            v.get("name").and_then(Value::as_str).map(str::to_owned)
+        }
+    };
+    assert_eq!(guild_of(&vic).await.as_deref(), Some("Good"));
+    assert_eq!(
+        vic.my_guild().await.unwrap().map(|g| g.name).as_deref(),
+        Some("Good")
+    );
+    assert_eq!(
+        guild_of(&lone).await,
+        None,
+        "a forced membership is no guild"
+    );
+
+    // Floors go to the victim's own guild only.
+    let board = NakamaLeaderboard::new(client(&stack));
+    let vic_id = Identity {
+        player_id: vic.user_id().into(),
+        username: "vic".into(),
+        guild: None,
+    };
+    board.submit_highest_floor(&vic_id, 7).await.unwrap();
+    let lone_id = Identity {
+        player_id: lone.user_id().into(),
+        username: "lone".into(),
+        guild: None,
+    };
+    board.submit_highest_floor(&lone_id, 9).await.unwrap();
+    let guilds = eve
+        .leaderboard("tower_guild_highest_floor", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        guilds
+            .iter()
+            .map(|r| (r.username.as_str(), r.score))
+            .collect::<Vec<_>>(),
+        [("Good", 7)],
+        "Evil collected nobody's floors"
+    );
+
+    // Leaving her guild leaves the victim with none, not with the attacker's.
+    vic.leave_guild(&good.id).await.unwrap();
+    assert_eq!(guild_of(&vic).await, None);
+    // Choosing needs membership; a member may choose any of their groups, even that one.
+    let refused = vic.set_guild(Some(&good.id)).await;
+    assert!(
+        matches!(refused, Err(LobbyError::Status { .. })),
+        "{refused:?}"
+    );
+    let chosen = vic.set_guild(Some(&evil.id)).await.unwrap();
+    assert_eq!(chosen.map(|g| g.name).as_deref(), Some("Evil"));
+    assert_eq!(guild_of(&vic).await.as_deref(), Some("Evil"));
+    assert_eq!(vic.set_guild(None).await.unwrap(), None);
+    stack.stop().unwrap();
+}
+
+/// Issue 28 (low): deleting an account left its saved state (system-owned, keyed by the user
+/// id) behind for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_account_erases_its_saved_state() {
+    let stack = start_stack();
+    let store = NakamaStore::new(client(&stack));
+    let ann = player(&stack, "ann").await;
+    let bob = player(&stack, "bob").await;
+    for p in [&ann, &bob] {
+        store
+            .save(p.user_id(), &state(3), &None, &attempt("s1", &[]))
+            .await
+            .unwrap();
+    }
+    let stored = |id: &str| {
+        stack
+            .sql(&format!(
+                "SELECT count(*) FROM storage WHERE collection = 'tower_player_state' AND key = '{id}'"
+            ))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(stored(ann.user_id()), "1");
+    ann.delete_account().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while stored(ann.user_id()) != "0" {
+        assert!(
+            Instant::now() < deadline,
+            "the deleted account's state is still stored"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored(bob.user_id()), "1", "nobody else's state goes");
+    stack.stop().unwrap();
+}
+
+/// Issue 28 (medium): Nakama's player API was plain HTTP, so device ids, session tokens and
+/// the match ticket (with the server's certificate fingerprint, which the pinning relies on)
+/// travelled in clear. The stack serves it over TLS; the lobby speaks it with the stack's CA,
+/// refuses a certificate it cannot verify, and refuses plain http to anything but loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_api_is_tls_and_plain_http_only_on_loopback() {
+    use tower_lobby::NakamaTrust;
+    let stack = start_stack();
+    assert!(stack.https_url().starts_with("https://127.0.0.1:"));
+    let (_backends, beats) =
+        nakama_backends(&config(&stack, "tls", 4433), Arc::new(AtomicU32::new(0)))
+            .await
+            .unwrap();
+    let trust = NakamaTrust::ca_file(stack.ca_path()).unwrap();
+    let lobby = Lobby::with_trust(stack.https_url(), stack.server_key(), &trust).unwrap();
+    let ann = lobby
+        .authenticate_device("tls-device-ann-0123456789", Some("ann"))
+        .await
+        .unwrap();
+    let bob = lobby
+        .authenticate_device("tls-device-bob-0123456789", Some("bob"))
+        .await
+        .unwrap();
+    // The whole way to a ticket over TLS: HTTP calls and the realtime socket (wss).
+    let (a, b) = tokio::join!(find_match(&ann), find_match(&bob));
+    assert_eq!(a.unwrap().server_id, "tls");
+    assert_eq!(b.unwrap().server_id, "tls");
+
+    // An unverifiable certificate is refused (a CA of our own that did not sign it), and so
+    // is one from the system roots (they did not sign it either).
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = other.path().join("ca.pem");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-days", "1", "-subj", "/CN=not the stack"])
+        .arg("-keyout")
+        .arg(other.path().join("ca.key"))
+        .arg("-out")
+        .arg(&other_ca)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let wrong = Lobby::with_trust(
+        stack.https_url(),
+        stack.server_key(),
+        &NakamaTrust::ca_file(&other_ca).unwrap(),
+    )
+    .unwrap();
+    let refused = wrong
+        .authenticate_device("tls-device-eve-0123456789", Some("eve"))
+        .await;
+    assert!(matches!(refused, Err(LobbyError::Http(_))), "{refused:?}");
+    if let Ok(system) = Lobby::new(stack.https_url(), stack.server_key()) {
+        let refused = system
+            .authenticate_device("tls-device-eve-0123456789", Some("eve"))
+            .await;
+        assert!(matches!(refused, Err(LobbyError::Http(_))), "{refused:?}");
+    }
+    // Plain http: loopback only.
+    for url in ["http://203.0.113.7:7350", "http://nakama.example:7350"] {
+        assert!(
+            matches!(Lobby::new(url, "k"), Err(LobbyError::BadArgument(_))),
+            "{url} accepted"
+        );
+    }
+    assert!(Lobby::new(stack.http_url(), stack.server_key()).is_ok());
+    beats.abort();
+    stack.stop().unwrap();
+}

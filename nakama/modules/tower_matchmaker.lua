@@ -48,13 +48,21 @@ local function matched(context, entries)
   -- first (hooks run concurrently), so simultaneous matches spread as the policy says.
   -- Nakama runs the hooks of one matchmaker interval concurrently: each round at least one
   -- of them wins, so the bound covers a burst of MAX_PLACE_ATTEMPTS matches.
-  local live, server
+  -- Each player's reservation ends with their ticket: one nobody uses frees its slot then.
+  local now_sec = math.floor(common.now_ms() / 1000)
+  local ttl = ticket_ttl_sec(context)
+  local users, matched_set = {}, {}
+  for _, e in ipairs(entries) do
+    table.insert(users, e.presence.user_id)
+    matched_set[e.presence.user_id] = true
+  end
+  local live, server, newest
   local reserved = false
   for _ = 1, MAX_PLACE_ATTEMPTS do
-    live = registry.list(context, true)
+    live, newest = registry.list(context, true, matched_set)
     server = placement.choose(live, #entries, policy)
     if server == nil then break end
-    reserved = registry.reserve(server, #entries, common.now_ms())
+    reserved = registry.reserve(server, users, (now_sec + ttl) * 1000, newest, common.now_ms())
     if reserved then break end
   end
   if server ~= nil and not reserved then
@@ -80,8 +88,6 @@ local function matched(context, entries)
   end
 
   -- Reserved (above) before any ticket goes out, so the next match already sees them.
-  local now_sec = math.floor(common.now_ms() / 1000)
-  local ttl = ticket_ttl_sec(context)
   for _, e in ipairs(entries) do
     local ticket = nk.jwt_generate("HS256", key, {
       sub = e.presence.user_id,

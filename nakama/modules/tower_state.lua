@@ -203,6 +203,22 @@ local function mine(context, _payload)
   return nk.json_encode({ found = true, state = s.state, version = s.version })
 end
 
+-- A player deleting their account (DeleteAccount) takes their saved state with it: the
+-- system-owned tower_player_state/<user id> outlives the user otherwise (objects the player
+-- owns, e.g. tower_guild/choice, go with the account in Nakama itself). Nakama's console
+-- deletes without this hook: docs/nakama.md says how an operator erases the state then.
+local function after_delete_account(context, _out, _in)
+  local user_id = context.user_id
+  if user_id == nil or user_id == "" then return end
+  local ok, err = pcall(nk.storage_delete, {
+    { collection = COLLECTION, key = user_id, user_id = common.SYSTEM_USER } })
+  if not ok then
+    nk.logger_error(string.format("tower state: erasing the state of deleted %s failed: %s",
+      user_id, tostring(err)))
+  end
+end
+
+nk.register_req_after(after_delete_account, "DeleteAccount")
 nk.register_rpc(load, "tower_state_load")
 nk.register_rpc(save, "tower_state_save")
 nk.register_rpc(mine, "tower_state_mine")
