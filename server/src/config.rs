@@ -552,7 +552,13 @@ mod tests {
         };
         let loaded = "0123456789abcdef".repeat(4);
         // Not 64 hex digits: refused when the file is read, before anything starts.
-        for bad in ["…", "abc", &"g".repeat(64), &format!("{loaded}0"), &loaded[1..]] {
+        for bad in [
+            "…",
+            "abc",
+            &"g".repeat(64),
+            &format!("{loaded}0"),
+            &loaded[1..],
+        ] {
             let e = from_toml(&nakama(bad)).expect_err("malformed fingerprint");
             assert!(
                 e.to_string().contains("cert_fingerprint must be")

@@ -20,7 +20,7 @@ use tower_server::shell::close_code;
 use tower_server::{Config, ServerHandle};
 
 mod raw;
-use raw::{Raw, client_endpoint, dev};
+use raw::{Raw, client_endpoint, client_endpoint_at, dev};
 
 fn test_config(tag: &str) -> Config {
     let dir = std::env::temp_dir().join(format!("tower-hostile-{}-{tag}", std::process::id()));
@@ -189,6 +189,47 @@ async fn a_pre_login_flood_is_bounded_per_address_and_retried_under_pressure() {
         "logged in: no longer pre-login"
     );
     drop((player, open));
+    h.shutdown().await;
+}
+
+/// Sixteen addresses of one /24 (127.0.0.2-17 on loopback) open every pre-login connection
+/// they may; a player from another /24 (127.0.1.2) still logs in. Before the per-prefix
+/// budget, 4 addresses × 4 filled the server's 16 and the player was refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_many_addresses_of_one_prefix_leaves_room_for_another() {
+    let config = Config {
+        max_prelogin: 16,
+        max_prelogin_per_address: 4,
+        max_prelogin_per_prefix: 8,
+        retry_prelogin_from: 1000,
+        handshake_timeout_secs: 30,
+        ..test_config("prefix")
+    };
+    let h = start(config, Backends::dev()).await;
+    let (mut open, mut endpoints) = (Vec::new(), Vec::new());
+    let mut refused = 0;
+    for host in 2..18u8 {
+        let endpoint = client_endpoint_at(&h, None, [127, 0, 0, host].into());
+        for _ in 0..4 {
+            let connecting = endpoint.connect(h.addr, "localhost").unwrap();
+            match tokio::time::timeout(Duration::from_secs(5), connecting).await {
+                Ok(Ok(conn)) => open.push(conn),
+                Ok(Err(quinn::ConnectionError::ConnectionClosed(c))) => {
+                    assert_eq!(c.error_code, quinn::TransportErrorCode::CONNECTION_REFUSED);
+                    refused += 1;
+                }
+                other => panic!("neither accepted nor refused: {other:?}"),
+            }
+        }
+        endpoints.push(endpoint);
+    }
+    let m = &h.metrics;
+    assert_eq!(m.prelogin_connections.get(), 8, "the prefix's budget");
+    assert_eq!(refused, 64 - 8);
+    assert_eq!(m.prelogin_refused_count(RefuseReason::PerPrefix), 56);
+    let player = Raw::join_at(&h, "from-elsewhere", None, [127, 0, 1, 2].into()).await;
+    assert!(eventually(5, || h.metrics.players.get() == 1).await);
+    drop((player, open, endpoints));
     h.shutdown().await;
 }
 

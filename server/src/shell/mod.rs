@@ -223,7 +223,10 @@ pub async fn start_with_identity(
         backends,
         to_loop,
         next_conn: AtomicU64::new(1),
-        prelogin: PreLoginBook::with_gauge(metrics.prelogin_connections.clone()),
+        prelogin: PreLoginBook::new(
+            config.prelogin_limits().prefixes,
+            metrics.prelogin_connections.clone(),
+        ),
         players,
         dev_auth,
         draining: AtomicBool::new(false),

@@ -276,7 +276,8 @@ impl Transport {
     fn admit(&mut self, now: Instant, incoming: Incoming) {
         let shared = &self.shared;
         let ip = incoming.remote_address().ip();
-        let (total, from_address) = shared.prelogin.counts(ip);
+        let counts = shared.prelogin.counts(ip);
+        let limits = shared.config.prelogin_limits();
         // An attempt that already carries a Retry token cannot be retried again.
         let validated = incoming.remote_address_validated() || !incoming.may_retry();
         self.scratch.clear();
@@ -284,17 +285,18 @@ impl Transport {
             let t = self.endpoint.refuse(incoming, &mut self.scratch);
             return self.outbox.push(t, &self.scratch);
         }
-        match admission::admit(
-            total,
-            from_address,
-            validated,
-            &shared.config.prelogin_limits(),
-        ) {
+        match admission::admit(counts, validated, &limits) {
             Admission::Accept => match self.endpoint.accept(incoming, now, &mut self.scratch, None)
             {
                 Ok((ch, conn)) => {
                     let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-                    let machine = ServerConn::new(id, ConnLimits::from_config(&shared.config), now);
+                    let mut conn_limits = ConnLimits::from_config(&shared.config);
+                    conn_limits.handshake_timeout = admission::handshake_timeout(
+                        counts.total,
+                        conn_limits.handshake_timeout,
+                        &limits,
+                    );
+                    let machine = ServerConn::new(id, conn_limits, now);
                     let mut link = Link::new(
                         id,
                         conn,
@@ -323,7 +325,7 @@ impl Transport {
             }
             Admission::Refuse(reason) => {
                 shared.metrics.prelogin_refused(reason);
-                debug!(%ip, reason = reason.label(), total, from_address, "connection refused: too many connections not logged in");
+                debug!(%ip, reason = reason.label(), ?counts, "connection refused: too many connections not logged in");
                 let t = self.endpoint.refuse(incoming, &mut self.scratch);
                 self.outbox.push(t, &self.scratch);
             }

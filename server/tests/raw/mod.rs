@@ -20,6 +20,15 @@ pub struct Raw {
 }
 
 pub fn client_endpoint(h: &ServerHandle, stream_window: Option<u32>) -> quinn::Endpoint {
+    client_endpoint_at(h, stream_window, [127, 0, 0, 1].into())
+}
+
+/// A client endpoint bound to `ip` (any of 127.0.0.0/8 on Linux: many source addresses).
+pub fn client_endpoint_at(
+    h: &ServerHandle,
+    stream_window: Option<u32>,
+    ip: std::net::IpAddr,
+) -> quinn::Endpoint {
     let trust = Trust::Fingerprint(CertFingerprint::parse(&h.fingerprint).unwrap());
     let mut cfg = tower_client::quic_client_config(&trust).unwrap();
     let mut transport = quinn::TransportConfig::default();
@@ -27,14 +36,22 @@ pub fn client_endpoint(h: &ServerHandle, stream_window: Option<u32>) -> quinn::E
         transport.stream_receive_window(window.into());
     }
     cfg.transport_config(Arc::new(transport));
-    let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut endpoint = quinn::Endpoint::client((ip, 0).into()).unwrap();
     endpoint.set_default_client_config(cfg);
     endpoint
 }
 
 impl Raw {
     pub async fn connect(h: &ServerHandle, stream_window: Option<u32>) -> Raw {
-        let endpoint = client_endpoint(h, stream_window);
+        Raw::connect_at(h, stream_window, [127, 0, 0, 1].into()).await
+    }
+
+    pub async fn connect_at(
+        h: &ServerHandle,
+        stream_window: Option<u32>,
+        ip: std::net::IpAddr,
+    ) -> Raw {
+        let endpoint = client_endpoint_at(h, stream_window, ip);
         let connecting = endpoint.connect(h.addr, "localhost").unwrap();
         let conn = tokio::time::timeout(Duration::from_secs(10), connecting)
             .await
@@ -99,7 +116,17 @@ impl Raw {
 
     /// Hello, Welcome, FloorEnter, proof, FloorAdmitted, Roster.
     pub async fn join(h: &ServerHandle, name: &str, stream_window: Option<u32>) -> Raw {
-        let mut raw = Raw::connect(h, stream_window).await;
+        Raw::join_at(h, name, stream_window, [127, 0, 0, 1].into()).await
+    }
+
+    /// [`Raw::join`] from source address `ip`.
+    pub async fn join_at(
+        h: &ServerHandle,
+        name: &str,
+        stream_window: Option<u32>,
+        ip: std::net::IpAddr,
+    ) -> Raw {
+        let mut raw = Raw::connect_at(h, stream_window, ip).await;
         raw.dev_hello(name).await;
         let msg = raw.next().await;
         assert!(
