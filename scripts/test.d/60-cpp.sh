@@ -3,8 +3,9 @@
 # core of the Unreal plugin (ue5-plugin/core) is built with CMake and its GoogleTest suite
 # runs against the real tower_ffi library (golden vectors, error paths and lengths, mesh
 # builder, the glue's decisions, live client against a real tower-server by IP and by host
-# name), then once more under AddressSanitizer + UndefinedBehaviorSanitizer with leak
-# detection.
+# name, the play session tower::Session against a real tower-server, killed and restarted in
+# place for the resume), then once more under AddressSanitizer + UndefinedBehaviorSanitizer
+# with leak detection.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -243,9 +243,22 @@ TEST(SessionOffline, ARefusedConnectKeepsTheCurrentConnection) {
                    TOWER_STATUS_INVALID_ARGUMENT, "no port");
     EXPECT_EQ(session.phase(), ConnectionPhase::Connecting);
     EXPECT_EQ(session.login().server_address, nobody);
+
+    // Leaving before any Welcome ends the attempt at once (the library would report it only
+    // at its 10 s connect timeout): LEFT, nothing scheduled, the handle freed.
+    const std::size_t handles_connected = live_handles();
     EXPECT_TRUE(session.leave().ok());
-    EXPECT_EQ(session.phase(), ConnectionPhase::Closing);
-    EXPECT_TRUE(session.send_input(1.0f, 0.0f, false).ok()) << "input while closing is dropped";
+    EXPECT_EQ(session.phase(), ConnectionPhase::Idle);
+    EXPECT_EQ(live_handles(), handles_connected - 1);
+    EXPECT_TRUE(session.send_input(1.0f, 0.0f, false).ok()) << "input after leaving is dropped";
+    const std::vector<SessionEvent> events = session.tick(3.0);
+    ASSERT_EQ(events.size(), 1u);
+    const tower::Disconnected* over = std::get_if<tower::Disconnected>(&events[0]);
+    ASSERT_NE(over, nullptr);
+    EXPECT_EQ(over->reason, TOWER_DISCONNECT_LEFT);
+    EXPECT_EQ(over->next.action, ReconnectAction::GiveUp) << over->message;
+    EXPECT_FALSE(session.resume_pending());
+    EXPECT_TRUE(session.tick(1e9).empty());
 }
 
 TEST(SessionOffline, FloorLayoutNamesEntryStairsAndSpawns) {

@@ -78,6 +78,14 @@ Status Session::leave() {
     if (!client_ || closing_) {
         return Status();
     }
+    if (!welcomed_) {
+        // No session on the server yet: end the attempt now instead of waiting out the
+        // handshake (the library reports it only at its connect timeout). Freeing the handle
+        // closes it in the background. LEFT schedules nothing, so no time is needed.
+        closing_ = true;
+        on_connection_over(TOWER_DISCONNECT_LEFT, "Tower: left before the server answered", 0.0);
+        return Status();
+    }
     const Status left = client_->disconnect();
     if (left.ok()) {
         closing_ = true;  // DISCONNECTED arrives through tick()

@@ -132,7 +132,8 @@ public:
     Status connect(const SessionLogin& login, double now);
 
     // Leaves politely and cancels a pending resume; Disconnected (TOWER_DISCONNECT_LEFT,
-    // GiveUp) follows from tick(). OK when not connected.
+    // GiveUp) follows from tick(), at once when the server has not welcomed us yet. OK when
+    // not connected.
     Status leave();
 
     // Drops a scheduled resume (Disconnected with ReconnectAction::Resume).
