@@ -159,8 +159,12 @@ class SameAsCompose(unittest.TestCase):
     def test_nakama_flags(self):
         compose = self.compose["nakama"]["entrypoint"][-1]
         ours = list(yaml.safe_load_all((AGONES / "nakama.yaml").read_text()))
-        # compose runs `migrate up` in the same script; here it is the init container.
-        self.assertEqual(flags(script(ours, "Deployment", "nakama") + " --database.address"), flags(compose))
+        # compose runs `migrate up --config` in the same script; here it is the init container.
+        self.assertEqual(flags(script(ours, "Deployment", "nakama") + " --config"), flags(compose))
+        # The same settings in the secrets file both write (the placement policy aside).
+        def settings(text):
+            return sorted(re.findall(r"^\s*(?:- \"(tower_[a-z_]+)=|([a-z_]+):)", text, re.M))
+        self.assertEqual(settings(script(ours, "Deployment", "nakama")), settings(compose))
         self.assertIn("/nakama/data/tower.yml", script(ours, "Deployment", "nakama"))
         self.assertEqual(self.compose["nakama"]["image"], ours[2]["spec"]["template"]["spec"]["containers"][0]["image"])
 

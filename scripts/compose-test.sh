@@ -149,6 +149,11 @@ assert services["nakama"]["image"] == "heroiclabs/nakama:3.40.0"
 for name, svc in services.items():
     assert "healthcheck" in svc, f"{name} has no healthcheck"
 assert "migrate up" in services["nakama"]["entrypoint"][2]
+for name, svc in services.items():
+    flat = " ".join(map(str, svc.get("entrypoint") or [])) + " ".join(map(str, svc.get("command") or []))
+    for flag in ("--database.address", "--runtime.http_key", "--socket.server_key",
+                 "--session.encryption_key", "--console.password", "--runtime.env"):
+        assert flag not in flat, f"{name} passes {flag} on its command line"
 
 def published(svc):
     """(host_ip, published, target, protocol) of every published port, long or short syntax."""
@@ -179,7 +184,7 @@ assert nenv["HTTP_KEY"] == keys["TOWER_HTTP_KEY"], "one http key for both"
 assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == nenv["DB_PASSWORD"]
 # Run the server's start script up to the exec, and parse the TOML it writes.
 script = services["tower-server"]["entrypoint"][2].replace("$$", "$")
-script = script.replace("/tmp/tower.toml", sys.argv[1] + ".toml").split("exec tower-server")[0]
+script = script.replace("/tmp/tower.toml", sys.argv[1] + ".toml").split("exec env")[0]
 subprocess.run(["sh", "-ec", script], env=env, check=True)
 cfg = tomllib.load(open(sys.argv[1] + ".toml", "rb"))["nakama"]
 assert cfg["ticket_key"] == keys["TOWER_TICKET_KEY"] and cfg["public_host"] == "127.0.0.1", cfg
@@ -400,6 +405,30 @@ for _ in $(seq 30); do
 done
 [ -n "$registered" ] || fail "server $TOWER_SERVER_ID not live in the registry: $list"
 echo "registry: $list"
+
+log "no secret in any process's arguments; the server's tower.toml is private"
+# Any local user reads /proc/PID/cmdline: scan every process of the host (the containers'
+# included) for every key of the env file, then the mode and owner of the server's config.
+python3 - "$work/env" <<'PY' || fail "a secret is on a command line"
+import os, sys
+secrets = [l.split("=", 1)[1].strip() for l in open(sys.argv[1])
+           if l.startswith("TOWER_") and "KEY" in l.split("=")[0] or "PASSWORD" in l.split("=")[0]]
+secrets = [s for s in secrets if len(s) >= 16]
+assert len(secrets) >= 8, secrets
+seen = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+    except OSError:
+        continue
+    seen += 1
+    for s in secrets:
+        assert s not in argv, f"pid {pid} has a secret in its arguments: {argv[:80]}"
+print(f"{seen} processes, {len(secrets)} secrets: none in any argv")
+PY
+mode=$(docker exec "$server_id" stat -c '%a %U' /tmp/tower.toml) || fail "no /tmp/tower.toml in the server container"
+[ "$mode" = "600 tower" ] || fail "/tmp/tower.toml is $mode, expected 600 tower"
+echo "tower.toml: $mode"
 
 log "the tick thread runs ahead of the network workers; only it holds CAP_SYS_NICE"
 # From the host's /proc: the image's file capability and compose's grant reach a non-root
