@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 import sys
 import tempfile
 import unittest
@@ -26,12 +27,53 @@ PRELUDE = """
 #define UMETA(...)
 """
 
+# A C header like tower.h: its #if tests __STDC_VERSION__ bare.
+FFI_HEADER = "#pragma once\n#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L\n#endif\nint tower_x(void);\n"
+
+# Engine classes as the stand-in headers declare them.
+STANDIN = (
+    "class UObject { public: virtual ~UObject(); };\n"
+    "class AActor : public UObject\n{\n    STANDIN_UCLASS(AActor, UObject);\n    TArray<FName> Tags;\n"
+    "private:\n    TObjectPtr<AActor> Owner;\n};\n"
+    "class APawn : public AActor\n{\n    STANDIN_UCLASS(APawn, AActor);\n    TObjectPtr<AController> Controller;\n"
+    "    AController* GetController() const;\n};\n")
+
+
+def png_header(width: int, height: int) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", width, height) + b"\x08\x06\x00\x00\x00"
+
+
 GOOD = {
     "Demo.uplugin": json.dumps({
         "FileVersion": 3, "EnabledByDefault": True,
+        "DocsURL": "https://example.invalid/docs", "SupportURL": "https://example.invalid/issues",
         "Modules": [{"Name": "Demo", "Type": "Runtime", "LoadingPhase": "Default"}],
+        "Plugins": [{"Name": "EnhancedInput", "Enabled": True}],
     }),
-    "Source/Demo/Demo.Build.cs": "public class Demo : ModuleRules { }",
+    "Config/FilterPlugin.ini": "[FilterPlugin]\n/Resources/Icon128.png\n",
+    "Source/Demo/Demo.Build.cs": (
+        'public class Demo : ModuleRules { PrivatePCHHeaderFile = "Private/DemoPCH.h"; '
+        'PrivateDependencyModuleNames.Add("EnhancedInput"); PrivateDefinitions.Add("WITH_DEMO_EXTRAS=1"); }'),
+    "Source/Demo/Private/DemoPCH.h": '#pragma once\n#include "CoreMinimal.h"\n#include "TowerFfiHeader.h"\n',
+    "Source/Demo/Public/TowerFfiHeader.h": (
+        '#pragma once\n#if defined(_MSC_VER)\n#pragma warning(disable : 4668)\n#endif\n#include "tower.h"\n'),
+    "Source/Demo/Public/DemoPawn.h": (
+        '#pragma once\n#include "GameFramework/Pawn.h"\n#include "DemoPawn.generated.h"\n\n'
+        'UCLASS()\nclass ADemoPawn : public APawn\n{\n\tGENERATED_BODY()\n\npublic:\n'
+        '\tUFUNCTION(BlueprintCallable, meta = (WorldContext = "WorldContextObject"))\n'
+        '\tstatic ADemoPawn* Make(UObject* WorldContextObject, int32 Speed);\n'
+        '\tvoid Aim(const FVector& Target, bool bFast = false) const;\n'
+        '\tint32 Count() const { return Hits; }\n\n'
+        'private:\n\tUFUNCTION()\n\tvoid HandleHit(int32 Damage);\n\n'
+        '\tvoid Plain(int32 Damage);\n\n'
+        '\tUPROPERTY(EditAnywhere)\n\tint32 Hits = 0;\n\tint32 SpeedCmPerS{600};\n\tuint8 bReady : 1;\n};\n'),
+    "Source/Demo/Private/DemoPawn.cpp": (
+        '#include "DemoPawn.h"\n#include "TowerFfiHeader.h"\n'
+        'ADemoPawn* ADemoPawn::Make(UObject* WorldContextObject, int32 Speed)\n{\n'
+        '\tADemoPawn* Pawn = NewObject<ADemoPawn>();\n\tPawn->SpeedCmPerS = Speed;\n\treturn Pawn;\n}\n'
+        'void ADemoPawn::HandleHit(int32 Damage)\n{\n\tHits += Damage;\n'
+        '\tOnHit.AddDynamic(this, &ADemoPawn::HandleHit);\n}\n'
+        '#if WITH_EDITOR && WITH_DEMO_EXTRAS\n#endif\n#if defined(__STDC_VERSION__) && __STDC_VERSION__ > 1\n#endif\n'),
     "Source/ThirdParty/Lib/Lib.Build.cs": "public class Lib : ModuleRules { Type = ModuleType.External; }",
     "Source/Demo/Public/DemoActor.h": (
         '#pragma once\n#include "CoreMinimal.h"\n// UCLASS() in a comment\n'
@@ -67,14 +109,21 @@ class LintTest(unittest.TestCase):
             path = self.dir / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        (self.dir / "Resources").mkdir()
+        (self.dir / "Resources" / "Icon128.png").write_bytes(png_header(128, 128))
         self.prelude = self.dir / "prelude.h"
         self.prelude.write_text(PRELUDE, encoding="utf-8")
+        self.ffi = self.dir / "tower.h"
+        self.ffi.write_text(FFI_HEADER, encoding="utf-8")
+        self.standin = self.dir / "standin"
+        self.standin.mkdir()
+        (self.standin / "Engine.h").write_text(STANDIN, encoding="utf-8")
 
     def tearDown(self) -> None:
         shutil.rmtree(self.dir)
 
     def findings(self) -> list[str]:
-        return [str(f) for f in unreal_lint.lint(self.dir, self.prelude)]
+        return [str(f) for f in unreal_lint.lint(self.dir, self.prelude, self.standin, self.ffi)]
 
     def plant(self, rel: str, text: str) -> None:
         path = self.dir / rel
@@ -153,12 +202,117 @@ class LintTest(unittest.TestCase):
         self.assert_one("module DemoEditor has no Source/DemoEditor/DemoEditor.Build.cs", "Demo.uplugin")
 
     def test_a_build_cs_with_another_class_name_is_reported(self) -> None:
-        self.plant("Source/Demo/Demo.Build.cs", "public class DemoGame : ModuleRules { }")
+        self.plant("Source/Demo/Demo.Build.cs",
+                   GOOD["Source/Demo/Demo.Build.cs"].replace("class Demo :", "class DemoGame :"))
         self.assert_one("does not declare `class Demo : ModuleRules`", "Demo.Build.cs")
 
     def test_an_unlisted_module_is_reported(self) -> None:
-        self.plant("Source/Extra/Extra.Build.cs", "public class Extra : ModuleRules { }")
+        self.plant("Source/Extra/Extra.Build.cs",
+                   'public class Extra : ModuleRules { PrivatePCHHeaderFile = "../Demo/Private/DemoPCH.h"; }')
         self.assert_one("module Extra is not listed", "Extra.Build.cs")
+
+    # ---- parameters named like members (MSVC C4457/C4458)
+
+    def test_a_static_ufunction_parameter_named_like_a_member_is_reported(self) -> None:
+        # UTowerLoginAction::TowerLogin(..., DeviceId) with a DeviceId member: gcc and clang
+        # say nothing about static functions, MSVC does.
+        header = GOOD["Source/Demo/Public/DemoPawn.h"].replace("int32 Speed);", "int32 Hits);")
+        self.plant("Source/Demo/Public/DemoPawn.h", header)
+        self.assert_one("parameter `Hits` of static UFUNCTION ADemoPawn::Make has the name of the member "
+                        "ADemoPawn::Hits", "DemoPawn.h:12")
+
+    def test_a_declared_parameter_named_like_a_member_is_reported(self) -> None:
+        header = GOOD["Source/Demo/Public/DemoPawn.h"].replace("void Plain(int32 Damage);", "void Plain(int32 bReady);")
+        self.plant("Source/Demo/Public/DemoPawn.h", header)
+        self.assert_one("parameter `bReady` of ADemoPawn::Plain has the name of the member ADemoPawn::bReady",
+                        "DemoPawn.h:20")
+
+    def test_a_parameter_named_like_an_engine_base_member_is_reported(self) -> None:
+        # Private members count too: AActor::Owner is private, MSVC still reports hiding it.
+        header = GOOD["Source/Demo/Public/DemoPawn.h"].replace("void Plain(int32 Damage);",
+                                                                "void Plain(AActor* Owner, AController* Controller);")
+        self.plant("Source/Demo/Public/DemoPawn.h", header)
+        found = self.findings()
+        self.assertEqual(len(found), 2, found)
+        self.assertTrue(any("`Owner`" in f and "AActor::Owner" in f for f in found), found)
+        self.assertTrue(any("`Controller`" in f and "APawn::Controller" in f for f in found), found)
+
+    def test_a_definition_parameter_named_like_a_member_is_reported(self) -> None:
+        source = GOOD["Source/Demo/Private/DemoPawn.cpp"].replace(
+            "ADemoPawn::Make(UObject* WorldContextObject, int32 Speed)", "ADemoPawn::Make(UObject* WorldContextObject, int32 SpeedCmPerS)")
+        self.plant("Source/Demo/Private/DemoPawn.cpp", source.replace("= Speed;", "= SpeedCmPerS;"))
+        self.assert_one("parameter `SpeedCmPerS` of ADemoPawn::Make", "DemoPawn.cpp:3")
+
+    def test_add_dynamic_to_a_function_that_is_not_a_ufunction_is_reported(self) -> None:
+        source = GOOD["Source/Demo/Private/DemoPawn.cpp"].replace("&ADemoPawn::HandleHit", "&ADemoPawn::Plain")
+        self.plant("Source/Demo/Private/DemoPawn.cpp", source)
+        self.assert_one("AddDynamic binds ADemoPawn::Plain, which is not declared UFUNCTION()", "DemoPawn.cpp:12")
+
+    # ---- #if on identifiers that may be undefined (MSVC C4668)
+
+    def test_if_on_an_undefined_identifier_is_reported(self) -> None:
+        self.plant("Source/Demo/Private/Cond.cpp", "#if __STDC_VERSION__ >= 202311L\n#endif\n#if defined(X) && X\n#endif\n")
+        self.assert_one("`#if` tests `__STDC_VERSION__`", "Cond.cpp:1")
+
+    def test_elif_on_an_unknown_macro_is_reported(self) -> None:
+        self.plant("Source/Demo/Private/Cond.cpp", "#if WITH_EDITOR\n#elif WITH_DEMO_TYPO\n#endif\n")
+        self.assert_one("`#if` tests `WITH_DEMO_TYPO`", "Cond.cpp:2")
+
+    def test_including_the_c_header_directly_is_reported(self) -> None:
+        self.plant("Source/Demo/Private/Direct.cpp", '#include "tower.h"\n')
+        self.assert_one("includes tower.h directly, whose #if lines test __STDC_VERSION__ bare", "Direct.cpp:1")
+
+    def test_a_pch_without_the_wrapper_is_reported(self) -> None:
+        self.plant("Source/Demo/Private/DemoPCH.h", '#pragma once\n#include "CoreMinimal.h"\n')
+        self.assert_one("PrivatePCHHeaderFile must include TowerFfiHeader.h", "Demo.Build.cs")
+
+    # ---- what an Unreal user expects of a plugin
+
+    def test_a_missing_docs_url_is_reported(self) -> None:
+        desc = json.loads(GOOD["Demo.uplugin"])
+        desc["DocsURL"] = ""
+        self.plant("Demo.uplugin", json.dumps(desc))
+        self.assert_one("DocsURL must be an http(s) address", "Demo.uplugin")
+
+    def test_a_plugin_module_without_its_plugin_dependency_is_reported(self) -> None:
+        desc = json.loads(GOOD["Demo.uplugin"])
+        desc["Plugins"] = []
+        self.plant("Demo.uplugin", json.dumps(desc))
+        self.assert_one("depends on module EnhancedInput of plugin EnhancedInput", "Demo.Build.cs")
+
+    def test_an_icon_of_the_wrong_size_is_reported(self) -> None:
+        (self.dir / "Resources" / "Icon128.png").write_bytes(png_header(64, 64))
+        self.assert_one("must be a 128x128 PNG, found (64, 64)", "Icon128.png")
+
+    def test_a_missing_filter_plugin_ini_is_reported(self) -> None:
+        (self.dir / "Config" / "FilterPlugin.ini").unlink()
+        self.assert_one("no Config/FilterPlugin.ini", str(self.dir))
+
+
+class RealPluginTest(unittest.TestCase):
+    """The rules against the repository's own plugin files where a rule reads them."""
+
+    def test_the_build_cs_leaves_nakama_out_on_platforms_nakama_unreal_does_not_list(self) -> None:
+        # TowerGame.Build.cs matches nakama-unreal's descriptor with two regular expressions;
+        # run them here (.NET and Python agree on this syntax) against the 2.11.5 layout.
+        repo = Path(__file__).resolve().parent.parent
+        build = (repo / "ue5-plugin/TowerGame/Source/TowerGame/TowerGame.Build.cs").read_text(encoding="utf-8")
+        literals = [json.loads('"' + m + '"') for m in
+                    __import__("re").findall(r'Regex\.Match\((?:Descriptor|Module\.Value), "((?:[^"\\]|\\.)*)"\)', build)]
+        self.assertEqual(len(literals), 2, literals)
+        module_re, list_re = (__import__("re").compile(x) for x in literals)
+        descriptor = json.dumps({"VersionName": "2.11.5", "Modules": [
+            {"Name": "NakamaUnreal", "Type": "Runtime", "WhitelistPlatforms": ["Win64", "Linux", "IOS", "Mac", "Android"]},
+            {"Name": "NakamaBlueprints", "Type": "Runtime", "WhitelistPlatforms": ["Win64"]}]}, indent=1)
+
+        def supports(platform: str) -> bool:
+            module = module_re.search(descriptor)
+            listed = list_re.search(module.group(0)) if module else None
+            return bool(module) and (listed is None or f'"{platform}"' in listed.group(1))
+
+        self.assertTrue(supports("Win64"))
+        self.assertTrue(supports("Linux"))
+        self.assertFalse(supports("LinuxArm64"))
 
 
 if __name__ == "__main__":

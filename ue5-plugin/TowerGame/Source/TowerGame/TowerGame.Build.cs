@@ -17,6 +17,10 @@ public class TowerGame : ModuleRules
 	public TowerGame(ReadOnlyTargetRules Target) : base(Target)
 	{
 		PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
+		// Force-included ahead of every source file: tower.h is first seen through
+		// TowerFfiHeader.h, which silences MSVC C4668 (an error under UE 5.7's
+		// BuildSettingsVersion.V6) for its `#if __STDC_VERSION__` lines.
+		PrivatePCHHeaderFile = "Private/TowerGamePCH.h";
 
 		PublicDependencyModuleNames.AddRange(new string[]
 		{

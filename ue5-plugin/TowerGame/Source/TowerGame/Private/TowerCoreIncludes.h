@@ -1,13 +1,14 @@
 // The engine-free core and the C header, included the way Unreal wants third-party code:
-// between THIRD_PARTY_INCLUDES_START/END, so their warnings follow the library's rules, not
-// the engine's. Glue .cpp files include this instead of the TowerCore headers one by one.
+// tower.h through TowerFfiHeader.h, the core between THIRD_PARTY_INCLUDES_START/END, so
+// their warnings follow the library's rules, not the engine's. Glue .cpp files include this
+// instead of the TowerCore headers one by one.
 #pragma once
 
 #include "CoreMinimal.h"
 #include "TowerGameModule.h"
 
+#include "TowerFfiHeader.h" // first: the core's own `#include "tower.h"` then finds it included
 THIRD_PARTY_INCLUDES_START
-#include "tower.h"
 #include "TowerCore/Endpoint.h"
 #include "TowerCore/EntityEvents.h"
 #include "TowerCore/FloorMesh.h"

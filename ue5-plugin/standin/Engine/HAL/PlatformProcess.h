@@ -1,0 +1,3 @@
+// Unreal header path -> the stand-in declarations.
+#pragma once
+#include "StandIn/Core.h"

@@ -1,0 +1,3 @@
+// nakama-unreal header path -> the stand-in declarations.
+#pragma once
+#include "NakamaStandIn.h"
