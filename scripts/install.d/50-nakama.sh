@@ -13,18 +13,22 @@ NAKAMA_HOME=${TOWER_NAKAMA_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/tower/nakama-$N
 NAKAMA_BIN=$NAKAMA_HOME/nakama
 
 # Debian packages: PostgreSQL (the stack's database), curl and python3 (the stack script),
+# nginx-light and openssl (the stack's TLS port for Nakama's API and its certificate),
 # lua5.1 (luac syntax check) and docker-compose (validates docker-compose.yml; no engine).
 missing=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v curl >/dev/null || missing+=(curl)
 command -v python3 >/dev/null || missing+=(python3)
+command -v openssl >/dev/null || missing+=(openssl)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
 command -v luac5.1 >/dev/null || missing+=(lua5.1)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
   # The Debian package may start a cluster of its own; the stack script runs a private one.
-  for unit in /etc/init.d/postgresql*; do [ -x "$unit" ] && "$unit" stop >/dev/null 2>&1 || true; done
+  # The same for nginx's default site: the stack script runs its own nginx.
+  for unit in /etc/init.d/postgresql* /etc/init.d/nginx; do [ -x "$unit" ] && "$unit" stop >/dev/null 2>&1 || true; done
 fi
 if ! id postgres >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
   useradd --system --no-create-home --shell /usr/sbin/nologin postgres

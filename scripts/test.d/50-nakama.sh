@@ -6,7 +6,11 @@
 #  2. scripts/nakama-stack.sh starts and stops the stack and leaves nothing running; its
 #     PostgreSQL refuses a wrong password; a ticket key under 32 bytes is refused by the
 #     script and by Tower's Lua modules (Nakama does not start), and so is an unknown
-#     placement policy (tower_placement).
+#     placement policy (tower_placement);
+#  3. no secret on any command line (issue 28): with the stack and a tower-server started from
+#     the stack's own tower.toml, every process's /proc/PID/cmdline is scanned for every key
+#     and password; `start` prints none of them; stack.env, nakama.yml and tower.toml are 0600;
+#     and Nakama's API answers over TLS with the stack's CA (and not without it).
 # docker-compose.yml is checked (and run) by scripts/test.d/70-compose.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -57,31 +61,94 @@ fi
 grep -q "TOWER_TICKET_KEY must be at least 32 bytes" "$broken/weak.out" || { cat "$broken/weak.out" >&2; exit 1; }
 # Nakama itself, on the running stack's database, with a short key: the modules refuse to load.
 weak_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-if timeout 60 "$NAKAMA_BIN" --config nakama/tower.yml --data_dir "$broken/weak-data" \
-    --logger.file "$broken/weak-nakama.log" \
-    --database.address "postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/nakama?sslmode=disable" \
+# Secrets through a 0600 config file, as the stack script passes them (never in argv).
+secrets_yml() { # ticket_key [placement]
+  (umask 077; printf 'database:\n  address:\n    - "postgres:%s@127.0.0.1:%s/nakama?sslmode=disable"\nruntime:\n  http_key: "%s"\n  env:\n    - "tower_ticket_key=%s"\n    - "tower_placement=%s"\n' \
+    "$PG_PASSWORD" "$PG_PORT" "$HTTP_KEY" "$1" "${2:-least_loaded}" >"$broken/secrets.yml")
+}
+secrets_yml short
+if timeout 60 "$NAKAMA_BIN" --config nakama/tower.yml --config "$broken/secrets.yml" \
+    --data_dir "$broken/weak-data" --logger.file "$broken/weak-nakama.log" \
     --socket.address 127.0.0.1 --socket.port "$weak_port" --console.address 127.0.0.1 \
-    --runtime.path "$PWD/nakama/modules" --runtime.http_key "$HTTP_KEY" \
-    --runtime.env "tower_ticket_key=short" >"$broken/weak-nakama.out" 2>&1; then
+    --runtime.path "$PWD/nakama/modules" >"$broken/weak-nakama.out" 2>&1; then
   echo "Nakama ran with a short ticket key" >&2; exit 1
 fi
 grep -qh "tower_ticket_key must be at least 32 bytes" "$broken/weak-nakama.out" "$broken/weak-nakama.log" \
   || { tail -n 20 "$broken/weak-nakama.out" >&2; exit 1; }
 
 echo "-- an unknown placement policy is refused at load, naming the knob"
-if timeout 60 "$NAKAMA_BIN" --config nakama/tower.yml --data_dir "$broken/policy-data" \
-    --logger.file "$broken/policy-nakama.log" \
-    --database.address "postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/nakama?sslmode=disable" \
+secrets_yml "$TICKET_KEY" random
+if timeout 60 "$NAKAMA_BIN" --config nakama/tower.yml --config "$broken/secrets.yml" \
+    --data_dir "$broken/policy-data" --logger.file "$broken/policy-nakama.log" \
     --socket.address 127.0.0.1 --socket.port "$weak_port" --console.address 127.0.0.1 \
-    --runtime.path "$PWD/nakama/modules" --runtime.http_key "$HTTP_KEY" \
-    --runtime.env "tower_ticket_key=$TICKET_KEY" --runtime.env "tower_placement=random" \
-    >"$broken/policy-nakama.out" 2>&1; then
+    --runtime.path "$PWD/nakama/modules" >"$broken/policy-nakama.out" 2>&1; then
   echo "Nakama ran with tower_placement=random" >&2; exit 1
 fi
 grep -qh "runtime env tower_placement must be" "$broken/policy-nakama.out" "$broken/policy-nakama.log" \
   || { tail -n 20 "$broken/policy-nakama.out" >&2; exit 1; }
 scripts/nakama-stack.sh stop "$dir"
-if [ -f "$dir/nakama.pid" ] || [ -f "$dir/pg/postmaster.pid" ]; then
+
+echo "-- no secret on any command line; start prints none; the stack's secret files are 0600"
+secrets=$(mktemp -d)
+trap 'kill "${server_pid:-}" 2>/dev/null || true; scripts/nakama-stack.sh stop "$dir" >/dev/null 2>&1 || true; scripts/nakama-stack.sh stop "$broken/stack" >/dev/null 2>&1 || true; rm -rf "$dir" "$broken" "$secrets"' EXIT
+TOWER_NAKAMA_BIN="$NAKAMA_BIN" scripts/nakama-stack.sh start "$dir" >"$secrets/start.out"
+# shellcheck disable=SC1091
+. "$dir/stack.env"
+for f in stack.env nakama.yml tower.toml tls/server.key tls/ca.key; do
+  [ "$(stat -c %a "$dir/$f")" = 600 ] || { echo "$f is $(stat -c %a "$dir/$f"), not 0600" >&2; exit 1; }
+done
+server_bin=${TOWER_SERVER_BIN:-target/debug/tower-server}
+[ -x "$server_bin" ] || cargo build -q -p tower-server
+game_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The stack's own tower.toml, as printed in its "next" block (only the ports moved).
+"$server_bin" --config "$dir/tower.toml" --listen "127.0.0.1:$game_port" \
+  --metrics-listen 127.0.0.1:0 >"$secrets/server.log" 2>&1 &
+server_pid=$!
+live=
+for _ in $(seq 100); do
+  # The http_key goes through a curl config file, not curl's own argv.
+  list=$(curl -fsS -K - <<<"url = \"$NAKAMA_HTTP_URL/v2/rpc/tower_server_list?http_key=$HTTP_KEY&unwrap\"
+data = \"{}\"" 2>/dev/null) || list='{}'
+  if grep -q '"id":"tower-1"' <<<"$list"; then live=1; break; fi
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.2
+done
+[ -n "$live" ] || { tail -n 20 "$secrets/server.log" >&2; echo "tower-server from the stack's tower.toml never registered" >&2; exit 1; }
+python3 - "$dir" "$server_pid" "$secrets/start.out" <<'PY'
+import os, sys
+stack, server_pid, start_out = sys.argv[1:]
+env = dict(l.rstrip("\n").split("=", 1) for l in open(f"{stack}/stack.env") if "=" in l)
+names = ["HTTP_KEY", "TICKET_KEY", "SESSION_KEY", "REFRESH_KEY", "CONSOLE_PASSWORD", "PG_PASSWORD"]
+secrets = {n: env[n] for n in names}
+assert all(len(v) >= 32 for v in secrets.values()), "short or missing secrets"
+out = open(start_out).read()
+for n, v in secrets.items():
+    assert v not in out, f"`start` printed {n}"
+found = {"nakama": 0, "postgres": 0, "nginx": 0, "tower-server": 0}
+scanned = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        argv = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        continue
+    scanned += 1
+    for n, v in secrets.items():
+        assert v not in argv, f"{n} is in the arguments of pid {pid}: {argv[:100]}"
+    if stack in argv or pid == server_pid:
+        for name in found:
+            if name in argv.split(" ")[0] or (name == "tower-server" and pid == server_pid):
+                found[name] += 1
+assert all(found.values()), f"not every process of the stack was scanned: {found}"
+print(f"{scanned} processes scanned ({found}): no secret in any argv; `start` printed none")
+PY
+# TLS: the API answers with the stack's CA, and refuses to be trusted without it.
+curl -fsS --cacert "$NAKAMA_CA" -o /dev/null "$NAKAMA_HTTPS_URL/healthcheck"
+if curl -fsS -o /dev/null "$NAKAMA_HTTPS_URL/healthcheck" 2>/dev/null; then
+  echo "the TLS port was trusted without the stack's CA" >&2; exit 1
+fi
+kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+scripts/nakama-stack.sh stop "$dir"
+if [ -f "$dir/nakama.pid" ] || [ -f "$dir/nginx.pid" ] || [ -f "$dir/pg/postmaster.pid" ]; then
   echo "stack did not stop cleanly" >&2; exit 1
 fi
 
