@@ -22,7 +22,7 @@ pub use model::{
 };
 pub use nakama::{MetaError, nakama_backends};
 pub use save_queue::{
-    DEAD_LETTER_ENV, DeadLetter, PlayerStates, RetryPolicy, SaveOptions, SaveStats,
+    DEAD_LETTER_ENV, DeadLetter, MAX_MERGES, PlayerStates, RetryPolicy, SaveOptions, SaveStats,
     read_dead_letters,
 };
 

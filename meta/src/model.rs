@@ -12,6 +12,22 @@ pub struct PlayerState {
     pub score: u64,
 }
 
+impl PlayerState {
+    /// This state (the newest one of a live session) merged over `stored`, one another
+    /// writer saved meanwhile (a server the player was on before, whose release save landed
+    /// late): progress is monotonic, so the highest floor and the score are the larger of
+    /// the two, never lower than what is stored; where the player stands now (current
+    /// floor, health) is this session's.
+    pub fn merged_over(&self, stored: &PlayerState) -> PlayerState {
+        PlayerState {
+            highest_floor: self.highest_floor.max(stored.highest_floor),
+            score: self.score.max(stored.score),
+            current_floor: self.current_floor,
+            health: self.health,
+        }
+    }
+}
+
 /// Who a connection belongs to, after authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Identity {

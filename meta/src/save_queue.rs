@@ -7,22 +7,32 @@
 //! - Per player only the newest pending state is kept (coalescing): a state superseded
 //!   before it was written is never written.
 //! - Every write carries the version of the previous successful write or load for that
-//!   player (optimistic concurrency). A player this queue never loaded is written with
+//!   player (optimistic concurrency), and is merged over the state stored then, so the
+//!   progress it writes is never lower than what the store held. A player this queue never loaded is written with
 //!   "must not exist yet", so it can never overwrite somebody else's data.
 //! - Every queued state has a save id ([`SaveAttempt`]): a retry of a write that was committed
 //!   but whose answer was lost is recognised by the store and succeeds.
 //! - Failures are classified by cause ([`StoreError::is_transient`]):
 //!   - `Unavailable` ⇒ retried with a per-player exponential backoff; the state goes to the
 //!     back of the queue, so other players' saves keep landing (no head-of-line blocking).
-//!   - anything else (stale `Conflict`, `Rejected` e.g. a deleted account, `Corrupt`) can never
-//!     succeed: it is not retried, it is counted, logged with the player id, and appended to
-//!     the dead-letter file (JSON Lines, see [`DeadLetter`]) from which an operator can
-//!     replay it (docs/nakama.md).
+//!   - `Conflict` (another writer saved the player since our version: typically the server
+//!     the player was on before, whose release save landed after this server loaded the
+//!     player) ⇒ the stored object is loaded again, its version adopted, its progress merged
+//!     into ours ([`PlayerState::merged_over`]: never lower than what is stored) and the
+//!     write tried again at once. A stale version is never kept, so one conflict does not
+//!     make every later save of the session conflict. Only after [`MAX_MERGES`] conflicts
+//!     in a row (a writer racing us on every save) is the state given up.
+//!   - anything else (`Rejected` e.g. a deleted account, `Corrupt`) can never succeed: it is
+//!     not retried, it is counted, logged with the player id, and appended to the
+//!     dead-letter file (JSON Lines, see [`DeadLetter`]) from which an operator can replay
+//!     it (docs/nakama.md).
 //! - States still queued when `PlayerStates` is dropped are dead-lettered too.
+//! - A player the server let go ([`PlayerStates::release`]) is forgotten (its version
+//!   dropped) once its last save settles, so the queue's memory follows the players online.
 
 use crate::model::{PlayerState, SaveAttempt, StateStore, StoreError, Version};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,6 +78,10 @@ pub const DEFAULT_DEAD_LETTER: &str = "tower-dead-letter.jsonl";
 /// Unconfirmed earlier save ids remembered per player (a few are plenty: each is a write
 /// whose answer was lost while a newer state was already waiting).
 const MAX_UNCONFIRMED: usize = 8;
+/// Conflicts in a row one player's state is reloaded and merged for before it is given up
+/// (dead-lettered): another writer would have to save the same player between each of our
+/// reloads and writes.
+pub const MAX_MERGES: u32 = 5;
 
 /// How a [`PlayerStates`] retries and where it keeps saves that can never succeed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -123,7 +137,8 @@ pub struct SaveStats {
     pub written: u64,
     /// Tries that failed with `Unavailable` and were queued again.
     pub retried: u64,
-    /// Writes rejected as stale (`Conflict`); the state was dead-lettered, not written.
+    /// Writes found stale (`Conflict`): each was reloaded, merged and tried again (after
+    /// [`MAX_MERGES`] in a row, dead-lettered).
     pub conflicts: u64,
     /// Writes rejected for another permanent reason (`Rejected`, `Corrupt`).
     pub failed: u64,
@@ -149,6 +164,17 @@ struct Pending {
     failures: u32,
     /// Not tried before this instant (per-player backoff).
     not_before: Option<Instant>,
+    /// Conflicts of this player's saves in a row (each one reloaded and merged).
+    merges: u32,
+}
+
+/// What the store holds for a player, as of our last load, write or conflict.
+#[derive(Clone, Debug, Default)]
+struct Known {
+    version: Version,
+    /// Every write is merged over it ([`PlayerState::merged_over`]), so once another
+    /// writer's progress is seen, no later save of ours lowers it.
+    state: PlayerState,
 }
 
 /// What the writer should do next.
@@ -161,8 +187,10 @@ enum Next {
 /// The queue proper: plain data, every change under one short-held lock.
 #[derive(Default)]
 struct Queue {
-    /// Version of the last successful load or write per player.
-    versions: HashMap<String, Version>,
+    /// The last successful load or write per player.
+    known: HashMap<String, Known>,
+    /// Players the server let go: forgotten once their last save settles.
+    releasing: HashSet<String>,
     /// Newest state not yet handed to the writer, per player.
     pending: HashMap<String, Pending>,
     /// Players with a pending state, in the order they are tried; each appears at most once.
@@ -201,6 +229,7 @@ impl Queue {
                         },
                         failures: 0,
                         not_before: None,
+                        merges: 0,
                     },
                 );
                 self.order.push_back(player_id.to_owned());
@@ -227,10 +256,16 @@ impl Queue {
         let Some(player_id) = self.order.remove(index) else {
             return Next::Wait(earliest);
         };
-        let Some(pending) = self.pending.remove(&player_id) else {
+        let Some(mut pending) = self.pending.remove(&player_id) else {
             return self.take_next(now);
         };
-        let version = self.versions.get(&player_id).cloned().flatten();
+        let version = match self.known.get(&player_id) {
+            Some(known) => {
+                pending.state = pending.state.merged_over(&known.state);
+                known.version.clone()
+            }
+            None => None,
+        };
         let out = Next::Write(
             player_id.clone(),
             pending.state.clone(),
@@ -275,15 +310,57 @@ impl Queue {
     fn finish_in_flight(&mut self, new_version: Option<Version>) -> Option<(String, Pending)> {
         let done = self.in_flight.take()?;
         if let Some(version) = new_version {
-            self.versions.insert(done.0.clone(), version);
+            let state = done.1.state.clone();
+            self.known.insert(done.0.clone(), Known { version, state });
             // A success ends the player's backoff and resolves every unconfirmed id.
             if let Some(next) = self.pending.get_mut(&done.0) {
                 next.failures = 0;
                 next.not_before = None;
+                next.merges = 0;
                 next.attempt.unconfirmed.clear();
             }
         }
         Some(done)
+    }
+
+    /// The in-flight write was stale: another writer saved the player after the version we
+    /// held. Adopts `stored`'s version, merges its progress into the newest state we hold for
+    /// the player (the refused one's progress included) and queues that again, ready now.
+    /// Returns the refused state instead once it has conflicted [`MAX_MERGES`] times in a
+    /// row (the caller dead-letters it).
+    fn merge_in_flight(
+        &mut self,
+        stored: Option<(PlayerState, Version)>,
+    ) -> Option<(String, Pending)> {
+        let (player_id, mut refused) = self.in_flight.take()?;
+        refused.merges += 1;
+        if refused.merges > MAX_MERGES {
+            return Some((player_id, refused));
+        }
+        let known = stored.map_or_else(Known::default, |(state, version)| Known { version, state });
+        // The refused state's progress lives on in whatever is written next.
+        let merge = |state: PlayerState| state.merged_over(&known.state);
+        if let Some(newer) = self.pending.get_mut(&player_id) {
+            newer.state = merge(newer.state.merged_over(&refused.state));
+            newer.merges = refused.merges;
+            newer.not_before = None;
+        } else {
+            refused.state = merge(refused.state);
+            refused.not_before = None;
+            self.pending.insert(player_id.clone(), refused);
+            self.order.push_back(player_id.clone());
+        }
+        self.known.insert(player_id, known);
+        None
+    }
+
+    /// Drops what the queue remembers of a released player once nothing of it is queued.
+    fn forget_if_released(&mut self, player_id: &str) {
+        let busy = self.pending.contains_key(player_id)
+            || self.in_flight.as_ref().is_some_and(|(p, _)| p == player_id);
+        if !busy && self.releasing.remove(player_id) {
+            self.known.remove(player_id);
+        }
     }
 
     /// `flush`: try everything now.
@@ -436,18 +513,41 @@ impl PlayerStates {
     /// The player's state: the newest one still queued here if any, else the stored one
     /// (remembering its version), else the default state of a new player.
     pub async fn load(&self, player_id: &str) -> Result<PlayerState, StoreError> {
-        if let Some(state) = self.shared.lock().newest(player_id) {
-            return Ok(state);
+        {
+            let mut queue = self.shared.lock();
+            if let Some(state) = queue.newest(player_id) {
+                // Back before its release save settled: keep what the queue knows.
+                queue.releasing.remove(player_id);
+                return Ok(state);
+            }
         }
         let loaded = self.store.load(player_id).await?;
         let mut queue = self.shared.lock();
+        queue.releasing.remove(player_id);
         // A save may have been queued while we were loading; it is newer than the store.
         if let Some(state) = queue.newest(player_id) {
             return Ok(state);
         }
         let (state, version) = loaded.unwrap_or_default();
-        queue.versions.insert(player_id.to_owned(), version);
+        let known = Known {
+            version,
+            state: state.clone(),
+        };
+        queue.known.insert(player_id.to_owned(), known);
         Ok(state)
+    }
+
+    /// The server let the player go (left, or held past the resume window) after queuing
+    /// its last save: once that save settles, the queue forgets the player.
+    pub fn release(&self, player_id: &str) {
+        let mut queue = self.shared.lock();
+        queue.releasing.insert(player_id.to_owned());
+        queue.forget_if_released(player_id);
+    }
+
+    /// Players whose storage version the queue remembers (loaded or saved, not released).
+    pub fn remembered(&self) -> usize {
+        self.shared.lock().known.len()
     }
 
     /// Queues a save and returns at once. Replaces any older pending state of this player.
@@ -507,7 +607,7 @@ impl Drop for PlayerStates {
             "player states dropped with saves still pending (flush first)"
         );
         for (player_id, pending) in &left {
-            let expected = queue.versions.get(player_id).cloned().flatten();
+            let expected = queue.known.get(player_id).and_then(|k| k.version.clone());
             self.shared
                 .dead_letter(player_id, pending, &expected, "still queued at shutdown");
         }
@@ -533,31 +633,56 @@ async fn write_loop(shared: Arc<Shared>, store: Arc<dyn StateStore>, policy: Ret
                 continue;
             }
         };
-        let result = store.save(&player_id, &state, &expected, &attempt).await;
+        let mut result = store.save(&player_id, &state, &expected, &attempt).await;
         let counters = &shared.counters;
+        // Stale: read what the other writer stored (outside the lock), then merge below.
+        let mut reloaded = None;
+        if result == Err(StoreError::Conflict) {
+            counters.conflicts.fetch_add(1, Ordering::Relaxed);
+            match store.load(&player_id).await {
+                Ok(stored) => reloaded = Some(stored),
+                Err(e) => result = Err(e),
+            }
+        }
         let mut queue = shared.lock();
-        match result {
-            Ok(version) => {
+        match (result, reloaded) {
+            (Ok(version), _) => {
                 counters.written.fetch_add(1, Ordering::Relaxed);
                 queue.finish_in_flight(Some(version));
             }
-            Err(StoreError::Unavailable(reason)) => {
+            (Err(StoreError::Conflict), Some(stored)) => {
+                let version = stored.as_ref().and_then(|(_, v)| v.clone());
+                match queue.merge_in_flight(stored) {
+                    None => {
+                        tracing::info!(
+                            player_id,
+                            ?expected,
+                            ?version,
+                            "stale save: merged with the stored state, writing again"
+                        );
+                    }
+                    Some((_, pending)) => {
+                        counters.failed.fetch_add(1, Ordering::Relaxed);
+                        let reason = format!(
+                            "{MAX_MERGES} conflicts in a row: another writer keeps saving this player"
+                        );
+                        shared.dead_letter(&player_id, &pending, &expected, &reason);
+                    }
+                }
+            }
+            (Err(StoreError::Unavailable(reason)), _) => {
                 counters.retried.fetch_add(1, Ordering::Relaxed);
                 let retry_in = queue.requeue_in_flight(Instant::now(), &policy);
                 tracing::warn!(player_id, %reason, ?retry_in, "save failed, will retry");
             }
-            Err(error) => {
-                let counter = if error == StoreError::Conflict {
-                    &counters.conflicts
-                } else {
-                    &counters.failed
-                };
-                counter.fetch_add(1, Ordering::Relaxed);
+            (Err(error), _) => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
                 if let Some((_, pending)) = queue.finish_in_flight(None) {
                     shared.dead_letter(&player_id, &pending, &expected, &error.to_string());
                 }
             }
         }
+        queue.forget_if_released(&player_id);
         shared.publish(&queue);
     }
 }

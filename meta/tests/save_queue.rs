@@ -241,8 +241,17 @@ async fn load_fails_clearly_while_the_store_is_down() {
     ));
 }
 
+fn progress(highest: u32, current: u32, score: u64) -> PlayerState {
+    PlayerState {
+        highest_floor: highest,
+        current_floor: current,
+        health: 100,
+        score,
+    }
+}
+
 #[tokio::test(start_paused = true)]
-async fn a_stale_write_is_counted_not_forced() {
+async fn a_stale_write_is_reloaded_merged_and_written_never_lowering_progress() {
     let store = Arc::new(TestStore::default());
     let states = PlayerStates::with_policy(store.clone(), fast());
     assert_eq!(states.load("p").await, Ok(PlayerState::default()));
@@ -256,30 +265,26 @@ async fn a_stale_write_is_counted_not_forced() {
         .await
         .unwrap();
     states.save("p", state(2));
-    assert_eq!(
-        states.flush(Duration::from_secs(1)).await,
-        0,
-        "a conflict settles the save"
-    );
+    assert_eq!(states.flush(Duration::from_secs(1)).await, 0);
     assert_eq!(states.stats().conflicts, 1);
+    assert_eq!(states.stats().dead_lettered, 0);
     assert_eq!(
         store.inner.load("p").await,
-        Ok(Some((state(30), Some("2".into())))),
-        "not overwritten"
+        Ok(Some((progress(30, 2, 300), Some("3".into())))),
+        "highest floor and score kept from the store, where the player stands from us"
     );
-
-    // A fresh load adopts the other writer's version; saving works again.
-    assert_eq!(states.load("p").await, Ok(state(30)));
-    states.save("p", state(31));
+    // The adopted version keeps later saves landing without a conflict.
+    states.save("p", state(3));
     assert_eq!(states.flush(Duration::from_secs(1)).await, 0);
     assert_eq!(
         store.inner.load("p").await,
-        Ok(Some((state(31), Some("3".into()))))
+        Ok(Some((progress(30, 3, 300), Some("4".into()))))
     );
+    assert_eq!(states.stats().conflicts, 1);
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_player_never_loaded_cannot_overwrite_existing_data() {
+async fn a_player_never_loaded_cannot_lower_existing_data() {
     let store = Arc::new(TestStore::default());
     store
         .inner
@@ -292,8 +297,118 @@ async fn a_player_never_loaded_cannot_overwrite_existing_data() {
     assert_eq!(states.stats().conflicts, 1);
     assert_eq!(
         store.inner.load("p").await,
-        Ok(Some((state(9), Some("1".into()))))
+        Ok(Some((progress(9, 1, 90), Some("2".into()))))
     );
+}
+
+/// Issue 28's case: the player dropped from server A and was matched to server B inside
+/// A's resume window. B loaded the player; A's release save landed after that; every one of
+/// B's saves must still land, and the stored state must hold the best of both.
+#[tokio::test(start_paused = true)]
+async fn a_release_save_landing_late_from_another_server_loses_nothing() {
+    let store = Arc::new(TestStore::default());
+    let a = PlayerStates::with_policy(store.clone(), fast());
+    let b = PlayerStates::with_policy(store.clone(), fast());
+    // On A: the player climbs to floor 1 (saved), then reaches floor 2 and drops.
+    assert_eq!(a.load("p").await, Ok(PlayerState::default()));
+    a.save("p", progress(1, 1, 10));
+    assert_eq!(a.flush(Duration::from_secs(1)).await, 0);
+    // On B: the player is loaded (floor 1) while A still holds them.
+    assert_eq!(b.load("p").await, Ok(progress(1, 1, 10)));
+    // A's resume window ends: its release save lands first.
+    a.save("p", progress(2, 2, 25));
+    a.release("p");
+    assert_eq!(a.flush(Duration::from_secs(1)).await, 0);
+    // B's three saves of the session: the first conflicts, every one lands.
+    for (i, s) in [progress(1, 0, 12), progress(1, 1, 14), progress(3, 3, 40)]
+        .into_iter()
+        .enumerate()
+    {
+        b.save("p", s);
+        assert_eq!(b.flush(Duration::from_secs(1)).await, 0, "save {i}");
+    }
+    assert_eq!(b.stats().written, 3);
+    assert_eq!(b.stats().conflicts, 1);
+    assert_eq!(b.stats().dead_lettered, 0);
+    let (stored, version) = store.inner.load("p").await.unwrap().unwrap();
+    assert_eq!(stored, progress(3, 3, 40));
+    assert_eq!(version, Some("5".into()));
+    // Between the conflict and the last save, A's floor 2 was never lost.
+    assert_eq!(a.remembered(), 0, "A forgot the released player");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_writer_racing_every_save_is_given_up_after_max_merges() {
+    /// Every save of ours is preceded by another writer's.
+    struct Racing(MemoryStore, AtomicUsize);
+    #[async_trait]
+    impl StateStore for Racing {
+        async fn load(
+            &self,
+            player_id: &str,
+        ) -> Result<Option<(PlayerState, Version)>, StoreError> {
+            self.0.load(player_id).await
+        }
+        async fn save(
+            &self,
+            player_id: &str,
+            state: &PlayerState,
+            expected: &Version,
+            attempt: &SaveAttempt,
+        ) -> Result<Version, StoreError> {
+            let n = self.1.fetch_add(1, Ordering::SeqCst);
+            let current = self.0.load(player_id).await?.and_then(|(_, v)| v);
+            let other = SaveAttempt {
+                id: format!("racer-{n}"),
+                unconfirmed: Vec::new(),
+            };
+            self.0
+                .save(player_id, &state_of(n), &current, &other)
+                .await?;
+            self.0.save(player_id, state, expected, attempt).await
+        }
+    }
+    fn state_of(n: usize) -> PlayerState {
+        state(u32::try_from(n).unwrap())
+    }
+    let store = Arc::new(Racing(MemoryStore::default(), AtomicUsize::new(0)));
+    let states = PlayerStates::with_policy(store.clone(), fast());
+    assert_eq!(states.load("p").await, Ok(PlayerState::default()));
+    states.save("p", state(1));
+    assert_eq!(states.flush(Duration::from_secs(5)).await, 0);
+    let stats = states.stats();
+    assert_eq!(stats.conflicts, u64::from(tower_meta::MAX_MERGES) + 1);
+    assert_eq!((stats.written, stats.dead_lettered), (0, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn released_players_are_forgotten_once_their_last_save_settles() {
+    let store = Arc::new(TestStore::gated());
+    let states = PlayerStates::with_policy(store.clone(), fast());
+    for p in ["a", "b", "c"] {
+        states.load(p).await.unwrap();
+    }
+    assert_eq!(states.remembered(), 3);
+    // Released with nothing queued: forgotten at once.
+    states.release("a");
+    assert_eq!(states.remembered(), 2);
+    // Released with its last save still in flight: forgotten when it lands.
+    states.save("b", state(4));
+    states.release("b");
+    assert_eq!(states.remembered(), 2);
+    store.gate.as_ref().unwrap().add_permits(10);
+    assert_eq!(states.flush(Duration::from_secs(1)).await, 0);
+    assert_eq!(states.remembered(), 1);
+    // Back before the release save settled: remembered, and saves still carry its version.
+    states.save("c", state(5));
+    states.release("c");
+    assert_eq!(states.load("c").await, Ok(state(5)));
+    assert_eq!(states.flush(Duration::from_secs(1)).await, 0);
+    assert_eq!(states.remembered(), 1);
+    states.save("c", state(6));
+    assert_eq!(states.flush(Duration::from_secs(1)).await, 0);
+    assert_eq!(states.stats().conflicts, 0);
+    assert_eq!(store.inner.load("c").await.unwrap().unwrap().0, state(6));
 }
 
 #[tokio::test(start_paused = true)]

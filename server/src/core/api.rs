@@ -184,6 +184,9 @@ pub struct TickOutput {
     pub close: Vec<ConnId>,
     /// Enqueue these on the save queue (player id, state).
     pub saves: Vec<(String, PlayerState)>,
+    /// Players the core let go (left, or held past the resume window); their last state is
+    /// in `saves`. The save queue may forget them once it is written.
+    pub released: Vec<String>,
     /// New highest floors to submit to the leaderboard.
     pub highest_floors: Vec<(Identity, u32)>,
 }

@@ -243,6 +243,9 @@ impl Dispatch {
         for (player_id, state) in out.saves {
             shared.states.save(&player_id, state);
         }
+        for player_id in out.released {
+            shared.states.release(&player_id);
+        }
         for (identity, floor) in out.highest_floors {
             let board = Arc::clone(&shared.backends.leaderboard);
             runtime.spawn(async move {

@@ -257,12 +257,14 @@ fn after_the_window_the_slot_is_released_and_the_token_refused() {
     let mut core = core_with(quiet);
     enter(&mut core, 1, "ann", TOKEN_A);
     core.step(vec![ClientEvent::Disconnected { conn: 1 }]);
-    let mut saved = false;
+    let (mut saved, mut released) = (false, false);
     for _ in 0..(60 * 30) {
         let out = core.step(vec![]);
         saved |= out.saves.iter().any(|(id, _)| id == "dev:ann");
+        released |= out.released.iter().any(|id| id == "dev:ann");
     }
     assert!(saved, "the released player's state was saved");
+    assert!(released, "and the save queue told it may forget the player");
     assert!(core.player_by_account("dev:ann").is_none());
     let out = core.step(vec![ClientEvent::Resume {
         conn: 2,

@@ -48,6 +48,7 @@ fn release(
         player.identity.player_id.clone(),
         progress_of(player, health),
     ));
+    out.0.released.push(player.identity.player_id.clone());
     if let Some(conn) = player.conn {
         sessions.by_conn.remove(&conn);
     }
