@@ -150,6 +150,9 @@ pub struct ServerConn {
     limiter: TokenBucket,
     warned_rate: bool,
     handshake_deadline: Instant,
+    /// Fresh randomness from the shell: the token a resume of this connection is given in
+    /// place of the one it presented (tokens rotate on every Welcome).
+    next_token: ResumeToken,
     registered: bool,
     /// The last Error the loop sent, for the close code when the loop then closes us.
     last_error: Option<ErrorCode>,
@@ -159,8 +162,14 @@ pub struct ServerConn {
 }
 
 impl ServerConn {
-    /// A connection the endpoint accepted at `now`.
-    pub fn new(id: ConnId, limits: ConnLimits, now: Instant) -> ServerConn {
+    /// A connection the endpoint accepted at `now`; `next_token` is fresh randomness (the
+    /// resume token it gets if it resumes a session).
+    pub fn new(
+        id: ConnId,
+        limits: ConnLimits,
+        now: Instant,
+        next_token: ResumeToken,
+    ) -> ServerConn {
         ServerConn {
             id,
             limits,
@@ -170,6 +179,7 @@ impl ServerConn {
             limiter: TokenBucket::new(limits.input_rate, limits.input_rate, now),
             warned_rate: false,
             handshake_deadline: now + limits.handshake_timeout,
+            next_token,
             registered: false,
             last_error: None,
             transmits: VecDeque::new(),
@@ -460,6 +470,7 @@ impl ServerConn {
             self.event(ClientEvent::Resume {
                 conn: self.id,
                 token,
+                fresh: self.next_token,
             });
             self.phase = Phase::Joined;
             return Ok(());

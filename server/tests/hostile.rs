@@ -233,6 +233,53 @@ async fn a_flood_from_many_addresses_of_one_prefix_leaves_room_for_another() {
     h.shutdown().await;
 }
 
+fn welcome_token(msg: &server_control::Msg) -> Vec<u8> {
+    match msg {
+        server_control::Msg::Welcome(w) => w.resume_token.clone(),
+        other => panic!("expected a Welcome: {other:?}"),
+    }
+}
+
+/// Someone who learnt a player's resume token (a log, a shoulder) cannot take over the
+/// live session from another address; a token works once, while the player is detached,
+/// and every Welcome hands out a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_token_takes_over_no_live_session_and_works_once() {
+    let h = start(test_config("token"), Backends::dev()).await;
+    let mut player = Raw::connect(&h, None).await;
+    player.dev_hello("holder").await;
+    let first = welcome_token(&player.next().await);
+    assert_eq!(first.len(), 16);
+    // The thief, from another address, while the player is connected.
+    let mut thief = Raw::connect_at(&h, None, [127, 0, 0, 66].into()).await;
+    thief.hello(dev("thief"), first.clone()).await;
+    let msg = thief.next().await;
+    assert!(is_error(&msg, ErrorCode::ResumeExpired), "{msg:?}");
+    assert!(
+        player.conn.close_reason().is_none(),
+        "the player keeps its session"
+    );
+    // The player's connection drops; the token reclaims the session, rotated.
+    player.conn.close(0u32.into(), b"network change");
+    assert!(eventually(5, || h.metrics.connections.get() <= 1).await);
+    let mut back = Raw::connect(&h, None).await;
+    back.hello(dev("holder"), first.clone()).await;
+    let second = welcome_token(&back.next().await);
+    assert_eq!(second.len(), 16);
+    assert_ne!(second, first, "a new token on every Welcome");
+    back.conn.close(0u32.into(), b"again");
+    assert!(eventually(5, || h.metrics.connections.get() == 0).await);
+    // The first token died with the resume that spent it; the second one works.
+    let mut replay = Raw::connect(&h, None).await;
+    replay.hello(dev("holder"), first).await;
+    let msg = replay.next().await;
+    assert!(is_error(&msg, ErrorCode::ResumeExpired), "{msg:?}");
+    let mut again = Raw::connect(&h, None).await;
+    again.hello(dev("holder"), second.clone()).await;
+    assert_ne!(welcome_token(&again.next().await), second);
+    h.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unexpected_message_while_playing_closes_the_connection() {
     let h = start(test_config("unexpected"), Backends::dev()).await;

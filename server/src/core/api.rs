@@ -38,8 +38,13 @@ pub enum ClientEvent {
         state: PlayerState,
         resume_token: ResumeToken,
     },
-    /// A Hello that carried a resume token instead of a fresh login.
-    Resume { conn: ConnId, token: ResumeToken },
+    /// A Hello that carried a resume token instead of a fresh login; `fresh` is fresh
+    /// randomness, the session's token from now on if the resume is accepted.
+    Resume {
+        conn: ConnId,
+        token: ResumeToken,
+        fresh: ResumeToken,
+    },
     FloorProof {
         conn: ConnId,
         floor: u32,

@@ -296,7 +296,7 @@ impl Transport {
                         conn_limits.handshake_timeout,
                         &limits,
                     );
-                    let machine = ServerConn::new(id, conn_limits, now);
+                    let machine = ServerConn::new(id, conn_limits, now, rand::random());
                     let mut link = Link::new(
                         id,
                         conn,

@@ -114,6 +114,7 @@ fn players_who_go_are_sent_as_left_and_come_back_on_resume() {
     let out = core.step(vec![ClientEvent::Resume {
         conn: 3,
         token: TOKEN_B,
+        fresh: [0xF0; 16],
     }]);
     let (floor, hash) = floor_enter_of(&out, 3);
     let out = core.step(vec![proof(3, floor, hash)]);

@@ -117,6 +117,7 @@ fn proofs_out_of_turn_are_unexpected_and_close_the_connection() {
     let out = core.step(vec![ClientEvent::Resume {
         conn: 2,
         token: TOKEN_A,
+        fresh: [0xF0; 16],
     }]);
     assert_eq!(floor_enter_of(&out, 2).0, 0);
     let out = core.step(vec![proof(2, 3, hash)]);
@@ -149,6 +150,7 @@ fn max_players_counts_slots_and_refuses_only_new_accounts() {
     let out = core.step(vec![ClientEvent::Resume {
         conn: 5,
         token: TOKEN_A,
+        fresh: [0xF0; 16],
     }]);
     assert!(out.close.is_empty(), "{out:?}");
     let out = core.step(vec![join(6, "bob", [6; 16])]);
@@ -235,6 +237,7 @@ fn reconnect_within_the_window_gets_the_same_player_floor_and_state() {
     let out = core.step(vec![ClientEvent::Resume {
         conn: 2,
         token: TOKEN_A,
+        fresh: [0xF0; 16],
     }]);
     let msgs = control_for(&out, 2);
     assert!(
@@ -269,6 +272,7 @@ fn after_the_window_the_slot_is_released_and_the_token_refused() {
     let out = core.step(vec![ClientEvent::Resume {
         conn: 2,
         token: TOKEN_A,
+        fresh: [0xF0; 16],
     }]);
     assert!(matches!(
         control_for(&out, 2)[..],
@@ -324,4 +328,62 @@ fn leave_saves_and_removes_at_once_and_shutdown_saves_everyone() {
     );
     assert_eq!(out.saves.len(), 1);
     assert_eq!(out.close, vec![2]);
+}
+
+fn resume(conn: u64, token: [u8; 16], fresh: [u8; 16]) -> ClientEvent {
+    ClientEvent::Resume { conn, token, fresh }
+}
+
+fn refused_resume(out: &TickOutput, conn: u64) -> bool {
+    matches!(
+        control_for(out, conn)[..],
+        [ControlOut::Error {
+            kind: ErrorKind::ResumeExpired,
+            ..
+        }]
+    ) && out.close == vec![conn]
+}
+
+#[test]
+fn a_resume_rotates_the_token_and_the_used_one_dies() {
+    let mut core = core_with(quiet);
+    enter(&mut core, 1, "ann", TOKEN_A);
+    core.step(vec![ClientEvent::Disconnected { conn: 1 }]);
+    let out = core.step(vec![resume(2, TOKEN_A, [7; 16])]);
+    assert!(
+        matches!(control_for(&out, 2)[0], ControlOut::Welcome { resumed: true, resume_token, .. } if resume_token == [7; 16]),
+        "{out:?}"
+    );
+    core.step(vec![ClientEvent::Disconnected { conn: 2 }]);
+    // The token of the first Welcome was spent by the first resume.
+    let out = core.step(vec![resume(3, TOKEN_A, [8; 16])]);
+    assert!(refused_resume(&out, 3), "{out:?}");
+    // The rotated one works, once.
+    let out = core.step(vec![resume(4, [7; 16], [9; 16])]);
+    assert!(
+        matches!(control_for(&out, 4)[0], ControlOut::Welcome { resumed: true, resume_token, .. } if resume_token == [9; 16])
+    );
+    assert_eq!(core.stats().resumes, 2);
+}
+
+#[test]
+fn a_token_cannot_take_over_a_live_session() {
+    let mut core = core_with(quiet);
+    enter(&mut core, 1, "ann", TOKEN_A);
+    let out = core.step(vec![resume(2, TOKEN_A, [7; 16])]);
+    assert!(refused_resume(&out, 2), "{out:?}");
+    assert!(
+        control_for(&out, 1).is_empty(),
+        "the player is not told off"
+    );
+    let ann = core.player_by_account("dev:ann").expect("still there");
+    assert!(ann.playing);
+    assert_eq!(core.player_by_conn(1).map(|p| p.id), Some(ann.id));
+    // Once the connection is gone the same token reclaims the session.
+    core.step(vec![ClientEvent::Disconnected { conn: 1 }]);
+    let out = core.step(vec![resume(3, TOKEN_A, [7; 16])]);
+    assert!(matches!(
+        control_for(&out, 3)[0],
+        ControlOut::Welcome { resumed: true, .. }
+    ));
 }

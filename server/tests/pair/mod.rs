@@ -335,7 +335,7 @@ impl Pair {
         Peer {
             name: name.into(),
             client,
-            conn: ServerConn::new(id, self.limits, self.now),
+            conn: ServerConn::new(id, self.limits, self.now, self.rng.random()),
             up: Link::new(profile, self.rng.random()),
             down: Link::new(profile, self.rng.random()),
             events: Vec::new(),

@@ -198,10 +198,19 @@ pub fn sessions(
                 sessions.by_token.insert(*resume_token, e);
                 sessions.by_account.insert(identity.player_id.clone(), e);
             }
-            ClientEvent::Resume { conn, token } => {
+            ClientEvent::Resume { conn, token, fresh } => {
                 let found = sessions.by_token.get(token).copied();
-                match found.and_then(|e| players.get_mut(e).ok()) {
+                // A token reclaims a held session only: a live one cannot be taken over
+                // (its player logs in again to replace a connection it lost track of).
+                let held = found
+                    .and_then(|e| players.get_mut(e).ok())
+                    .filter(|(_, player, ..)| player.conn.is_none());
+                match held {
                     Some((e, mut player, id, _, mut viewer)) => {
+                        // Rotated: the token just used dies with this Welcome.
+                        sessions.by_token.remove(&player.resume_token);
+                        player.resume_token = *fresh;
+                        sessions.by_token.insert(*fresh, e);
                         reattach(&mut player, &mut viewer, *conn, &mut sessions, &mut out);
                         sessions.by_conn.insert(*conn, e);
                         commands.entity(e).remove::<Present>();
@@ -219,7 +228,7 @@ pub fn sessions(
                             *conn,
                             ControlOut::Error {
                                 kind: ErrorKind::ResumeExpired,
-                                message: "unknown or expired resume token: log in again".into(),
+                                message: "unknown, used or expired resume token, or the session is live: log in again".into(),
                             },
                         ));
                         out.0.close.push(*conn);
