@@ -76,14 +76,21 @@ ATowerDemoPawn::ATowerDemoPawn()
 	Entity = CreateDefaultSubobject<UTowerEntityComponent>(TEXT("TowerEntity"));
 	Entity->bIsLocalPlayer = true;
 	Entity->HeightOffsetCm = 50.0f * DemoBodyScaleZ;
+}
 
+void ATowerDemoPawn::MakeInputObjects()
+{
+	if (InputMapping != nullptr)
+	{
+		return;
+	}
 	// Input made in code, so the demo needs no assets. The camera looks along +X, so W is
 	// +X and D is +Y (Unreal is left-handed).
-	MoveAction = CreateDefaultSubobject<UInputAction>(TEXT("MoveAction"));
+	MoveAction = NewObject<UInputAction>(this, TEXT("TowerDemoMove"));
 	MoveAction->ValueType = EInputActionValueType::Axis2D;
-	AttackAction = CreateDefaultSubobject<UInputAction>(TEXT("AttackAction"));
+	AttackAction = NewObject<UInputAction>(this, TEXT("TowerDemoAttack"));
 	AttackAction->ValueType = EInputActionValueType::Boolean;
-	InputMapping = CreateDefaultSubobject<UInputMappingContext>(TEXT("InputMapping"));
+	InputMapping = NewObject<UInputMappingContext>(this, TEXT("TowerDemoMapping"));
 	MapMoveKey(*InputMapping, MoveAction, EKeys::W, /*bSideways=*/false, /*bNegate=*/false);
 	MapMoveKey(*InputMapping, MoveAction, EKeys::S, false, true);
 	MapMoveKey(*InputMapping, MoveAction, EKeys::D, true, false);
@@ -103,6 +110,7 @@ UInputComponent* ATowerDemoPawn::CreatePlayerInputComponent()
 void ATowerDemoPawn::SetupPlayerInputComponent(UInputComponent* PlayerInputComponent)
 {
 	Super::SetupPlayerInputComponent(PlayerInputComponent);
+	MakeInputObjects();
 	UEnhancedInputComponent* Input = Cast<UEnhancedInputComponent>(PlayerInputComponent);
 	if (Input == nullptr)
 	{
@@ -118,6 +126,7 @@ void ATowerDemoPawn::SetupPlayerInputComponent(UInputComponent* PlayerInputCompo
 void ATowerDemoPawn::PawnClientRestart()
 {
 	Super::PawnClientRestart();
+	MakeInputObjects();
 	const APlayerController* PlayerController = Cast<APlayerController>(GetController());
 	const ULocalPlayer* LocalPlayer = PlayerController != nullptr ? PlayerController->GetLocalPlayer() : nullptr;
 	if (UEnhancedInputLocalPlayerSubsystem* Subsystem = ULocalPlayer::GetSubsystem<UEnhancedInputLocalPlayerSubsystem>(LocalPlayer))

@@ -46,15 +46,16 @@ public:
 	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo")
 	TObjectPtr<UTowerEntityComponent> Entity;
 
-	// Axis2D: X forward (W, S, left stick up/down), Y right (D, A, left stick right/left).
-	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo|Input")
+	// Made at run time by the pawn (no assets): Move is Axis2D, X forward (W, S, left
+	// stick up/down) and Y right (D, A, left stick sideways); Attack is a button.
+	UPROPERTY(Transient, BlueprintReadOnly, Category = "Tower|Demo|Input")
 	TObjectPtr<UInputAction> MoveAction;
 
-	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo|Input")
+	UPROPERTY(Transient, BlueprintReadOnly, Category = "Tower|Demo|Input")
 	TObjectPtr<UInputAction> AttackAction;
 
 	// Added to the local player's Enhanced Input subsystem when the pawn is possessed.
-	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower|Demo|Input")
+	UPROPERTY(Transient, BlueprintReadOnly, Category = "Tower|Demo|Input")
 	TObjectPtr<UInputMappingContext> InputMapping;
 
 protected:
@@ -63,6 +64,9 @@ protected:
 	virtual void SetupPlayerInputComponent(UInputComponent* PlayerInputComponent) override;
 
 private:
+	// Makes the actions and the mapping context once (not in the constructor: objects made
+	// with NewObject there would be default subobjects without stable names).
+	void MakeInputObjects();
 	void HandleMove(const FInputActionValue& Value);
 	void HandleMoveReleased();
 	void HandleAttackPressed();
