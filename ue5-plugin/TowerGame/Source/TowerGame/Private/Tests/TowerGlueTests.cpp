@@ -11,6 +11,7 @@
 #include "Engine/Engine.h"
 #include "Engine/World.h"
 #include "GameFramework/Actor.h"
+#include "TowerAsyncActions.h"
 #include "TowerBlueprintLibrary.h"
 #include "TowerEntityComponent.h"
 #include "TowerFloorActor.h"
@@ -190,6 +191,33 @@ bool FTowerGlueEntityTest::RunTest(const FString& Parameters)
 		TestFalse(TEXT("actor stays visible without a connection"), Pawn->IsHidden());
 	}
 	Pawn->Destroy();
+	return true;
+}
+
+IMPLEMENT_SIMPLE_AUTOMATION_TEST(FTowerGlueFindMatchTest, "Tower.Glue.Matchmaker.FindMatchNodeLeavesConnectOnMatchAlone", EAutomationTestFlags::EditorContext | EAutomationTestFlags::EngineFilter)
+bool FTowerGlueFindMatchTest::RunTest(const FString& Parameters)
+{
+	// The Tower Find Match node only finds; it once turned the shared matchmaker's
+	// connect-on-match off for good. Without a login (or without Nakama) the search fails
+	// at once, which is enough to see what the node did to the matchmaker.
+	FTowerTestWorld Scope;
+	if (Scope.World == nullptr)
+	{
+		AddError(TEXT("could not create a world"));
+		return false;
+	}
+	UTowerMatchmaker* Matchmaker = UTowerMatchmaker::CreateTowerMatchmaker(Scope.World);
+	if (!TestNotNull(TEXT("matchmaker"), Matchmaker))
+	{
+		return false;
+	}
+	Matchmaker->bConnectOnMatch = true;
+	UTowerFindMatchAction* Action = UTowerFindMatchAction::TowerFindMatch(Scope.World, Matchmaker);
+	Action->Activate();
+	TestTrue(TEXT("connect-on-match untouched"), Matchmaker->bConnectOnMatch);
+	TestFalse(TEXT("the failed search is over"), Matchmaker->IsFindingMatch());
+	Action->Cancel(); // after the end: harmless
+	TestTrue(TEXT("still untouched after Cancel"), Matchmaker->bConnectOnMatch);
 	return true;
 }
 
