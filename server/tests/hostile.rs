@@ -388,6 +388,67 @@ async fn a_full_server_answers_server_full_without_calling_nakama() {
     h.shutdown().await;
 }
 
+/// What Nakama may hand the server for a player: a username and a group name chosen by
+/// players (any group admin picks the name of a group and can add anyone to it).
+struct HostileNames;
+
+#[async_trait]
+impl Authenticator for HostileNames {
+    async fn authenticate(&self, credentials: &Credentials) -> Result<Identity, AuthError> {
+        let Credentials::Dev { name } = credentials else {
+            return Err(AuthError::TicketsDisabled);
+        };
+        Ok(Identity {
+            player_id: format!("dev:{name}"),
+            username: format!(
+                "{name}\u{202E}txt.exe\nTower Staff\u{200B}{}",
+                "x".repeat(300)
+            ),
+            guild: Some(format!(
+                "\u{2066}Tower\r\nStaff\u{FEFF} ✔{}",
+                "é".repeat(200)
+            )),
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_and_guilds_reach_the_roster_sanitized_and_bounded() {
+    let backends = Backends {
+        auth: Arc::new(HostileNames),
+        ..Backends::dev()
+    };
+    let h = start(test_config("names"), backends).await;
+    let mut player = Raw::connect(&h, None).await;
+    player.dev_hello("mallory").await;
+    let server_control::Msg::Welcome(welcome) = player.next().await else {
+        panic!("welcome")
+    };
+    let server_control::Msg::FloorEnter(enter) = player.next().await else {
+        panic!("floor enter")
+    };
+    player.prove(enter.floor, enter.seed).await;
+    let server_control::Msg::FloorAdmitted(_) = player.next().await else {
+        panic!("admitted")
+    };
+    let server_control::Msg::Roster(roster) = player.next().await else {
+        panic!("roster")
+    };
+    let entry = &roster.entries[0];
+    let expected = format!("mallorytxt.exe Tower Staff{}", "x".repeat(64 - 26));
+    assert_eq!(welcome.display_name, expected);
+    assert_eq!(entry.name, expected);
+    assert_eq!(entry.guild, format!("Tower Staff ✔{}", "é".repeat(64 - 13)));
+    for s in [&entry.name, &entry.guild] {
+        assert!(tower_protocol::name_within_bounds(s), "{s:?}");
+        assert!(
+            !s.chars().any(tower_protocol::names::is_hidden_char),
+            "{s:?}"
+        );
+    }
+    h.shutdown().await;
+}
+
 fn nakama_config(http_key: &str, ticket_key: &str) -> NakamaConfig {
     // Nothing listens on port 1: getting as far as connecting means the keys passed.
     let mut n = NakamaConfig::local_dev("http://127.0.0.1:1", "gs-keys", "127.0.0.1", 4433);

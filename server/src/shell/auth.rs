@@ -7,7 +7,7 @@ use crate::core::ConnId;
 use crate::shell::Shared;
 use std::sync::Arc;
 use tokio::sync::mpsc;
-use tower_meta::Credentials;
+use tower_meta::{Credentials, Identity};
 use tower_protocol::pb::ErrorCode;
 use tracing::debug;
 
@@ -38,6 +38,34 @@ pub(crate) fn start(
     });
 }
 
+/// The identity as other players see it: the one place names enter the server, from
+/// Nakama (usernames, and group names any player picks) or dev auth. The name and the guild
+/// pass through [`tower_protocol::sanitize_name`] (no control, bidi or invisible characters;
+/// at most 64 characters and 128 bytes); a name left empty becomes `player-` and the start
+/// of the player id, an empty guild none. The player id is not touched (it keys storage).
+pub fn for_display(identity: Identity) -> Identity {
+    let mut username = tower_protocol::sanitize_name(&identity.username);
+    if username.is_empty() {
+        let id: String = identity
+            .player_id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(8)
+            .collect();
+        username = format!("player-{id}");
+    }
+    let guild = identity
+        .guild
+        .as_deref()
+        .map(tower_protocol::sanitize_name)
+        .filter(|g| !g.is_empty());
+    Identity {
+        player_id: identity.player_id,
+        username,
+        guild,
+    }
+}
+
 /// Authenticates and loads the player's state.
 async fn authenticate(shared: Arc<Shared>, credentials: Credentials) -> AuthResult {
     let identity = shared
@@ -45,6 +73,7 @@ async fn authenticate(shared: Arc<Shared>, credentials: Credentials) -> AuthResu
         .auth
         .authenticate(&credentials)
         .await
+        .map(for_display)
         .map_err(|e| (ErrorCode::AuthFailed, e.to_string()))?;
     if shared.dev_auth {
         debug!(name = %identity.username, "dev login (insecure: any name is accepted)");
@@ -91,6 +120,40 @@ fn spread_new_player(state: &mut tower_meta::PlayerState, player_id: &str, floor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn identity(name: &str, guild: Option<&str>) -> Identity {
+        Identity {
+            player_id: "9f1c2d3e-0000-4000-8000-000000000001".into(),
+            username: name.into(),
+            guild: guild.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn names_and_guilds_are_made_safe_to_draw() {
+        let shown = for_display(identity(
+            "adm\u{200B}in\u{202E}\n",
+            Some("Tower\u{2066} Staff\r\n ✔"),
+        ));
+        assert_eq!(shown.username, "admin");
+        assert_eq!(shown.guild.as_deref(), Some("Tower Staff ✔"));
+        assert_eq!(shown.player_id, "9f1c2d3e-0000-4000-8000-000000000001");
+        let long = for_display(identity(&"w".repeat(500), Some(&"g".repeat(500))));
+        assert_eq!(long.username.len(), tower_protocol::MAX_NAME_CHARS);
+        assert_eq!(
+            long.guild.map(|g| g.len()),
+            Some(tower_protocol::MAX_NAME_CHARS)
+        );
+    }
+
+    #[test]
+    fn a_name_with_nothing_visible_falls_back_and_an_empty_guild_is_none() {
+        let shown = for_display(identity("\u{202E}\u{200B}\n", Some("\u{2060}")));
+        assert_eq!(shown.username, "player-9f1c2d3e");
+        assert_eq!(shown.guild, None);
+        let plain = identity("ann", Some("Climbers"));
+        assert_eq!(for_display(plain.clone()), plain);
+    }
 
     #[test]
     fn bench_spread_places_only_new_players_and_covers_the_floors() {
