@@ -30,6 +30,12 @@ pub enum TlsError {
     Rustls(#[from] rustls::Error),
     #[error("QUIC rejected the TLS configuration: {0}")]
     Quic(String),
+    #[error(
+        "{path} is readable by other users (mode {mode:04o}), so its private key may have leaked: \
+         remove it (a new certificate is generated; the fingerprint players pin changes), or \
+         `chmod 600` it if nobody else could have read it"
+    )]
+    KeyPermissions { path: PathBuf, mode: u32 },
 }
 
 /// A certificate chain with its key, and the SHA-256 fingerprint (lower-case hex) of the
@@ -81,6 +87,7 @@ pub fn load_or_generate(dir: &Path) -> Result<Identity, TlsError> {
         dir.join("cert.sha256"),
     );
     if cert_path.exists() && key_path.exists() {
+        check_private(&key_path)?;
         let id = load(&cert_path, &key_path)?;
         write(&fp_path, format!("{}\n", id.fingerprint).as_bytes())?;
         return Ok(Identity {
@@ -111,6 +118,29 @@ pub fn load_or_generate(dir: &Path) -> Result<Identity, TlsError> {
         cert_path,
         generated: true,
     })
+}
+
+/// Refuses a private key other users may read (group or world bits set): the server writes
+/// its own 0600, so looser bits mean an older version or somebody else made it readable.
+fn check_private(path: &Path) -> Result<(), TlsError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|source| TlsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(TlsError::KeyPermissions {
+                path: path.to_owned(),
+                mode,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {
@@ -212,6 +242,33 @@ mod tests {
         assert!(!b.generated);
         assert_eq!(a.fingerprint, b.fingerprint);
         server_config(&b).expect("quinn accepts it");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_other_users_can_read_is_refused_not_reused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("tower-tls-open-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let made = load_or_generate(&dir).expect("generate");
+        let key = dir.join("key.pem");
+        for mode in [0o644, 0o640, 0o604] {
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            let e = load_or_generate(&dir).err().expect("refused");
+            assert!(
+                matches!(&e, TlsError::KeyPermissions { mode: m, .. } if *m == mode),
+                "{e}"
+            );
+            let text = e.to_string();
+            assert!(
+                text.contains("key.pem") && text.contains("chmod 600"),
+                "{text}"
+            );
+        }
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let again = load_or_generate(&dir).expect("reused once private");
+        assert_eq!(again.fingerprint, made.fingerprint);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
