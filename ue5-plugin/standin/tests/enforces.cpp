@@ -7,7 +7,7 @@
 #include "GameFramework/Pawn.h"
 #include "GameFramework/PlayerController.h"
 
-#define STANDIN_CASES 9
+#define STANDIN_CASES 11
 
 DECLARE_LOG_CATEGORY_EXTERN(LogStandInTest, Log, All);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnStandInHit, int32, Damage, const FString&, Source);
@@ -19,6 +19,9 @@ public:
     void HandleHit(int32 Damage, const FString& Source);
     void HandleWrong(int32 Damage);
     FOnStandInHit OnHit;
+#if STANDIN_CASE == 10 // an override whose parameters differ from the engine's virtual
+    void EndPlay(EEndPlayReason::Type EndPlayReason, bool bExtra) override;
+#endif
 };
 
 void AStandInPawn::Tick(float DeltaSeconds)
@@ -54,5 +57,7 @@ void AStandInPawn::Tick(float DeltaSeconds)
 #elif STANDIN_CASE == 9 // a local hiding the private AActor::Owner (MSVC C4458)
     AActor* Owner = GetOwner();
     (void)Owner;
+#elif STANDIN_CASE == 11 // a log verbosity Unreal does not have
+    UE_LOG(LogStandInTest, Loud, TEXT("%s"), *Name);
 #endif
 }

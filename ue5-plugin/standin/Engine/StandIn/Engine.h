@@ -125,9 +125,13 @@ struct FWorldContext
     UWorld* World() const;
 };
 
+class FSubsystemCollectionBase;
 class USubsystem : public UObject
 {
     STANDIN_UCLASS(USubsystem, UObject);
+    virtual bool ShouldCreateSubsystem(UObject* Outer) const;
+    virtual void Initialize(FSubsystemCollectionBase& Collection);
+    virtual void Deinitialize();
 };
 class FSubsystemCollectionBase
 {
@@ -139,9 +143,6 @@ class UGameInstanceSubsystem;
 class UGameInstanceSubsystem : public USubsystem
 {
     STANDIN_UCLASS(UGameInstanceSubsystem, USubsystem);
-    virtual bool ShouldCreateSubsystem(UObject* Outer) const;
-    virtual void Initialize(FSubsystemCollectionBase& Collection);
-    virtual void Deinitialize();
     UGameInstance* GetGameInstance() const;
 };
 
