@@ -578,3 +578,67 @@ async fn leaderboard_and_guild_record() {
     ));
     stack.stop().unwrap();
 }
+
+async fn board(player: &Session) -> Vec<(String, u64)> {
+    player
+        .leaderboard("tower_highest_floor", 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.username.clone(), r.score))
+        .collect()
+}
+
+/// Issue 28's real case against the real store: the player dropped from server A and was
+/// matched to server B inside A's resume window. B loaded the player, then A's release save
+/// landed. Every one of B's later saves must land (the first one conflicts, is reloaded and
+/// merged), and the stored state and the leaderboard must agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_release_save_from_another_server_loses_none_of_the_next_servers_saves() {
+    let stack = start_stack(&[]);
+    let store: Arc<dyn StateStore> = Arc::new(NakamaStore::new(client(&stack)));
+    let ann = player(&stack, "ann").await;
+    let id = ann.user_id().to_owned();
+    let progress = |highest: u32, current: u32, score: u64| PlayerState {
+        highest_floor: highest,
+        current_floor: current,
+        health: 100,
+        score,
+    };
+    let a = PlayerStates::with_policy(Arc::clone(&store), RetryPolicy::default());
+    let b = PlayerStates::with_policy(Arc::clone(&store), RetryPolicy::default());
+    let flushed = Duration::from_secs(10);
+    assert_eq!(a.load(&id).await, Ok(PlayerState::default()));
+    a.save(&id, progress(1, 1, 10));
+    assert_eq!(a.flush(flushed).await, 0);
+    // B admits the player while A still holds them for a resume.
+    assert_eq!(b.load(&id).await, Ok(progress(1, 1, 10)));
+    // A's resume window ends: its release save (floor 2) lands first.
+    a.save(&id, progress(2, 2, 25));
+    a.release(&id);
+    assert_eq!(a.flush(flushed).await, 0);
+    assert_eq!(a.stats().written, 2);
+    // B's three saves.
+    b.save(&id, progress(1, 0, 12));
+    assert_eq!(b.flush(flushed).await, 0);
+    let (stored, _) = store.load(&id).await.unwrap().unwrap();
+    assert_eq!(
+        stored,
+        progress(2, 0, 25),
+        "merged: A's floor 2, where B has the player"
+    );
+    assert_eq!(board(&ann).await, [("ann".to_owned(), 2)]);
+    b.save(&id, progress(1, 1, 14));
+    assert_eq!(b.flush(flushed).await, 0);
+    b.save(&id, progress(3, 3, 40));
+    assert_eq!(b.flush(flushed).await, 0);
+    let stats = b.stats();
+    assert_eq!(
+        (stats.written, stats.conflicts, stats.dead_lettered),
+        (3, 1, 0)
+    );
+    let (stored, _) = store.load(&id).await.unwrap().unwrap();
+    assert_eq!(stored, progress(3, 3, 40));
+    assert_eq!(board(&ann).await, [("ann".to_owned(), 3)]);
+    stack.stop().unwrap();
+}
