@@ -55,17 +55,20 @@ struct Args {
     #[arg(
         long,
         value_name = "URL",
-        conflicts_with_all = ["server", "cert_fingerprint", "fingerprint_file", "ca_file"]
+        conflicts_with_all = ["server", "cert_fingerprint", "fingerprint_file", "ca_file"],
+        requires = "nakama_server_key"
     )]
     nakama: Option<String>,
-    /// Nakama's server key (socket.server_key; public, it only names the game). The default is
-    /// the dev key of scripts/nakama-stack.sh.
+    /// Nakama's server key (socket.server_key; public, it only names the game). Needed with
+    /// --nakama. The native stack (scripts/nakama-stack.sh) makes a random one: SERVER_KEY in
+    /// its `env` output; docker compose: TOWER_SERVER_KEY in .env.
     #[arg(
         long,
+        value_name = "KEY",
         env = "TOWER_NAKAMA_SERVER_KEY",
-        default_value = "tower-dev-server-key"
+        hide_env_values = true
     )]
-    nakama_server_key: String,
+    nakama_server_key: Option<String>,
     /// Run id: bot i always uses Nakama device `tower-bot-<RUN_ID>-<i as 6 digits>` and
     /// username `<NAME_PREFIX>-<RUN_ID>-<i>`, so a run id names a stable set of accounts.
     #[arg(long, default_value = "local", requires = "nakama",
@@ -383,9 +386,12 @@ fn plan(args: &Args) -> Result<(Vec<(usize, ClientConfig)>, usize)> {
             count % args.match_size as usize
         );
     }
+    let Some(server_key) = args.nakama_server_key.clone() else {
+        bail!("--nakama needs --nakama-server-key (or TOWER_NAKAMA_SERVER_KEY)");
+    };
     let opts = nakama::Options {
         url: url.clone(),
-        server_key: args.nakama_server_key.clone(),
+        server_key,
         run_id: args.run_id.clone(),
         match_size: args.match_size,
         timeout: Duration::from_secs(args.match_timeout),
@@ -400,7 +406,7 @@ fn plan(args: &Args) -> Result<(Vec<(usize, ClientConfig)>, usize)> {
             Ok(cfg) => plan.push((i, cfg)),
             Err(e) => {
                 unmatched += 1;
-                eprintln!("tower-bots: bot {i}: matchmaking failed: {e}");
+                eprintln!("tower-bots: bot {i}: matchmaking through {url} failed: {e}");
             }
         }
     }

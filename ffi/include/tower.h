@@ -278,7 +278,7 @@ typedef struct TowerEvent {
   uint32_t tick_rate_hz;
   // Floor number (FLOOR_ENTERED, FLOOR_ADMITTED).
   uint32_t floor;
-  // The tower's world seed (FLOOR_ENTERED).
+  // The floor's seed (FLOOR_ENTERED): the floor is `tower_floor_generate(seed, floor, ..)`.
   uint64_t seed;
   // The server's procgen generator version (FLOOR_ENTERED).
   uint32_t generator_version;
@@ -352,7 +352,8 @@ typedef struct TowerFloorHandle {
 // Everything about a floor that fits in a fixed-size struct. Tile coordinates; tiles are
 // row-major, `tiles[y * width + x]`.
 typedef struct TowerFloorInfo {
-  // World seed the floor was generated from.
+  // Floor seed the floor was generated from (not the tower's world seed: see
+  // `tower_floor_seed`).
   uint64_t seed;
   // Floor number (0 = ground floor).
   uint32_t floor;
@@ -527,19 +528,26 @@ const char *tower_status_name(int32_t status);
 // `procgen`'s generator version (the one covered by every floor hash). Never fails.
 uint32_t tower_generator_version(void);
 
-// Generates the default 64x64 floor `floor` of tower `seed` and writes a new handle to
-// `*out` (on failure `*out` is set to the null handle when `out` is not NULL).
+// The floor seed of floor `floor` of the tower whose world seed is `world_seed`: the very
+// derivation the game server uses, so `tower_floor_generate(tower_floor_seed(w, n), n, ..)`
+// is floor `n` as players of a server with `world_seed = w` get it. Never fails.
+uint64_t tower_floor_seed(uint64_t world_seed, uint32_t floor);
+
+// Generates the default 64x64 floor number `floor` from its floor seed `floor_seed` (the
+// seed a server's FloorEnter carries, or `tower_floor_seed(world_seed, floor)`) and writes
+// a new handle to `*out` (on failure `*out` is set to the null handle when `out` is not
+// NULL).
 //
 // # Safety
 // `out` is NULL or valid for one write.
-TowerStatus tower_floor_generate(uint64_t seed, uint32_t floor, struct TowerFloorHandle *out);
+TowerStatus tower_floor_generate(uint64_t floor_seed, uint32_t floor, struct TowerFloorHandle *out);
 
 // Like `tower_floor_generate` with an explicit size; `TOWER_STATUS_INVALID_ARGUMENT` when
 // a side is outside procgen's accepted range.
 //
 // # Safety
 // `out` is NULL or valid for one write.
-TowerStatus tower_floor_generate_sized(uint64_t seed,
+TowerStatus tower_floor_generate_sized(uint64_t floor_seed,
                                        uint32_t floor,
                                        uint16_t width,
                                        uint16_t height,
@@ -602,13 +610,16 @@ TowerStatus tower_floor_encode(struct TowerFloorHandle handle,
 // `out` is NULL or valid for `out_len` writes.
 TowerStatus tower_floor_hash(struct TowerFloorHandle handle, uint8_t *out, size_t out_len);
 
-// Regenerates the default-size floor `(seed, floor)` and compares its hash with
+// Regenerates the default-size floor `(floor_seed, floor)` and compares its hash with
 // `hash[0..hash_len]`: `TOWER_STATUS_OK` when equal, `TOWER_STATUS_HASH_MISMATCH` when
 // not, `TOWER_STATUS_BAD_HASH_LENGTH` unless `hash_len == TOWER_HASH_LEN`.
 //
 // # Safety
 // `hash` is NULL or valid for `hash_len` reads.
-TowerStatus tower_floor_verify(uint64_t seed, uint32_t floor, const uint8_t *hash, size_t hash_len);
+TowerStatus tower_floor_verify(uint64_t floor_seed,
+                               uint32_t floor,
+                               const uint8_t *hash,
+                               size_t hash_len);
 
 // Frees a floor handle. Freeing the null handle, an unknown handle or an already freed
 // one returns `TOWER_STATUS_BAD_HANDLE` and does nothing else, so a double free is safe.

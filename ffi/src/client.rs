@@ -114,7 +114,7 @@ pub struct TowerEvent {
     pub tick_rate_hz: u32,
     /// Floor number (FLOOR_ENTERED, FLOOR_ADMITTED).
     pub floor: u32,
-    /// The tower's world seed (FLOOR_ENTERED).
+    /// The floor's seed (FLOOR_ENTERED): the floor is `tower_floor_generate(seed, floor, ..)`.
     pub seed: u64,
     /// The server's procgen generator version (FLOOR_ENTERED).
     pub generator_version: u32,

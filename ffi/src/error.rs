@@ -56,7 +56,7 @@ pub(crate) enum FfiError {
     #[error("a floor hash is {expected} bytes, got {got}", expected = crate::TOWER_HASH_LEN)]
     BadHashLength { got: usize },
     #[error(
-        "floor hash mismatch for seed {seed} floor {floor}: expected {expected}, computed {computed}"
+        "floor hash mismatch for floor seed {seed} floor {floor}: expected {expected}, computed {computed}"
     )]
     HashMismatch {
         seed: u64,

@@ -1,5 +1,7 @@
-//! The floor half of the ABI: regenerate a floor from `(seed, floor)`, read its tiles,
-//! spawns and hash, and verify a hash received from the server.
+//! The floor half of the ABI: regenerate a floor from `(floor seed, floor)`, read its tiles,
+//! spawns and hash, and verify a hash received from the server. Two seeds: a tower's *world
+//! seed* (the game server's `world_seed`) and each floor's *floor seed*, derived from it by
+//! `tower_floor_seed`; the generator and the server's `FloorEnter` take the floor seed.
 
 use std::sync::Arc;
 
@@ -74,7 +76,8 @@ pub struct TowerSpawn {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TowerFloorInfo {
-    /// World seed the floor was generated from.
+    /// Floor seed the floor was generated from (not the tower's world seed: see
+    /// `tower_floor_seed`).
     pub seed: u64,
     /// Floor number (0 = ground floor).
     pub floor: u32,
@@ -129,9 +132,9 @@ pub(crate) fn issue(floor: Arc<Floor>) -> TowerFloorHandle {
     }
 }
 
-fn generate(seed: u64, floor: u32, width: u16, height: u16) -> Result<Floor, FfiError> {
+fn generate(floor_seed: u64, floor: u32, width: u16, height: u16) -> Result<Floor, FfiError> {
     crate::self_test::ensure()?;
-    procgen::generate_with(seed, floor, &FloorParams { width, height })
+    procgen::generate_with(floor_seed, floor, &FloorParams { width, height })
         .map_err(|e| FfiError::InvalidArgument(e.to_string()))
 }
 
@@ -157,20 +160,30 @@ pub extern "C" fn tower_generator_version() -> u32 {
     procgen::GENERATOR_VERSION
 }
 
-/// Generates the default 64x64 floor `floor` of tower `seed` and writes a new handle to
-/// `*out` (on failure `*out` is set to the null handle when `out` is not NULL).
+/// The floor seed of floor `floor` of the tower whose world seed is `world_seed`: the very
+/// derivation the game server uses, so `tower_floor_generate(tower_floor_seed(w, n), n, ..)`
+/// is floor `n` as players of a server with `world_seed = w` get it. Never fails.
+#[unsafe(no_mangle)]
+pub extern "C" fn tower_floor_seed(world_seed: u64, floor: u32) -> u64 {
+    procgen::derive_floor_seed(world_seed, floor)
+}
+
+/// Generates the default 64x64 floor number `floor` from its floor seed `floor_seed` (the
+/// seed a server's FloorEnter carries, or `tower_floor_seed(world_seed, floor)`) and writes
+/// a new handle to `*out` (on failure `*out` is set to the null handle when `out` is not
+/// NULL).
 ///
 /// # Safety
 /// `out` is NULL or valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tower_floor_generate(
-    seed: u64,
+    floor_seed: u64,
     floor: u32,
     out: *mut TowerFloorHandle,
 ) -> TowerStatus {
     let size = FloorParams::default();
     // SAFETY: forwarded caller contract.
-    unsafe { tower_floor_generate_sized(seed, floor, size.width, size.height, out) }
+    unsafe { tower_floor_generate_sized(floor_seed, floor, size.width, size.height, out) }
 }
 
 /// Like `tower_floor_generate` with an explicit size; `TOWER_STATUS_INVALID_ARGUMENT` when
@@ -180,7 +193,7 @@ pub unsafe extern "C" fn tower_floor_generate(
 /// `out` is NULL or valid for one write.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tower_floor_generate_sized(
-    seed: u64,
+    floor_seed: u64,
     floor: u32,
     width: u16,
     height: u16,
@@ -190,7 +203,7 @@ pub unsafe extern "C" fn tower_floor_generate_sized(
         // SAFETY: forwarded caller contract.
         let out = unsafe { out_ref(out, "out") }?;
         *out = TowerFloorHandle { id: 0 };
-        *out = issue(Arc::new(generate(seed, floor, width, height)?));
+        *out = issue(Arc::new(generate(floor_seed, floor, width, height)?));
         Ok(())
     })
 }
@@ -364,7 +377,7 @@ pub unsafe extern "C" fn tower_floor_hash(
     })
 }
 
-/// Regenerates the default-size floor `(seed, floor)` and compares its hash with
+/// Regenerates the default-size floor `(floor_seed, floor)` and compares its hash with
 /// `hash[0..hash_len]`: `TOWER_STATUS_OK` when equal, `TOWER_STATUS_HASH_MISMATCH` when
 /// not, `TOWER_STATUS_BAD_HASH_LENGTH` unless `hash_len == TOWER_HASH_LEN`.
 ///
@@ -372,7 +385,7 @@ pub unsafe extern "C" fn tower_floor_hash(
 /// `hash` is NULL or valid for `hash_len` reads.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tower_floor_verify(
-    seed: u64,
+    floor_seed: u64,
     floor: u32,
     hash: *const u8,
     hash_len: usize,
@@ -380,10 +393,10 @@ pub unsafe extern "C" fn tower_floor_verify(
     guard(|| {
         crate::self_test::ensure()?;
         let expected = hash_arg(hash, hash_len)?;
-        let computed = procgen::floor_hash(seed, floor);
+        let computed = procgen::floor_hash(floor_seed, floor);
         if computed != expected {
             return Err(FfiError::HashMismatch {
-                seed,
+                seed: floor_seed,
                 floor,
                 expected: expected.to_hex(),
                 computed: computed.to_hex(),
@@ -443,6 +456,29 @@ mod tests {
         assert_eq!(status, TowerStatus::HashMismatch);
         assert_eq!(tower_floor_free(h), TowerStatus::Ok);
         assert_eq!(tower_floor_free(h), TowerStatus::BadHandle);
+    }
+
+    /// `tower_floor_seed` is the server's derivation: floor 3 of world seed 1 (the server's
+    /// default) is generated from floor seed 0x71C1_8690_EE42_C90B, not from seed 1.
+    #[test]
+    fn world_seed_to_floor_seed_is_the_servers() {
+        let floor_seed = tower_floor_seed(1, 3);
+        assert_eq!(floor_seed, procgen::derive_floor_seed(1, 3));
+        assert_eq!(floor_seed, 0x71C1_8690_EE42_C90B);
+        assert_ne!(tower_floor_seed(1, 3), tower_floor_seed(2, 3));
+        assert_ne!(tower_floor_seed(1, 3), tower_floor_seed(1, 4));
+        let h = generated(floor_seed, 3);
+        let mut info = TowerFloorInfo::default();
+        // SAFETY: valid out pointer.
+        let status = unsafe { tower_floor_info(h, &mut info) };
+        assert_eq!(status, TowerStatus::Ok);
+        assert_eq!(info.seed, floor_seed);
+        let hash = procgen::floor_hash(floor_seed, 3);
+        assert_ne!(hash, procgen::floor_hash(1, 3));
+        // SAFETY: 32 readable bytes.
+        let status = unsafe { tower_floor_verify(floor_seed, 3, hash.0.as_ptr(), 32) };
+        assert_eq!(status, TowerStatus::Ok);
+        assert_eq!(tower_floor_free(h), TowerStatus::Ok);
     }
 
     #[test]

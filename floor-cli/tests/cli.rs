@@ -57,18 +57,29 @@ fn world_seed_gives_the_servers_floor() {
         stdout(&world),
         format!("{}\n", procgen::floor_hash(floor_seed, 3))
     );
-    let direct = run(&["hash", "--floor-seed", &floor_seed.to_string(), "--floor", "3"]);
+    let direct = run(&[
+        "hash",
+        "--floor-seed",
+        &floor_seed.to_string(),
+        "--floor",
+        "3",
+    ]);
     assert_eq!(stdout(&world), stdout(&direct));
     // The world seed is not a floor seed: floor 3 "of seed 1" is another floor.
     let alias = run(&["hash", "--seed", "1", "--floor", "3"]);
     assert_eq!(code(&alias), 0);
     assert_ne!(stdout(&world), stdout(&alias));
-    assert_eq!(
-        stdout(&alias),
-        format!("{}\n", procgen::floor_hash(1, 3))
-    );
+    assert_eq!(stdout(&alias), format!("{}\n", procgen::floor_hash(1, 3)));
     // gen and verify take it too; a mismatch names both seeds.
-    let json = run(&["gen", "--world-seed", "1", "--floor", "3", "--format", "json"]);
+    let json = run(&[
+        "gen",
+        "--world-seed",
+        "1",
+        "--floor",
+        "3",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&json), 0);
     assert!(
         stdout(&json).contains(&format!("\"seed\": {floor_seed}")),
@@ -76,7 +87,15 @@ fn world_seed_gives_the_servers_floor() {
         stdout(&json)
     );
     let other = procgen::floor_hash(1, 3).to_hex();
-    let o = run(&["verify", "--world-seed", "1", "--floor", "3", "--hash", &other]);
+    let o = run(&[
+        "verify",
+        "--world-seed",
+        "1",
+        "--floor",
+        "3",
+        "--hash",
+        &other,
+    ]);
     assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains(&format!("world seed 1 floor 3 (floor seed {floor_seed})")),
@@ -86,7 +105,15 @@ fn world_seed_gives_the_servers_floor() {
     // Exactly one of the two.
     for args in [
         vec!["hash", "--floor", "3"],
-        vec!["hash", "--world-seed", "1", "--floor-seed", "2", "--floor", "3"],
+        vec![
+            "hash",
+            "--world-seed",
+            "1",
+            "--floor-seed",
+            "2",
+            "--floor",
+            "3",
+        ],
         vec!["hash", "--world-seed", "1", "--seed", "2", "--floor", "3"],
     ] {
         let o = run(&args);

@@ -396,6 +396,11 @@ impl ServerConn {
                     false,
                 )
             }
+            End::Lost(why) if self.phase == Phase::Joined => {
+                // A player's connection (held for a resume when it had joined the game).
+                info!(conn = self.id, "connection lost: {why}");
+                Ending::Lost(why)
+            }
             End::Lost(why) => {
                 debug!(conn = self.id, "connection lost: {why}");
                 Ending::Lost(why)
@@ -428,6 +433,7 @@ impl ServerConn {
                 Ok(())
             }
             (client_control::Msg::Leave(_), Phase::Joined) => {
+                info!(conn = self.id, "left");
                 self.event(ClientEvent::Leave { conn: self.id });
                 Ok(())
             }

@@ -204,10 +204,11 @@ impl Launched {
         }
         server.refuse_logins();
         phase(DrainPhase::Refusing);
+        // Only a server in Nakama's registry has one to leave (dev auth mode has none).
         if let Some(r) = registration {
             r.leave().await;
+            phase(DrainPhase::Deregistered);
         }
-        phase(DrainPhase::Deregistered);
         let unsaved = server
             .shutdown_within(drain::save_bound(grace, start.elapsed()))
             .await;

@@ -330,7 +330,31 @@ where
     }
 }
 
-/// Serves `GET /metrics` on `listener` until the task is dropped. Anything else gets 404.
+/// What a request asks the metrics endpoint for.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    /// `GET /metrics`: the Prometheus text.
+    Metrics,
+    /// `GET /`: a line saying where the metrics are (someone opened the port in a browser).
+    Index,
+    NotFound,
+}
+
+const INDEX: &str = "tower-server: Prometheus metrics at /metrics\n";
+const NOT_FOUND: &str = "only GET /metrics (and GET /) are served here\n";
+
+fn route(head: &[u8]) -> Route {
+    if head.starts_with(b"GET /metrics ") || head.starts_with(b"GET /metrics?") {
+        Route::Metrics
+    } else if head.starts_with(b"GET / ") {
+        Route::Index
+    } else {
+        Route::NotFound
+    }
+}
+
+/// Serves `GET /metrics` (and a one-line index at `GET /`) on `listener` until the task is
+/// dropped. Anything else gets 404.
 /// One request per connection, 8 KiB of request head at most.
 pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
     let accept = || async { listener.accept().await.map(|(stream, _)| stream) };
@@ -356,14 +380,10 @@ fn respond(mut stream: tokio::net::TcpStream, metrics: Arc<Metrics>) {
         {
             return;
         }
-        let ok = head.starts_with(b"GET /metrics ") || head.starts_with(b"GET /metrics?");
-        let (status, body) = if ok {
-            ("200 OK", metrics.render())
-        } else {
-            (
-                "404 Not Found",
-                "only GET /metrics is served here\n".to_owned(),
-            )
+        let (status, body) = match route(&head) {
+            Route::Metrics => ("200 OK", metrics.render()),
+            Route::Index => ("200 OK", INDEX.to_owned()),
+            Route::NotFound => ("404 Not Found", NOT_FOUND.to_owned()),
         };
         let response = format!(
             "HTTP/1.1 {status}\r\ncontent-type: text/plain; version=0.0.4\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -417,6 +437,22 @@ mod tests {
         let n = calls.load(std::sync::atomic::Ordering::Relaxed);
         // 5 + 10 + 20 + 40 + 80 + 160 ms: 6 or 7 tries fit in 300 ms.
         assert!((2..=8).contains(&n), "{n} accept calls in 300 ms");
+    }
+
+    #[test]
+    fn metrics_and_an_index_are_served_and_nothing_else() {
+        assert_eq!(route(b"GET /metrics HTTP/1.1\r\n\r\n"), Route::Metrics);
+        assert_eq!(route(b"GET /metrics?x=1 HTTP/1.1\r\n\r\n"), Route::Metrics);
+        assert_eq!(route(b"GET / HTTP/1.1\r\n\r\n"), Route::Index);
+        assert!(INDEX.contains("/metrics"));
+        for other in [
+            &b"GET /metricsx HTTP/1.1\r\n\r\n"[..],
+            b"GET /favicon.ico HTTP/1.1\r\n\r\n",
+            b"POST /metrics HTTP/1.1\r\n\r\n",
+            b"",
+        ] {
+            assert_eq!(route(other), Route::NotFound);
+        }
     }
 
     #[test]
