@@ -110,6 +110,7 @@ bash scripts/install.d/70-docker.sh
 nakama_port=$(free_port tcp)
 console_port=$(free_port tcp)
 game_port=$(free_port udp)
+metrics_port=$(free_port tcp)
 key() { openssl rand -hex 32; }
 # Strong random keys every run (the server and Nakama's modules refuse short or dev keys).
 {
@@ -122,6 +123,7 @@ key() { openssl rand -hex 32; }
   echo "TOWER_NAKAMA_PORT=$nakama_port"
   echo "TOWER_CONSOLE_PORT=$console_port"
   echo "TOWER_GAME_PORT=$game_port"
+  echo "TOWER_METRICS_PORT=$metrics_port"
 } >"$work/env"
 # shellcheck disable=SC1091
 . "$work/env"
