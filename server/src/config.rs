@@ -251,9 +251,7 @@ pub fn pin_announced_fingerprint(
     loaded: &str,
 ) -> Result<(), ConfigError> {
     check_fingerprint_form(&nakama.cert_fingerprint)?;
-    if nakama.cert_fingerprint.is_empty() {
-        nakama.cert_fingerprint = loaded.to_owned();
-    } else if nakama.cert_fingerprint.eq_ignore_ascii_case(loaded) {
+    if nakama.cert_fingerprint.is_empty() || nakama.cert_fingerprint.eq_ignore_ascii_case(loaded) {
         nakama.cert_fingerprint = loaded.to_owned();
     } else {
         return Err(ConfigError::Invalid(format!(

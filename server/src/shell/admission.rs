@@ -334,7 +334,7 @@ mod tests {
     #[test]
     fn prefixes_group_v4_by_24_v6_by_56_and_mapped_v4_as_v4() {
         let p = Prefixes::default();
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().expect("an address");
         assert_eq!(p.of(ip("203.0.113.77")), ip("203.0.113.0"));
         assert_eq!(p.of(ip("::ffff:203.0.113.77")), ip("203.0.113.0"));
         assert_eq!(p.of(ip("2001:db8:aa:bbcc::1")), ip("2001:db8:aa:bb00::"));
