@@ -7,7 +7,7 @@
 #   scripts/nakama-stack.sh stop [DIR]          stop everything (keeps DIR's data)
 #   scripts/nakama-stack.sh stop-nakama DIR     stop only Nakama (outage tests)
 #   scripts/nakama-stack.sh start-nakama DIR    start Nakama again on the same ports
-#   scripts/nakama-stack.sh env [DIR]           print the stack's connection settings
+#   scripts/nakama-stack.sh env [DIR]           print the stack's public settings (no secret)
 #
 # `start` writes, all mode 0600 and never on any command line (/proc/PID/cmdline is readable
 # by every local user):
