@@ -550,10 +550,6 @@ def check_ffi_header_includes(plugin: Path, ffi_header: Path, sources: dict[str,
         if Path(path).name == FFI_WRAPPER:
             wrapper_path = path
             continue
-        if is_core(Path(path)):
-            # The engine-free core also builds without Unreal; in the module, the PCH check
-            # below puts the wrapper ahead of it in every source file.
-            continue
         for m in re.finditer(r'^[ \t]*#[ \t]*include[ \t]*[<"]' + re.escape(name) + r'[>"]', code, re.MULTILINE):
             found.append(Finding(path, line_of(src, m.start()),
                                  f"includes {name} directly, whose #if lines test {words} bare (MSVC C4668): "

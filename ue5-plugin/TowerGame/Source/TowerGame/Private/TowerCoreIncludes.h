@@ -7,7 +7,7 @@
 #include "CoreMinimal.h"
 #include "TowerGameModule.h"
 
-#include "TowerFfiHeader.h" // first: the core's own `#include "tower.h"` then finds it included
+#include "TowerFfiHeader.h"
 THIRD_PARTY_INCLUDES_START
 #include "TowerCore/Endpoint.h"
 #include "TowerCore/EntityEvents.h"

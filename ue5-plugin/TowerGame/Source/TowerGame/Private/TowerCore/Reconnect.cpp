@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "tower.h"
+#include "TowerFfiHeader.h"
 
 namespace tower {
 

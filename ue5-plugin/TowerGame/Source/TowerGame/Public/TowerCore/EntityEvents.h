@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "tower.h"
+#include "TowerFfiHeader.h"
 
 namespace tower {
 

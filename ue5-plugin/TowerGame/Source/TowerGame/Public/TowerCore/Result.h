@@ -6,7 +6,7 @@
 #include <utility>
 #include <variant>
 
-#include "tower.h"
+#include "TowerFfiHeader.h"
 
 namespace tower {
 

@@ -21,7 +21,7 @@
 #include "TowerCore/Result.h"
 #include "TowerCore/TowerClient.h"
 #include "TowerCore/TowerFfi.h"
-#include "tower.h"
+#include "TowerFfiHeader.h"
 
 namespace tower {
 

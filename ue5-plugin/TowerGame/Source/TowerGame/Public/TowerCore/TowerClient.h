@@ -8,7 +8,7 @@
 
 #include "TowerCore/Result.h"
 #include "TowerCore/TowerFfi.h"
-#include "tower.h"
+#include "TowerFfiHeader.h"
 
 namespace tower {
 

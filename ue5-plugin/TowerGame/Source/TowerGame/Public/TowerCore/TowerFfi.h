@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "TowerCore/Result.h"
-#include "tower.h"
+#include "TowerFfiHeader.h"
 
 namespace tower {
 
