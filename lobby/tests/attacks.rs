@@ -605,7 +605,9 @@ async fn a_crashed_server_stops_receiving_matches_within_two_heartbeats() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     dead_beats.abort(); // the crash: no more heartbeats, no deregistration
     let crashed_at = Instant::now();
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    // Dead 2 intervals + 1 s after its last beat (3 s here; 6 s leaves room for beats that
+    // came late on a loaded machine), far below the 15 s TTL.
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let ann = player(&stack, "ann").await;
     let bob = player(&stack, "bob").await;
     let (a, b) = tokio::join!(find_match(&ann), find_match(&bob));
