@@ -335,7 +335,8 @@ impl Pair {
         Peer {
             name: name.into(),
             client,
-            conn: ServerConn::new(id, self.limits, self.now, self.rng.random()),
+            // A token per connection that leaves the seeded link randomness untouched.
+            conn: ServerConn::new(id, self.limits, self.now, u128::from(id).to_le_bytes()),
             up: Link::new(profile, self.rng.random()),
             down: Link::new(profile, self.rng.random()),
             events: Vec::new(),
