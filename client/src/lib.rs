@@ -46,8 +46,8 @@ mod tls;
 
 pub use crate::core::{
     CalmPolicy, ClientCore, ClientStats, CoreConfig, Credentials, Diagnostics, DisconnectReason,
-    Event, FloorSource, IDLE_SETTLE_TICKS, IdlePolicy, PlayerInput, RosterChange, RosterEntry,
-    TransportStats,
+    Event, FloorSource, IDLE_SETTLE_TICKS, IdlePolicy, MAX_PENDING_EVENT_BYTES, MAX_PENDING_EVENTS,
+    PlayerInput, RosterChange, RosterEntry, TransportStats,
 };
 pub use address::{AddressParseError, ServerAddress, pick_resolved};
 pub use interp::{EntityView, INTERP_CAPACITY, InterpBuffer};

@@ -393,3 +393,119 @@ fn dropping_a_connected_client_returns_at_once_and_still_leaves() {
         "{reason:?}"
     );
 }
+
+/// A hostile server: after the Welcome it sends Roster messages of ever new players with
+/// names at the wire bound, as fast as the client reads them, until the client hangs up
+/// (at most 20,000 messages, ~260 MB, or 20 s). Reports how many it sent and how the
+/// connection ended.
+async fn flood_rosters(endpoint: quinn::Endpoint, done: oneshot::Sender<(u32, String)>) {
+    let Some(incoming) = endpoint.accept().await else {
+        return;
+    };
+    let Ok(conn) = incoming.await else { return };
+    let Ok((mut send, mut recv)) = conn.accept_bi().await else {
+        return;
+    };
+    let mut dec = FrameDecoder::new();
+    let client_control::Msg::Hello(_) = read_frame(&mut recv, &mut dec).await else {
+        panic!("Hello first")
+    };
+    let welcome = server_control::Msg::Welcome(pb::Welcome {
+        entity_id: 1,
+        tick_rate_hz: 30,
+        resume_token: vec![1; 16],
+        server_tick: 1,
+        display_name: "victim".into(),
+        resumed: false,
+    });
+    send.write_all(&tower_protocol::encode_server(welcome).unwrap())
+        .await
+        .unwrap();
+    let name = "é".repeat(tower_protocol::MAX_NAME_CHARS);
+    let started = Instant::now();
+    let mut sent = 0u32;
+    let ended = loop {
+        if sent == 20_000 || started.elapsed() > Duration::from_secs(20) {
+            break "the client never hung up".to_owned();
+        }
+        let first = sent * 50;
+        let roster = server_control::Msg::Roster(pb::Roster {
+            entries: (first..first + 50)
+                .map(|entity_id| pb::RosterEntry {
+                    entity_id,
+                    name: name.clone(),
+                    guild: name.clone(),
+                })
+                .collect(),
+            left: vec![],
+            reset: false,
+        });
+        let frame = tower_protocol::encode_server(roster).unwrap();
+        match tokio::time::timeout(Duration::from_secs(5), send.write_all(&frame)).await {
+            Ok(Ok(())) => sent += 1,
+            Ok(Err(e)) => break e.to_string(),
+            Err(_) => break "write stalled".to_owned(),
+        }
+    };
+    let _ = done.send((sent, ended));
+}
+
+#[test]
+fn a_server_flooding_rosters_is_cut_off_at_the_clients_bounds() {
+    let (cert, key) = self_signed();
+    let pin = CertFingerprint::of(cert.as_ref());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let endpoint = {
+        let _g = rt.enter();
+        quinn::Endpoint::server(
+            server_config(vec![cert], &key),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .unwrap()
+    };
+    let addr = endpoint.local_addr().unwrap();
+    let (tx, mut flood) = oneshot::channel();
+    rt.spawn(flood_rosters(endpoint, tx));
+    let client = Client::connect(ClientConfig::new(addr, Trust::Fingerprint(pin), dev())).unwrap();
+    // A game busy elsewhere: it polls no event while the flood lasts.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !client.is_closed() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(client.is_closed(), "the client never closed");
+    let (sent, ended) = loop {
+        if let Ok(result) = flood.try_recv() {
+            break result;
+        }
+        assert!(Instant::now() < deadline, "the server never stopped");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut events = Vec::new();
+    while let Some(e) = client.poll_event() {
+        events.push(e);
+    }
+    assert!(
+        events.len() <= tower_client::MAX_PENDING_EVENTS + 1,
+        "{}",
+        events.len()
+    );
+    assert!(client.roster().len() <= tower_protocol::MAX_ROSTER_ENTRIES);
+    let Some(Event::Disconnected { reason, message }) = events.last() else {
+        panic!("{:?}", events.last())
+    };
+    assert_eq!(*reason, tower_client::DisconnectReason::ProtocolError);
+    assert!(message.contains("not yet polled"), "{message}");
+    assert!(
+        sent < 20_000,
+        "{sent} rosters sent; the server saw: {ended}"
+    );
+    eprintln!(
+        "flood cut off after {sent} rosters ({} players), {} events held, server saw: {ended}",
+        sent * 50,
+        events.len()
+    );
+}
