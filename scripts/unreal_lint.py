@@ -23,6 +23,11 @@ scripts/unreal_lint_test.py):
   the plugin's own classes and the engine classes of the stand-in headers (--standin);
 - AddDynamic/RemoveDynamic bind only functions declared UFUNCTION() (Unreal checks that at
   run time, when the delegate silently stays unbound);
+- a Cancel() override of a UCancellableAsyncAction subclass starts with
+  `if (HasAnyFlags(RF_BeginDestroyed)) { Super::Cancel(); return; }`: the engine's
+  UCancellableAsyncAction::BeginDestroy() calls Cancel() during garbage collection, when the
+  matchmaker, subsystem or Nakama objects the override would call may be unreachable and
+  destroyed in the same pass;
 - `#if`/`#elif` test only identifiers that are always defined (Unreal's build macros,
   the Build.cs definitions) or through `defined(X)` (UE 5.7's BuildSettingsVersion.V6
   makes MSVC C4668 an error); and when the C header (--ffi-header) does test an undefined
@@ -496,6 +501,56 @@ def check_dynamic_bindings(index: dict[str, ClassInfo], sources: dict[str, str])
     return found
 
 
+CANCEL_GUARD = re.compile(r"\{\s*if\s*\(\s*HasAnyFlags\s*\([^()]*\bRF_BeginDestroyed\b[^()]*\)\s*\)\s*\{")
+
+
+def derives_from(cls: ClassInfo, base: str, index: dict[str, ClassInfo], seen: set[str] | None = None) -> bool:
+    seen = seen if seen is not None else set()
+    for parent in cls.bases:
+        if parent == base:
+            return True
+        if parent in index and parent not in seen:
+            seen.add(parent)
+            if derives_from(index[parent], base, index, seen):
+                return True
+    return False
+
+
+def check_cancel_overrides(glue: list[ClassInfo], index: dict[str, ClassInfo],
+                           sources: dict[str, str]) -> list[Finding]:
+    """Every Cancel() body of a glue UCancellableAsyncAction subclass, in its header or a
+    .cpp, must open with the RF_BeginDestroyed early return (Super::Cancel(); return;)."""
+    found = []
+    for cls in glue:
+        if not derives_from(cls, "UCancellableAsyncAction", index):
+            continue
+        bodies = []  # (path, src, offset of the body's '{')
+        inline = re.compile(r"\bCancel\s*\(\s*\)\s*(?:override\s*|final\s*)*\{")
+        head = blank_comments_and_strings(cls.src)
+        for m in inline.finditer(head):
+            bodies.append((cls.path, cls.src, m.end() - 1))
+        outside = re.compile(r"\b" + re.escape(cls.name) + r"::Cancel\s*\(\s*\)\s*\{")
+        for path, src in sources.items():
+            code = blank_comments_and_strings(src)
+            for m in outside.finditer(code):
+                bodies.append((path, src, m.end() - 1))
+        for path, src, brace in bodies:
+            code = blank_comments_and_strings(src)
+            guard = CANCEL_GUARD.match(code, brace)
+            ok = False
+            if guard is not None:
+                block = code[guard.end() - 1:matching(code, guard.end() - 1) + 1]
+                ok = re.search(r"\bSuper::Cancel\s*\(\s*\)", block) is not None and \
+                    re.search(r"\breturn\b", block) is not None
+            if not ok:
+                found.append(Finding(path, line_of(src, brace),
+                                     f"{cls.name}::Cancel must start with `if (HasAnyFlags(RF_BeginDestroyed)) "
+                                     "{ Super::Cancel(); return; }`: UCancellableAsyncAction::BeginDestroy calls "
+                                     "Cancel during garbage collection, when the objects it would call may be "
+                                     "unreachable and destroyed in the same pass"))
+    return found
+
+
 # ---- Preprocessor conditions ---------------------------------------------------------
 
 def undefined_in_conditions(src: str, known: set[str]) -> list[tuple[int, str]]:
@@ -632,6 +687,8 @@ def lint(plugin: Path, prelude: Path, standin: Path | None = None, ffi_header: P
     found += check_parameter_shadowing(glue_classes, index,
                                        {r: s for r, s in glue_sources.items() if r.endswith(".cpp")})
     found += check_dynamic_bindings(index, glue_sources)
+    found += check_cancel_overrides(glue_classes, index,
+                                    {r: s for r, s in glue_sources.items() if r.endswith(".cpp")})
     if ffi_header is not None:
         found += check_ffi_header_includes(plugin, ffi_header, sources)
     return sorted(set(found))

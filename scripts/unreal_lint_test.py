@@ -36,7 +36,18 @@ STANDIN = (
     "class AActor : public UObject\n{\n    STANDIN_UCLASS(AActor, UObject);\n    TArray<FName> Tags;\n"
     "private:\n    TObjectPtr<AActor> Owner;\n};\n"
     "class APawn : public AActor\n{\n    STANDIN_UCLASS(APawn, AActor);\n    TObjectPtr<AController> Controller;\n"
-    "    AController* GetController() const;\n};\n")
+    "    AController* GetController() const;\n};\n"
+    "class UCancellableAsyncAction : public UObject\n{\n    STANDIN_UCLASS(UCancellableAsyncAction, UObject);\n"
+    "    virtual void BeginDestroy() override;\n    virtual void Cancel();\n};\n")
+
+# A cancellable async action of the plugin, and its Cancel body.
+ACTION_H = (
+    '#pragma once\n#include "Engine/CancellableAsyncAction.h"\n#include "DemoAction.generated.h"\n\n'
+    'UCLASS()\nclass UDemoAction : public UCancellableAsyncAction\n{\n\tGENERATED_BODY()\n\npublic:\n'
+    '\tvirtual void Cancel() override;\n};\n')
+GUARDED_CANCEL = (
+    'void UDemoAction::Cancel()\n{\n\t// the GC runs this too\n\tif (HasAnyFlags(RF_BeginDestroyed))\n\t{\n'
+    '\t\tSuper::Cancel();\n\t\treturn;\n\t}\n\tTarget->Stop();\n\tSuper::Cancel();\n}\n')
 
 
 def png_header(width: int, height: int) -> bytes:
@@ -287,6 +298,47 @@ class LintTest(unittest.TestCase):
     def test_a_missing_filter_plugin_ini_is_reported(self) -> None:
         (self.dir / "Config" / "FilterPlugin.ini").unlink()
         self.assert_one("no Config/FilterPlugin.ini", str(self.dir))
+
+    # A Cancel() override of a UCancellableAsyncAction subclass must return early on
+    # RF_BeginDestroyed (the engine's BeginDestroy calls Cancel during garbage collection).
+
+    def test_a_guarded_cancel_passes(self) -> None:
+        self.plant("Source/Demo/Public/DemoAction.h", ACTION_H)
+        self.plant("Source/Demo/Private/DemoAction.cpp", '#include "DemoAction.h"\n' + GUARDED_CANCEL)
+        self.assertEqual(self.findings(), [])
+
+    def test_a_cancel_that_calls_out_first_is_reported(self) -> None:
+        self.plant("Source/Demo/Public/DemoAction.h", ACTION_H)
+        self.plant("Source/Demo/Private/DemoAction.cpp",
+                   '#include "DemoAction.h"\nvoid UDemoAction::Cancel()\n{\n\tTarget->Stop();\n\tSuper::Cancel();\n}\n')
+        self.assert_one("UDemoAction::Cancel must start with `if (HasAnyFlags(RF_BeginDestroyed))", "DemoAction.cpp:3")
+
+    def test_a_guard_that_does_not_return_is_reported(self) -> None:
+        self.plant("Source/Demo/Public/DemoAction.h", ACTION_H)
+        self.plant("Source/Demo/Private/DemoAction.cpp", '#include "DemoAction.h"\n' +
+                   GUARDED_CANCEL.replace("\t\treturn;\n", ""))
+        self.assert_one("UDemoAction::Cancel must start with", "DemoAction.cpp:3")
+
+    def test_a_guard_on_another_flag_is_reported(self) -> None:
+        self.plant("Source/Demo/Public/DemoAction.h", ACTION_H)
+        self.plant("Source/Demo/Private/DemoAction.cpp", '#include "DemoAction.h"\n' +
+                   GUARDED_CANCEL.replace("RF_BeginDestroyed", "RF_ClassDefaultObject"))
+        self.assert_one("UDemoAction::Cancel must start with", "DemoAction.cpp:3")
+
+    def test_an_unguarded_inline_cancel_of_an_indirect_subclass_is_reported(self) -> None:
+        self.plant("Source/Demo/Public/DemoAction.h", ACTION_H)
+        self.plant("Source/Demo/Private/DemoAction.cpp", '#include "DemoAction.h"\n' + GUARDED_CANCEL)
+        self.plant("Source/Demo/Public/DemoMore.h",
+                   '#pragma once\n#include "DemoAction.h"\n#include "DemoMore.generated.h"\n\n'
+                   'UCLASS()\nclass UDemoMore : public UDemoAction\n{\n\tGENERATED_BODY()\n\npublic:\n'
+                   '\tvirtual void Cancel() override { Target->Stop(); }\n};\n')
+        self.assert_one("UDemoMore::Cancel must start with", "DemoMore.h:11")
+
+    def test_a_cancel_of_a_class_that_is_not_an_async_action_is_not_checked(self) -> None:
+        self.plant("Source/Demo/Public/DemoAction.h", ACTION_H.replace("public UCancellableAsyncAction", "public UObject"))
+        self.plant("Source/Demo/Private/DemoAction.cpp",
+                   '#include "DemoAction.h"\nvoid UDemoAction::Cancel()\n{\n\tTarget->Stop();\n}\n')
+        self.assertEqual(self.findings(), [])
 
 
 class RealPluginTest(unittest.TestCase):

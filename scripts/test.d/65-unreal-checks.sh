@@ -9,12 +9,17 @@
 #     ue5-plugin/standin, a declarations-only stand-in of the Unreal API and of
 #     nakama-unreal 2.11: g++ and clang++, C++20, -Wall -Wextra -Wshadow -Wundef -Werror
 #     (shadowing is MSVC C4456/C4457/C4458, an error under Unreal), with WITH_TOWER_NAKAMA
-#     0 and 1, the module's private PCH force-included as UnrealBuildTool does; first the
-#     stand-in is shown to reject each mistake Unreal rejects (standin/tests/enforces.cpp);
+#     0 and 1, the module's private PCH force-included as UnrealBuildTool does when PCHs are
+#     on; and once more without the PCH (clang++; WITH_TOWER_NAKAMA=1 too for the files
+#     that test it), as a build without PCHs compiles them: every file must include what it
+#     uses (the stand-in declares TRACE_CPUPROFILER_EVENT_SCOPE and TSoftObjectPtr only in
+#     their own headers); first the stand-in is shown to reject each mistake Unreal rejects
+#     (standin/tests/enforces.cpp);
 #  3. the plain-C++ glue rules run (standin/tests/pie_identity_test.cpp);
 #  4. scripts/unreal_lint.py over the plugin (format literals, .generated.h last, macro
 #     collisions, parameters named like members, AddDynamic targets, #if on undefined
-#     identifiers and tower.h through its wrapper, .uplugin vs Build.cs, icon, filter),
+#     identifiers and tower.h through its wrapper, .uplugin vs Build.cs, icon, filter,
+#     Cancel overrides returning early under garbage collection),
 #     after its own unit tests on bad samples;
 #  5. scripts/stage-ue5-plugin.sh with stand-in cargo/rustup/lipo for Win64, Mac and
 #     Linux x86_64/aarch64 (scripts/stage-ue5-plugin-test.sh).
@@ -65,7 +70,7 @@ mkdir -p "$scratch/generated"
 grep -rhoE '"[A-Za-z0-9_]+\.generated\.h"' "$src" | tr -d '"' | sort -u |
   while read -r g; do : > "$scratch/generated/$g"; done
 # The module's private PCH, which UnrealBuildTool force-includes ahead of every source file
-# (unreal_lint.py requires one that includes TowerFfiHeader.h).
+# when PCHs are in use (unreal_lint.py requires one that includes TowerFfiHeader.h).
 pch=$(sed -n 's/.*PrivatePCHHeaderFile *= *"\([^"]*\)".*/\1/p' "$src/TowerGame.Build.cs")
 pch=${pch:+$src/$pch}
 standin_flags() { # $1 compiler
@@ -94,26 +99,33 @@ for cxx in g++ clang++; do
   echo "$cxx: the valid sample compiles, all $cases mistakes are rejected"
 done
 
-echo "--- every glue .cpp against the stand-in (g++ and clang++, C++20, -Wshadow -Werror, WITH_TOWER_NAKAMA=0 and 1)"
+echo "--- every glue .cpp against the stand-in (g++ and clang++, C++20, -Wshadow -Werror, WITH_TOWER_NAKAMA=0 and 1; with and without the PCH)"
 mapfile -t glue < <(find "$src" -name '*.cpp' -not -path '*/TowerCore/*' | sort)
 mapfile -t core < <(find "$src" -name '*.cpp' -path '*/TowerCore/*' | sort)
 [ ${#glue[@]} -gt 0 ] || { echo "no glue sources under $src"; exit 1; }
 : > "$scratch/jobs"
 for cxx in g++ clang++; do
   for nakama in 0 1; do
-    for f in "${glue[@]}"; do echo "$cxx $nakama $f" >> "$scratch/jobs"; done
+    for f in "${glue[@]}"; do echo "$cxx $nakama pch $f" >> "$scratch/jobs"; done
   done
   # The core as the module compiles it: after the PCH, under the engine's real macros.
-  for f in "${core[@]}"; do echo "$cxx 0 $f" >> "$scratch/jobs"; done
+  for f in "${core[@]}"; do echo "$cxx 0 pch $f" >> "$scratch/jobs"; done
 done
-compile_one() { # cxx nakama file
-  local cxx=$1 nakama=$2 file=$3 inc=(-I "$src/Public" -I "$src/Private" -I ffi/include -I "$scratch/generated")
+# Without the PCH (UnrealBuildTool with bUsePCHFiles off, -NoPCH, IWYU builds): each file
+# on its own includes. One compiler is enough for includes (clang++, the faster one), and
+# WITH_TOWER_NAKAMA=1 changes the includes only of the files that test it.
+for f in "${glue[@]}"; do
+  echo "clang++ 0 nopch $f" >> "$scratch/jobs"
+  if grep -q WITH_TOWER_NAKAMA "$f"; then echo "clang++ 1 nopch $f" >> "$scratch/jobs"; fi
+done
+compile_one() { # cxx nakama pch|nopch file
+  local cxx=$1 nakama=$2 mode=$3 file=$4 inc=(-I "$src/Public" -I "$src/Private" -I ffi/include -I "$scratch/generated")
   [ "$nakama" = 1 ] && inc+=(-I "$standin/Nakama")
   mapfile -t sf < <(standin_flags "$cxx")
-  [ -n "$pch" ] && inc+=(-include "$pch")
+  [ -n "$pch" ] && [ "$mode" = pch ] && inc+=(-include "$pch")
   if ! out=$("$cxx" "${sf[@]}" "${inc[@]}" -DWITH_TOWER_NAKAMA="$nakama" \
       -DTOWER_NAKAMA_TOO_OLD=0 "$file" 2>&1); then
-    printf 'FAILED: %s WITH_TOWER_NAKAMA=%s %s\n%s\n' "$cxx" "$nakama" "$file" "$out"
+    printf 'FAILED: %s WITH_TOWER_NAKAMA=%s %s %s\n%s\n' "$cxx" "$nakama" "${mode/nopch/without the PCH}" "$file" "$out"
     return 1
   fi
 }
@@ -124,7 +136,7 @@ if ! xargs -P "$jobs" -L 1 bash -c 'compile_one "$@"' _ < "$scratch/jobs"; then
   exit 1
 fi
 for f in "${glue[@]}"; do echo "  ${f#"$src"/}"; done
-echo "compiled ${#glue[@]} glue sources x {g++, clang++} x WITH_TOWER_NAKAMA {0, 1}, and ${#core[@]} core sources under the module's PCH: ok"
+echo "compiled ${#glue[@]} glue sources x {g++, clang++} x WITH_TOWER_NAKAMA {0, 1} under the PCH, once more without it (clang++), and ${#core[@]} core sources under the module's PCH: ok"
 
 echo "--- plain-C++ glue rules (standin/tests/pie_identity_test.cpp)"
 g++ -std=c++20 -Wall -Wextra -Werror -I "$src/Public" "$standin/tests/pie_identity_test.cpp" -o "$scratch/pie_identity_test"

@@ -65,7 +65,8 @@ class UNakamaRealtimeClient : public UObject
     STANDIN_UCLASS(UNakamaRealtimeClient, UObject);
     void Connect(UNakamaSession* Session, bool bCreateStatus, const TFunction<void()>& Success = nullptr,
         const TFunction<void(const FNakamaRtError& Error)>& ConnectionError = nullptr);
-    void Disconnect();
+    void Disconnect(); // only when connected; otherwise it logs a warning and does nothing
+    void Destroy();    // stops callbacks and closes the socket now (ConditionalBeginDestroy)
     bool IsConnected() const;
     void AddMatchmaker(TOptional<int32>& MinCount, TOptional<int32>& MaxCount, const TOptional<FString>& Query,
         const TMap<FString, FString>& StringProperties, const TMap<FString, double>& NumericProperties,

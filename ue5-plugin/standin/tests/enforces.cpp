@@ -6,8 +6,14 @@
 #include "CoreMinimal.h"
 #include "GameFramework/Pawn.h"
 #include "GameFramework/PlayerController.h"
+#if STANDIN_CASE != 12
+#include "ProfilingDebugging/CpuProfilerTrace.h"
+#endif
+#if STANDIN_CASE != 13
+#include "UObject/SoftObjectPtr.h"
+#endif
 
-#define STANDIN_CASES 11
+#define STANDIN_CASES 13
 
 DECLARE_LOG_CATEGORY_EXTERN(LogStandInTest, Log, All);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnStandInHit, int32, Damage, const FString&, Source);
@@ -19,6 +25,7 @@ public:
     void HandleHit(int32 Damage, const FString& Source);
     void HandleWrong(int32 Damage);
     FOnStandInHit OnHit;
+    TSoftObjectPtr<UObject> Look;
 #if STANDIN_CASE == 10 // an override whose parameters differ from the engine's virtual
     void EndPlay(EEndPlayReason::Type EndPlayReason, bool bExtra) override;
 #endif
@@ -26,6 +33,7 @@ public:
 
 void AStandInPawn::Tick(float DeltaSeconds)
 {
+    TRACE_CPUPROFILER_EVENT_SCOPE(AStandInPawn::Tick);
     Super::Tick(DeltaSeconds);
     const FString Name = GetName();
     const FString Line = FString::Printf(TEXT("%s took %d in %.2f s"), *Name, 3, DeltaSeconds);
@@ -60,4 +68,6 @@ void AStandInPawn::Tick(float DeltaSeconds)
 #elif STANDIN_CASE == 11 // a log verbosity Unreal does not have
     UE_LOG(LogStandInTest, Loud, TEXT("%s"), *Name);
 #endif
+    // Case 12: TRACE_CPUPROFILER_EVENT_SCOPE without ProfilingDebugging/CpuProfilerTrace.h;
+    // case 13: TSoftObjectPtr without UObject/SoftObjectPtr.h (CoreMinimal.h has neither).
 }

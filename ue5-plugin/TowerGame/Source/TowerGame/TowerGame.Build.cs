@@ -17,9 +17,10 @@ public class TowerGame : ModuleRules
 	public TowerGame(ReadOnlyTargetRules Target) : base(Target)
 	{
 		PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
-		// Force-included ahead of every source file: tower.h is first seen through
-		// TowerFfiHeader.h, which silences MSVC C4668 (an error under UE 5.7's
-		// BuildSettingsVersion.V6) for its `#if __STDC_VERSION__` lines.
+		// A speed-up only: UnrealBuildTool force-includes it when PCHs are in use, and every
+		// file also includes what it uses (tower.h always through TowerFfiHeader.h, which
+		// silences MSVC C4668 for its `#if __STDC_VERSION__` lines), so builds without PCHs
+		// compile too.
 		PrivatePCHHeaderFile = "Private/TowerGamePCH.h";
 
 		PublicDependencyModuleNames.AddRange(new string[]
@@ -107,8 +108,15 @@ public class TowerGame : ModuleRules
 		return false;
 	}
 
-	// True when a Nakama.uplugin is in the project's or the engine's plugins; its
+	// How deep below a Plugins folder a Nakama.uplugin is looked for: Plugins/Nakama (1),
+	// Engine/Plugins/Marketplace/Nakama (2), a vendor or Fab folder one level more (3), and
+	// one to spare. Bounded so a big engine tree is not walked to its leaves.
+	private const int NakamaSearchDepth = 4;
+
+	// True when a Nakama.uplugin is in the project's Plugins or anywhere in the engine's
+	// Plugins (Marketplace, Fab or a custom folder), to NakamaSearchDepth folders down; its
 	// "VersionName" goes to OutVersion (null when unreadable), its text to OutDescriptor.
+	// TOWER_WITH_NAKAMA=0/1 overrides the result. The decision is always printed.
 	private bool DetectNakama(ReadOnlyTargetRules Target, out string OutVersion, out string OutDescriptor)
 	{
 		OutVersion = null;
@@ -119,28 +127,78 @@ public class TowerGame : ModuleRules
 		{
 			Roots.Add(Path.Combine(Target.ProjectFile.Directory.FullName, "Plugins"));
 		}
-		Roots.Add(Path.Combine(EngineDirectory, "Plugins", "Marketplace"));
-		bool bFound = false;
+		Roots.Add(Path.Combine(EngineDirectory, "Plugins"));
+		string FoundAt = null;
 		foreach (string Root in Roots)
 		{
-			if (!Directory.Exists(Root))
+			FoundAt = FindPluginDescriptor(Root, "Nakama.uplugin", NakamaSearchDepth);
+			if (FoundAt != null)
 			{
-				continue;
-			}
-			string[] Found = Directory.GetFiles(Root, "Nakama.uplugin", SearchOption.AllDirectories);
-			if (Found.Length > 0)
-			{
-				bFound = true;
-				OutDescriptor = File.ReadAllText(Found[0]);
-				Match M = Regex.Match(OutDescriptor, "\"VersionName\"\\s*:\\s*\"([^\"]*)\"");
-				OutVersion = M.Success ? M.Groups[1].Value : null;
 				break;
 			}
 		}
+		if (FoundAt != null)
+		{
+			OutDescriptor = File.ReadAllText(FoundAt);
+			Match M = Regex.Match(OutDescriptor, "\"VersionName\"\\s*:\\s*\"([^\"]*)\"");
+			OutVersion = M.Success ? M.Groups[1].Value : null;
+		}
+		string Where = FoundAt != null
+			? "found nakama-unreal " + (OutVersion ?? "(no VersionName)") + " at " + FoundAt
+			: "no Nakama.uplugin under " + string.Join(" or ", Roots);
 		if (!string.IsNullOrEmpty(Forced))
 		{
+			Console.WriteLine("TowerGame: Nakama: " + Where + "; TOWER_WITH_NAKAMA=" + Forced + " decides: matchmaking " +
+				(Forced == "1" ? "compiled in" : "compiled out"));
 			return Forced == "1";
 		}
-		return bFound;
+		Console.WriteLine("TowerGame: Nakama: " + Where + "; matchmaking " +
+			(FoundAt != null ? "compiled in unless the checks below say otherwise" : "compiled out") +
+			" (set TOWER_WITH_NAKAMA=0/1 to override; RunUAT BuildPlugin needs TOWER_WITH_NAKAMA=1)");
+		return FoundAt != null;
+	}
+
+	// The first file named FileName in Root or its subfolders, at most Depth folders down;
+	// another plugin's folder (one with a .uplugin) is not entered, nor folders named
+	// Binaries, Intermediate, Saved or starting with '.'. Null when there is none.
+	private static string FindPluginDescriptor(string Root, string FileName, int Depth)
+	{
+		if (!Directory.Exists(Root))
+		{
+			return null;
+		}
+		string Here = Path.Combine(Root, FileName);
+		if (File.Exists(Here))
+		{
+			return Here;
+		}
+		string[] Children;
+		try
+		{
+			if (Depth <= 0 || Directory.GetFiles(Root, "*.uplugin").Length > 0)
+			{
+				return null; // too deep, or another plugin's folder (plugins do not nest)
+			}
+			Children = Directory.GetDirectories(Root);
+		}
+		catch (Exception)
+		{
+			return null; // unreadable folder: not ours to report
+		}
+		Array.Sort(Children, StringComparer.OrdinalIgnoreCase);
+		foreach (string Child in Children)
+		{
+			string Name = Path.GetFileName(Child);
+			if (Name.StartsWith(".") || Name == "Binaries" || Name == "Intermediate" || Name == "Saved")
+			{
+				continue;
+			}
+			string Found = FindPluginDescriptor(Child, FileName, Depth - 1);
+			if (Found != null)
+			{
+				return Found;
+			}
+		}
+		return null;
 	}
 }

@@ -249,9 +249,9 @@ namespace UE::StandIn
 #define UE_CLOG(Condition, CategoryName, Verbosity, Format, ...)                                 \
     ((Condition) ? ::UE::StandIn::Log(CategoryName, ::ELogVerbosity::Verbosity, Format __VA_OPT__(, ) __VA_ARGS__) : (void)0)
 
-// ---- Profiling (ProfilingDebugging/CpuProfilerTrace.h, Stats/Stats.h)
-#define TRACE_CPUPROFILER_EVENT_SCOPE(Name) ((void)sizeof(#Name))
-#define TRACE_CPUPROFILER_EVENT_SCOPE_STR(Name) ((void)sizeof(Name))
+// ---- Profiling (Stats/Stats.h). TRACE_CPUPROFILER_EVENT_SCOPE is declared only in
+// ProfilingDebugging/CpuProfilerTrace.h, so a glue file that uses it without that include
+// fails the stage's compile without the PCH.
 #define QUICK_SCOPE_CYCLE_COUNTER(Stat) ((void)0)
 struct TStatId {};
 #define RETURN_QUICK_DECLARE_CYCLE_STAT(StatId, GroupId) return TStatId()
@@ -648,6 +648,8 @@ class UObjectBaseUtility : public UObjectBase
 {
 public:
     bool HasAnyFlags(EObjectFlags Flags) const;
+    // Marked unreachable by the garbage collector in this pass (UObject/UObjectBaseUtility.h).
+    bool IsUnreachable() const;
     bool IsTemplate(EObjectFlags TemplateTypes = RF_ArchetypeObject | RF_ClassDefaultObject) const;
     FString GetName() const;
     FString GetPathName() const;
@@ -771,15 +773,7 @@ public:
     explicit operator bool() const;
 };
 
-template <typename T>
-class TSoftObjectPtr
-{
-public:
-    TSoftObjectPtr();
-    T* LoadSynchronous() const;
-    T* Get() const;
-    bool IsNull() const;
-};
+// TSoftObjectPtr: only in UObject/SoftObjectPtr.h (include what you use).
 
 template <typename T>
 class TSubclassOf
@@ -965,6 +959,7 @@ struct FPlatformTime
 };
 struct FPlatformProcess
 {
+    static uint32 GetCurrentProcessId();
     static void* GetDllHandle(const TCHAR* Filename);
     static void FreeDllHandle(void* DllHandle);
     static void* GetDllExport(void* DllHandle, const TCHAR* ProcName);
@@ -981,6 +976,11 @@ struct FPaths
     static FString Combine(Paths&&... Parts);
     static FString ProjectDir();
     static FString ProjectSavedDir();
+};
+// Misc/CommandLine.h: the process's command line (without the executable).
+struct FCommandLine
+{
+    static const TCHAR* Get();
 };
 struct FApp
 {

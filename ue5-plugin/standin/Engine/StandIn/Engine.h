@@ -91,6 +91,16 @@ struct FTimerManager
     bool IsTimerActive(FTimerHandle Handle) const;
 };
 
+// Engine/EngineBaseTypes.h: how a world takes part in Unreal's own replication.
+enum ENetMode
+{
+    NM_Standalone,
+    NM_DedicatedServer,
+    NM_ListenServer,
+    NM_Client,
+    NM_MAX,
+};
+
 class UWorld : public UObject
 {
     STANDIN_UCLASS(UWorld, UObject);
@@ -102,6 +112,7 @@ class UWorld : public UObject
     bool IsGameWorld() const;
     bool IsEditorWorld() const;
     bool IsPlayInEditor() const;
+    ENetMode GetNetMode() const;
     UGameInstance* GetGameInstance() const;
     template <typename T>
     T* GetGameInstance() const;
@@ -334,6 +345,7 @@ class AActor : public UObject
     virtual void Destroyed();
     virtual void EndPlay(const EEndPlayReason::Type EndPlayReason);
     bool HasActorBegunPlay() const;
+    ENetMode GetNetMode() const;
 
 protected:
     virtual void BeginPlay();
@@ -486,9 +498,15 @@ class UBlueprintAsyncActionBase : public UObject
 protected:
     TWeakObjectPtr<UGameInstance> RegisteredWithGameInstance;
 };
+// Engine/CancellableAsyncAction.h. Its BeginDestroy() calls Cancel() when the garbage
+// collector destroys an action, so a Cancel override also runs inside a GC pass, when the
+// objects the action references may be unreachable and destroyed in the same pass: an
+// override returns early (Super::Cancel() only) when HasAnyFlags(RF_BeginDestroyed)
+// (scripts/unreal_lint.py checks it).
 class UCancellableAsyncAction : public UBlueprintAsyncActionBase
 {
     STANDIN_UCLASS(UCancellableAsyncAction, UBlueprintAsyncActionBase);
+    virtual void BeginDestroy() override; // calls Cancel(), then Super::BeginDestroy()
     virtual void Cancel();
     virtual bool IsActive() const;
     virtual bool ShouldBroadcastDelegates() const;

@@ -1,7 +1,9 @@
 #include "TowerAsyncActions.h"
 
 #include "TowerClientSubsystem.h"
+#include "TowerGameModule.h"
 #include "TowerMatchmaker.h"
+#include "TowerSettings.h"
 #include "TowerWorldContext.h"
 
 // --- Tower Login (Nakama) ---
@@ -25,6 +27,13 @@ void UTowerLoginAction::Activate()
 
 void UTowerLoginAction::Cancel()
 {
+	if (HasAnyFlags(RF_BeginDestroyed))
+	{
+		// The garbage collector destroys this node (UCancellableAsyncAction::BeginDestroy
+		// calls Cancel): the matchmaker may be unreachable in the same pass; never call it.
+		Super::Cancel();
+		return;
+	}
 	UTowerMatchmaker* Pending = LoginMatchmaker;
 	Finish();
 	if (Pending != nullptr)
@@ -72,19 +81,38 @@ void UTowerFindMatchAction::Activate()
 {
 	if (SearchMatchmaker == nullptr)
 	{
-		Finish();
-		OnFailure.Broadcast(FTowerMatchTicket(), TEXT("Tower Find Match needs the matchmaker from Tower Login"));
+		FailNow(TEXT("Tower Find Match needs the matchmaker from Tower Login"));
+		return;
+	}
+	if (SearchMatchmaker->IsFindingMatch())
+	{
+		// Another search (another node, or FindMatch) is under way on this matchmaker: only
+		// this node fails; the one waiting keeps waiting, its ticket still queued.
+		FailNow(TEXT("this matchmaker is already waiting for a match (another Tower Find Match or FindMatch); ")
+			TEXT("cancel that one first"));
 		return;
 	}
 	SearchMatchmaker->OnMatchFound.AddDynamic(this, &UTowerFindMatchAction::HandleMatchFound);
 	SearchMatchmaker->OnFailed.AddDynamic(this, &UTowerFindMatchAction::HandleFailed);
+	SearchMatchmaker->OnSearchEnded.AddDynamic(this, &UTowerFindMatchAction::HandleSearchEnded);
 	// This node only finds; Tower Connect (Match) connects. The choice is for this search
 	// only: the matchmaker's own bConnectOnMatch stays as the game set it.
-	SearchMatchmaker->StartFindMatch(/*bConnect=*/false);
+	FString Refused;
+	if (!SearchMatchmaker->StartFindMatch(/*bConnect=*/false, Refused))
+	{
+		FailNow(Refused);
+	}
 }
 
 void UTowerFindMatchAction::Cancel()
 {
+	if (HasAnyFlags(RF_BeginDestroyed))
+	{
+		// Run by the garbage collector: the matchmaker and its Nakama socket may be
+		// unreachable in the same pass; never call them.
+		Super::Cancel();
+		return;
+	}
 	UTowerMatchmaker* Searching = SearchMatchmaker;
 	Finish();
 	if (Searching != nullptr)
@@ -102,6 +130,16 @@ void UTowerFindMatchAction::HandleMatchFound(const FTowerMatchTicket& Match)
 
 void UTowerFindMatchAction::HandleFailed(const FString& Reason)
 {
+	FailNow(Reason);
+}
+
+void UTowerFindMatchAction::HandleSearchEnded(const FString& Reason)
+{
+	FailNow(Reason); // ended from elsewhere: this node's own Cancel unbinds before it cancels
+}
+
+void UTowerFindMatchAction::FailNow(const FString& Reason)
+{
 	Finish();
 	OnFailure.Broadcast(FTowerMatchTicket(), Reason);
 }
@@ -112,6 +150,7 @@ void UTowerFindMatchAction::Finish()
 	{
 		SearchMatchmaker->OnMatchFound.RemoveDynamic(this, &UTowerFindMatchAction::HandleMatchFound);
 		SearchMatchmaker->OnFailed.RemoveDynamic(this, &UTowerFindMatchAction::HandleFailed);
+		SearchMatchmaker->OnSearchEnded.RemoveDynamic(this, &UTowerFindMatchAction::HandleSearchEnded);
 	}
 	SearchMatchmaker = nullptr;
 	SetReadyToDestroy();
@@ -144,6 +183,9 @@ void UTowerConnectAction::Activate()
 		return;
 	}
 	Tower = Client;
+	TimeoutSeconds = FMath::Max(UTowerSettings::Get()->ConnectTimeoutSeconds, 1.0f);
+	TimeoutHandle = FTSTicker::GetCoreTicker().AddTicker(
+		FTickerDelegate::CreateUObject(this, &UTowerConnectAction::HandleTimeout), TimeoutSeconds);
 	Client->OnConnected.AddDynamic(this, &UTowerConnectAction::HandleConnected);
 	Client->OnFloorAdmitted.AddDynamic(this, &UTowerConnectAction::HandleAdmitted);
 	Client->OnError.AddDynamic(this, &UTowerConnectAction::HandleError);
@@ -156,6 +198,50 @@ void UTowerConnectAction::Activate()
 	else
 	{
 		Client->ConnectDevFromSettings();
+	}
+}
+
+void UTowerConnectAction::Cancel()
+{
+	if (HasAnyFlags(RF_BeginDestroyed))
+	{
+		// Run by the garbage collector: the subsystem may be going in the same pass.
+		FTSTicker::GetCoreTicker().RemoveTicker(TimeoutHandle);
+		TimeoutHandle.Reset();
+		Super::Cancel();
+		return;
+	}
+	if (!bDone)
+	{
+		Finish();
+		DropAttempt();
+	}
+	Super::Cancel();
+}
+
+bool UTowerConnectAction::HandleTimeout(float /*DeltaTime*/)
+{
+	TimeoutHandle.Reset(); // returning false removes the ticker
+	if (!bDone)
+	{
+		// Drop the attempt before the pin: a listener may start a new one.
+		Finish();
+		DropAttempt();
+		const FString Message = FString::Printf(TEXT("no floor from the Tower server within %.0f s (Project Settings > ")
+			TEXT("Tower > Connect Timeout Seconds); is it running at that address, and is the fingerprint right?"),
+			TimeoutSeconds);
+		OnFailure.Broadcast(0, 0, FVector::ZeroVector, Message);
+	}
+	return false;
+}
+
+void UTowerConnectAction::DropAttempt()
+{
+	UTowerClientSubsystem* Client = Tower.Get();
+	if (Client != nullptr && !Client->IsOnFloor())
+	{
+		UE_LOG(LogTowerNet, Log, TEXT("Tower Connect: dropping the connection attempt"));
+		Client->Disconnect();
 	}
 }
 
@@ -197,6 +283,11 @@ void UTowerConnectAction::FailNow(const FString& Message)
 void UTowerConnectAction::Finish()
 {
 	bDone = true;
+	if (TimeoutHandle.IsValid())
+	{
+		FTSTicker::GetCoreTicker().RemoveTicker(TimeoutHandle);
+		TimeoutHandle.Reset();
+	}
 	if (UTowerClientSubsystem* Client = Tower.Get())
 	{
 		Client->OnConnected.RemoveDynamic(this, &UTowerConnectAction::HandleConnected);

@@ -1,6 +1,7 @@
 #include "TowerClientSubsystem.h"
 
 #include "HAL/PlatformTime.h"
+#include "ProfilingDebugging/CpuProfilerTrace.h"
 #include "TowerCoreIncludes.h"
 #include "TowerFloorComponent.h"
 #include "TowerGameModule.h"
@@ -55,14 +56,17 @@ void UTowerClientSubsystem::Initialize(FSubsystemCollectionBase& Collection)
 
 void UTowerClientSubsystem::Deinitialize()
 {
-	// Stop ticking, then shut the session down: a resume scheduled before teardown can
-	// never connect after it, and no event reaches listeners that are going away too.
-	// Freeing an open connection does not block: the library closes it in the background.
+	// Stop ticking, then shut the session down and drop it: a resume scheduled before
+	// teardown can never connect after it, every call from now on finds no session ("torn
+	// down"), and a tick under way (Deinitialize run by one of its listeners) stops
+	// broadcasting at its next event. Freeing an open connection does not block: the
+	// library closes it in the background.
 	FTSTicker::GetCoreTicker().RemoveTicker(TickerHandle);
 	TickerHandle.Reset();
 	if (Session)
 	{
 		Session->shutdown();
+		Session.reset();
 	}
 	Entities.Reset();
 	EntityIndex.Reset();
@@ -292,11 +296,14 @@ bool UTowerClientSubsystem::TickTower(float /*DeltaTime*/)
 	}
 	// The Unreal view of the entities first: listeners of the events below read it.
 	UpdateEntities();
+	// Held for this tick: a listener that tears the game instance down (Deinitialize resets
+	// Session) must not destroy the session under the loop; the loop stops at the next event.
+	const std::shared_ptr<tower::Session> Ticking = Session;
 	for (const tower::SessionEvent& Event : Events)
 	{
 		if (!Session)
 		{
-			break; // a listener tore the game instance down
+			break; // torn down by a listener of the previous event: broadcast nothing more
 		}
 		if (const tower::Welcomed* Welcome = std::get_if<tower::Welcomed>(&Event))
 		{

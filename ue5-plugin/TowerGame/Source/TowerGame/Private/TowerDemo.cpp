@@ -267,6 +267,15 @@ ATowerDemoGameMode::ATowerDemoGameMode()
 
 void ATowerDemoGameMode::StartPlay()
 {
+	if (GetNetMode() != NM_Standalone)
+	{
+		// Tower is its own netcode (the Tower server is authoritative); the demo's actors are
+		// not replicated by Unreal, and a game mode runs on the Unreal server only, so Unreal
+		// clients of a listen server would see no floor and never connect to Tower.
+		UE_LOG(LogTowerNet, Warning, TEXT("Tower demo: this world runs with Unreal Net Mode %d, not Standalone; the demo ")
+			TEXT("needs Play > Net Mode: Play Standalone (each PIE client then connects to the Tower server itself)"),
+			static_cast<int32>(GetNetMode()));
+	}
 	UWorld* World = GetWorld();
 	FActorSpawnParameters Params;
 	Params.SpawnCollisionHandlingOverride = ESpawnActorCollisionHandlingMethod::AlwaysSpawn;

@@ -1,6 +1,7 @@
 #include "TowerFloorActor.h"
 
 #include "Engine/World.h"
+#include "ProfilingDebugging/CpuProfilerTrace.h"
 #include "TowerClientSubsystem.h"
 #include "TowerFloorComponent.h"
 #include "TowerGameModule.h"

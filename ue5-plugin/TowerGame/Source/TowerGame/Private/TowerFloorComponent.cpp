@@ -7,6 +7,7 @@
 #include "GameFramework/Actor.h"
 #include "Materials/MaterialInterface.h"
 #include "ProceduralMeshComponent.h"
+#include "ProfilingDebugging/CpuProfilerTrace.h"
 #include "TowerClientSubsystem.h"
 #include "TowerCoreIncludes.h"
 #include "TowerGameModule.h"

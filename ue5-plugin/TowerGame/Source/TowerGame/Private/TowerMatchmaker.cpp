@@ -54,9 +54,20 @@ void UTowerMatchmaker::Fail(const FString& Reason)
 	OnFailed.Broadcast(Reason);
 }
 
-void UTowerMatchmaker::FindMatch()
+bool UTowerMatchmaker::FindMatch(FString& OutError)
 {
-	StartFindMatch(bConnectOnMatch);
+	return StartFindMatch(bConnectOnMatch, OutError);
+}
+
+void UTowerMatchmaker::EndSearch(const FString& Reason)
+{
+	if (!bFinding)
+	{
+		return;
+	}
+	bFinding = false;
+	UE_LOG(LogTowerNakama, Log, TEXT("Tower matchmaker: search ended: %s"), *Reason);
+	OnSearchEnded.Broadcast(Reason);
 }
 
 void UTowerMatchmaker::HandleNotification(int32 Code, const FString& Content)
@@ -118,7 +129,17 @@ void UTowerMatchmaker::Login(const FString& DeviceId)
 
 void UTowerMatchmaker::BeginDestroy()
 {
-	Cancel();
+	// Inside a GC pass the Nakama objects may be unreachable and destroyed in this same
+	// pass: never call them here, and broadcast nothing (the listeners may be going too).
+	++Generation;
+	++SearchGeneration;
+	bFinding = false;
+	NotificationHandle.Reset();
+	MatchmakerTicket.Reset();
+	UserId.Reset();
+	NakamaRealtime = nullptr;
+	NakamaSession = nullptr;
+	NakamaClient = nullptr;
 	Super::BeginDestroy();
 }
 
@@ -126,13 +147,16 @@ void UTowerMatchmaker::BeginDestroy()
 
 namespace
 {
-	// A Nakama object we may still call: during garbage collection the objects this one
-	// references may already be on their way out.
+	// A Nakama object we may still call: not being destroyed, and not found unreachable by
+	// a garbage-collection pass under way (it would be destroyed in that same pass).
 	template <class T>
 	T* Usable(UObject* Object)
 	{
 		T* Typed = Cast<T>(Object);
-		return Typed != nullptr && !Typed->HasAnyFlags(RF_BeginDestroyed | RF_FinishDestroyed) ? Typed : nullptr;
+		return Typed != nullptr && !Typed->HasAnyFlags(RF_BeginDestroyed | RF_FinishDestroyed) &&
+				!Typed->IsUnreachable()
+			? Typed
+			: nullptr;
 	}
 }
 
@@ -185,35 +209,52 @@ void UTowerMatchmaker::LoginTo(const FString& Host, int32 Port, const FString& S
 		});
 }
 
-void UTowerMatchmaker::StartFindMatch(bool bConnect)
+bool UTowerMatchmaker::StartFindMatch(bool bConnect, FString& OutError)
 {
+	// Refusals are returned, never broadcast: OnFailed's listeners (a Tower Find Match node
+	// among them) belong to the search already under way, which goes on.
+	if (bFinding)
+	{
+		OutError = TEXT("already waiting for a match; cancel that search (CancelFindMatch) first");
+		return false;
+	}
+	if (bOfflineForTests)
+	{
+		bFinding = true;
+		bConnectThisSearch = bConnect;
+		return true;
+	}
 	UNakamaClient* Client = Usable<UNakamaClient>(NakamaClient);
 	UNakamaSession* Session = Cast<UNakamaSession>(NakamaSession);
 	if (Client == nullptr || Session == nullptr)
 	{
-		Fail(TEXT("log in first (Login, or the Tower Login node)"));
-		return;
-	}
-	if (bFinding)
-	{
-		OnFailed.Broadcast(TEXT("already waiting for a match; CancelFindMatch first"));
-		return;
+		OutError = TEXT("log in first (Login, or the Tower Login node)");
+		return false;
 	}
 	bFinding = true;
 	bConnectThisSearch = bConnect;
-	if (UNakamaRealtimeClient* Open = Usable<UNakamaRealtimeClient>(NakamaRealtime))
+	UNakamaRealtimeClient* Previous = Usable<UNakamaRealtimeClient>(NakamaRealtime);
+	if (Previous != nullptr && Previous->IsConnected())
 	{
-		if (Open->IsConnected())
-		{
-			QueueInMatchmaker();
-			return;
-		}
+		QueueInMatchmaker();
+		return true;
 	}
+	if (Previous != nullptr)
+	{
+		// A socket that dropped (or is still connecting): unhook it and destroy it before its
+		// replacement, so a late notification on it reaches nobody and it holds no
+		// connection. Disconnect() would do nothing: nakama-unreal only disconnects a
+		// connected socket.
+		Previous->NotificationReceivedNative.Remove(NotificationHandle);
+		Previous->Destroy();
+	}
+	NotificationHandle.Reset();
+	NakamaRealtime = nullptr;
 	UNakamaRealtimeClient* Realtime = Client->SetupRealtimeClient();
 	if (Realtime == nullptr)
 	{
 		Fail(TEXT("could not create the Nakama realtime client"));
-		return;
+		return true; // started, and failed through OnFailed like any later step
 	}
 	NakamaRealtime = Realtime;
 	NotificationHandle = Realtime->NotificationReceivedNative.AddWeakLambda(this,
@@ -245,6 +286,7 @@ void UTowerMatchmaker::StartFindMatch(bool bConnect)
 				Self->Fail(FString::Printf(TEXT("Nakama socket failed: %s"), *Error.Message));
 			}
 		});
+	return true;
 }
 
 void UTowerMatchmaker::QueueInMatchmaker()
@@ -294,23 +336,22 @@ void UTowerMatchmaker::QueueInMatchmaker()
 void UTowerMatchmaker::CancelFindMatch()
 {
 	++SearchGeneration;
-	bFinding = false;
-	if (MatchmakerTicket.IsEmpty())
+	// Not queued yet (no ticket): the ticket's callback removes it when it arrives.
+	if (!MatchmakerTicket.IsEmpty())
 	{
-		return; // not queued yet: the ticket's callback removes it when it arrives
+		if (UNakamaRealtimeClient* Realtime = Usable<UNakamaRealtimeClient>(NakamaRealtime))
+		{
+			Realtime->RemoveMatchmaker(MatchmakerTicket, []() {}, [](const FNakamaRtError&) {});
+		}
+		MatchmakerTicket.Reset();
 	}
-	if (UNakamaRealtimeClient* Realtime = Usable<UNakamaRealtimeClient>(NakamaRealtime))
-	{
-		Realtime->RemoveMatchmaker(MatchmakerTicket, []() {}, [](const FNakamaRtError&) {});
-	}
-	MatchmakerTicket.Reset();
+	EndSearch(TEXT("cancelled (CancelFindMatch)"));
 }
 
 void UTowerMatchmaker::Cancel()
 {
 	++Generation;
 	++SearchGeneration;
-	bFinding = false;
 	if (UNakamaRealtimeClient* Realtime = Usable<UNakamaRealtimeClient>(NakamaRealtime))
 	{
 		Realtime->NotificationReceivedNative.Remove(NotificationHandle);
@@ -318,7 +359,14 @@ void UTowerMatchmaker::Cancel()
 		{
 			Realtime->RemoveMatchmaker(MatchmakerTicket, []() {}, [](const FNakamaRtError&) {});
 		}
-		Realtime->Disconnect();
+		if (Realtime->IsConnected())
+		{
+			Realtime->Disconnect(); // a polite close, after the RemoveMatchmaker above
+		}
+		else
+		{
+			Realtime->Destroy(); // still connecting (Disconnect would do nothing) or dropped
+		}
 	}
 	NotificationHandle.Reset();
 	MatchmakerTicket.Reset();
@@ -326,6 +374,7 @@ void UTowerMatchmaker::Cancel()
 	NakamaRealtime = nullptr;
 	NakamaSession = nullptr;
 	NakamaClient = nullptr;
+	EndSearch(TEXT("cancelled: the matchmaker logged out (Cancel, or a new login)"));
 }
 
 #else // !WITH_TOWER_NAKAMA
@@ -348,9 +397,21 @@ void UTowerMatchmaker::LoginTo(const FString&, int32, const FString&, bool, cons
 	Fail(Problem.empty() ? NakamaMissingReason() : TowerToFString(Problem));
 }
 
-void UTowerMatchmaker::StartFindMatch(bool /*bConnect*/)
+bool UTowerMatchmaker::StartFindMatch(bool bConnect, FString& OutError)
 {
-	Fail(NakamaMissingReason());
+	if (bFinding)
+	{
+		OutError = TEXT("already waiting for a match; cancel that search (CancelFindMatch) first");
+		return false;
+	}
+	if (bOfflineForTests)
+	{
+		bFinding = true;
+		bConnectThisSearch = bConnect;
+		return true;
+	}
+	OutError = NakamaMissingReason();
+	return false;
 }
 
 void UTowerMatchmaker::QueueInMatchmaker()
@@ -360,16 +421,16 @@ void UTowerMatchmaker::QueueInMatchmaker()
 void UTowerMatchmaker::CancelFindMatch()
 {
 	++SearchGeneration;
-	bFinding = false;
+	EndSearch(TEXT("cancelled (CancelFindMatch)"));
 }
 
 void UTowerMatchmaker::Cancel()
 {
 	++Generation;
 	++SearchGeneration;
-	bFinding = false;
 	MatchmakerTicket.Reset();
 	UserId.Reset();
+	EndSearch(TEXT("cancelled: the matchmaker logged out (Cancel, or a new login)"));
 }
 
 #endif // WITH_TOWER_NAKAMA

@@ -1,10 +1,13 @@
 // Async Blueprint nodes with success / failure pins: Tower Login (Nakama), Tower Find Match,
 // Tower Connect (dev or match). Each wraps UTowerMatchmaker / UTowerClientSubsystem events,
-// fires at most one pin, and ends. Login and Find Match are cancellable: keep the node's
-// return value and call Cancel on it (a cancelled node fires no pin). Errors are sentences
-// meant for a log or a message box.
+// fires at most one pin, and ends. All three are cancellable: keep the node's Async Action
+// output and call Cancel on it (a cancelled node fires no pin). Errors are sentences meant
+// for a log or a message box. Every Cancel override returns early when the garbage
+// collector runs it (UCancellableAsyncAction::BeginDestroy calls Cancel): the objects it
+// would call may be unreachable in that same pass (scripts/unreal_lint.py checks it).
 #pragma once
 
+#include "Containers/Ticker.h"
 #include "CoreMinimal.h"
 #include "Engine/CancellableAsyncAction.h"
 #include "Kismet/BlueprintAsyncActionBase.h"
@@ -57,7 +60,10 @@ private:
 
 // Joins the matchmaker with a logged-in matchmaker and waits for the game server's ticket.
 // It only finds (whatever the matchmaker's bConnectOnMatch, which it leaves alone): connect
-// with Tower Connect (Match). Cancel leaves the matchmaker pool; the login stays.
+// with Tower Connect (Match). Cancel leaves the matchmaker pool; the login stays. A second
+// node on a matchmaker that is already searching fails alone ("already waiting"), leaving
+// the first one waiting; a search ended from elsewhere (CancelFindMatch, Cancel, a new
+// login) ends the node on On Failure.
 UCLASS()
 class TOWERGAME_API UTowerFindMatchAction : public UCancellableAsyncAction
 {
@@ -76,6 +82,10 @@ public:
 	virtual void Activate() override;
 	virtual void Cancel() override;
 
+	// Activated and waiting for a match (no pin fired yet).
+	UFUNCTION(BlueprintPure, Category = "Tower|Nakama")
+	bool IsSearching() const { return SearchMatchmaker != nullptr; }
+
 private:
 	UFUNCTION()
 	void HandleMatchFound(const FTowerMatchTicket& Match);
@@ -83,16 +93,22 @@ private:
 	UFUNCTION()
 	void HandleFailed(const FString& Reason);
 
+	UFUNCTION()
+	void HandleSearchEnded(const FString& Reason);
+
 	void Finish();
+	void FailNow(const FString& Reason);
 
 	UPROPERTY(Transient)
 	TObjectPtr<UTowerMatchmaker> SearchMatchmaker;
 };
 
 // Connects the game instance's Tower client and succeeds once the server admits the player
-// to a floor; fails on the first error or disconnect before that.
+// to a floor; fails on the first error or disconnect before that, or when no floor came
+// within Project Settings > Tower > Connect Timeout Seconds (then the attempt is dropped).
+// Cancel drops the attempt too (UTowerClientSubsystem::Disconnect) and fires no pin.
 UCLASS()
-class TOWERGAME_API UTowerConnectAction : public UBlueprintAsyncActionBase
+class TOWERGAME_API UTowerConnectAction : public UCancellableAsyncAction
 {
 	GENERATED_BODY()
 
@@ -112,6 +128,7 @@ public:
 	FTowerConnectPin OnFailure;
 
 	virtual void Activate() override;
+	virtual void Cancel() override;
 
 private:
 	UFUNCTION()
@@ -126,10 +143,15 @@ private:
 	UFUNCTION()
 	void HandleDisconnected(const FString& Reason);
 
+	bool HandleTimeout(float DeltaTime);
 	void Finish();
 	void FailNow(const FString& Message);
+	// Ends the connection attempt this node started, unless it already reached a floor.
+	void DropAttempt();
 
 	TWeakObjectPtr<UObject> WorldContext;
+	FTSTicker::FDelegateHandle TimeoutHandle;
+	float TimeoutSeconds = 0.0f;
 	TWeakObjectPtr<UTowerClientSubsystem> Tower;
 	FTowerMatchTicket MatchTicket;
 	bool bWithMatch = false;

@@ -15,6 +15,7 @@ DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerLoggedIn, const FString&, Us
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerMatchmakerStatus, const FString&, Status);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerMatchFound, const FTowerMatchTicket&, Match);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerMatchmakerFailed, const FString&, Reason);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FOnTowerMatchSearchEnded, const FString&, Reason);
 
 UCLASS(BlueprintType)
 class TOWERGAME_API UTowerMatchmaker : public UObject
@@ -49,17 +50,20 @@ public:
 	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
 	void LoginTo(const FString& Host, int32 Port, const FString& ServerKey, bool bUseSSL, const FString& DeviceId);
 
-	// Opens the realtime socket (once) and joins the matchmaker. Needs a login first.
-	// Connects on a match when bConnectOnMatch is set.
+	// Opens the realtime socket (once) and joins the matchmaker. Connects on a match when
+	// bConnectOnMatch is set. False, with the reason in OutError and no event, when the
+	// search cannot start (no login, a search already under way, no usable Nakama plugin):
+	// a refusal never reaches OnFailed, whose listeners belong to the search under way.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
-	void FindMatch();
+	bool FindMatch(FString& OutError);
 
 	// FindMatch with the connect-on-match choice for this search only (C++; the Tower Find
 	// Match node passes false).
-	void StartFindMatch(bool bConnect);
+	bool StartFindMatch(bool bConnect, FString& OutError);
 
 	// Leaves the matchmaker pool (a ticket still being issued is removed when it arrives)
 	// and ignores a match found from now on; the login and socket stay for the next search.
+	// A search that was under way ends with OnSearchEnded.
 	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
 	void CancelFindMatch();
 
@@ -67,8 +71,9 @@ public:
 	UFUNCTION(BlueprintPure, Category = "Tower|Nakama")
 	bool IsFindingMatch() const { return bFinding; }
 
-	// Leaves the matchmaker, closes the socket and forgets the session. Also runs when the
-	// matchmaker is destroyed. Callbacks of requests in flight are ignored from now on.
+	// Leaves the matchmaker, closes the socket and forgets the session (LoginTo starts with
+	// it). Callbacks of requests in flight are ignored from now on; a search that was under
+	// way ends with OnSearchEnded. Destroying the matchmaker only forgets (BeginDestroy).
 	UFUNCTION(BlueprintCallable, Category = "Tower|Nakama")
 	void Cancel();
 
@@ -94,14 +99,30 @@ public:
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Nakama")
 	FOnTowerMatchFound OnMatchFound;
 
+	// A search or login failed (after it started: refusals to start are return values).
 	UPROPERTY(BlueprintAssignable, Category = "Tower|Nakama")
 	FOnTowerMatchmakerFailed OnFailed;
 
-	// UObject
+	// A search under way was ended without a match or failure: CancelFindMatch, Cancel, or
+	// a new login. The Tower Find Match node waiting on it fails with the reason.
+	UPROPERTY(BlueprintAssignable, Category = "Tower|Nakama")
+	FOnTowerMatchSearchEnded OnSearchEnded;
+
+	// UObject. Runs inside a garbage-collection pass, where the Nakama objects may be
+	// unreachable too: it only forgets them (no RemoveMatchmaker, no Disconnect; the Nakama
+	// client and socket close themselves when they are destroyed) and ignores every later
+	// callback.
 	virtual void BeginDestroy() override;
+
+	// Tests only (Private/Tests/TowerGlueTests.cpp; not a UFUNCTION): searches start
+	// without Nakama or a login, and end only through HandleNotification, CancelFindMatch
+	// or Cancel.
+	void SearchOfflineForTests() { bOfflineForTests = true; }
 
 private:
 	void Fail(const FString& Reason);
+	// Ends the search under way, if any, with OnSearchEnded(Reason).
+	void EndSearch(const FString& Reason);
 	void QueueInMatchmaker();
 
 	// Nakama objects, typed as UObject so this header does not need the Nakama plugin.
@@ -124,4 +145,5 @@ private:
 	bool bFinding = false;
 	// bConnectOnMatch (or StartFindMatch's argument) as it was when this search started.
 	bool bConnectThisSearch = false;
+	bool bOfflineForTests = false;
 };

@@ -8,6 +8,7 @@
 #include "CoreMinimal.h"
 #include "Engine/DeveloperSettings.h"
 #include "TowerTypes.h"
+#include "UObject/SoftObjectPtr.h"
 #include "TowerSettings.generated.h"
 
 class UMaterialInterface;
@@ -43,6 +44,11 @@ public:
 	// Name for development logins (servers in dev auth mode only).
 	UPROPERTY(Config, EditAnywhere, Category = "Game Server")
 	FString DevName = TEXT("UnrealPlayer");
+
+	// Tower Connect fails (and drops the attempt) when the server has not admitted the
+	// player to a floor this many seconds after the node started.
+	UPROPERTY(Config, EditAnywhere, Category = "Game Server", meta = (ClampMin = "1", ClampMax = "300", Units = "s"))
+	float ConnectTimeoutSeconds = 15.0f;
 
 	// --- Nakama ---
 

@@ -221,4 +221,79 @@ bool FTowerGlueFindMatchTest::RunTest(const FString& Parameters)
 	return true;
 }
 
+namespace
+{
+	// A code-100 notification's content, as the Nakama module sends it.
+	const TCHAR* const MatchReadyContent =
+		TEXT("{\"address\":\"127.0.0.1\",\"port\":4433,\"fingerprint\":\"")
+		TEXT("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"ticket\":\"jwt\"}");
+}
+
+IMPLEMENT_SIMPLE_AUTOMATION_TEST(FTowerGlueSecondFindMatchTest, "Tower.Glue.Matchmaker.SecondFindMatchLeavesTheFirstWaiting", EAutomationTestFlags::EditorContext | EAutomationTestFlags::EngineFilter)
+bool FTowerGlueSecondFindMatchTest::RunTest(const FString& Parameters)
+{
+	// A second Find Match on a searching matchmaker once broadcast "already waiting" on
+	// OnFailed, which ended the first node too while its Nakama ticket stayed queued: the
+	// match was lost. Now only the second node fails, and the first gets the match.
+	FTowerTestWorld Scope;
+	if (Scope.World == nullptr)
+	{
+		AddError(TEXT("could not create a world"));
+		return false;
+	}
+	UTowerMatchmaker* Matchmaker = UTowerMatchmaker::CreateTowerMatchmaker(Scope.World);
+	if (!TestNotNull(TEXT("matchmaker"), Matchmaker))
+	{
+		return false;
+	}
+	Matchmaker->SearchOfflineForTests();
+	UTowerFindMatchAction* First = UTowerFindMatchAction::TowerFindMatch(Scope.World, Matchmaker);
+	First->Activate();
+	TestTrue(TEXT("the first node searches"), First->IsSearching());
+	UTowerFindMatchAction* Second = UTowerFindMatchAction::TowerFindMatch(Scope.World, Matchmaker);
+	Second->Activate();
+	TestFalse(TEXT("the second node is refused"), Second->IsSearching());
+	TestTrue(TEXT("the first node still waits"), First->IsSearching());
+	TestTrue(TEXT("the search goes on"), Matchmaker->IsFindingMatch());
+	FTowerMatchTicket Ticket;
+	FString Error;
+	TestTrue(TEXT("the sample notification parses"), UTowerMatchmaker::ParseMatchReady(MatchReadyContent, Ticket, Error));
+	Matchmaker->HandleNotification(100, MatchReadyContent);
+	TestFalse(TEXT("the first node got the match and ended"), First->IsSearching());
+	TestFalse(TEXT("the search is over"), Matchmaker->IsFindingMatch());
+	return true;
+}
+
+IMPLEMENT_SIMPLE_AUTOMATION_TEST(FTowerGlueCancelFindMatchTest, "Tower.Glue.Matchmaker.CancelFindMatchEndsTheNode", EAutomationTestFlags::EditorContext | EAutomationTestFlags::EngineFilter)
+bool FTowerGlueCancelFindMatchTest::RunTest(const FString& Parameters)
+{
+	// CancelFindMatch, Cancel and a new login end a search without a match or a failure;
+	// the Find Match node once kept waiting for ever (and was never released).
+	FTowerTestWorld Scope;
+	if (Scope.World == nullptr)
+	{
+		AddError(TEXT("could not create a world"));
+		return false;
+	}
+	UTowerMatchmaker* Matchmaker = UTowerMatchmaker::CreateTowerMatchmaker(Scope.World);
+	if (!TestNotNull(TEXT("matchmaker"), Matchmaker))
+	{
+		return false;
+	}
+	Matchmaker->SearchOfflineForTests();
+	UTowerFindMatchAction* Node = UTowerFindMatchAction::TowerFindMatch(Scope.World, Matchmaker);
+	Node->Activate();
+	TestTrue(TEXT("searching"), Node->IsSearching());
+	Matchmaker->CancelFindMatch();
+	TestFalse(TEXT("CancelFindMatch ended the node"), Node->IsSearching());
+
+	UTowerFindMatchAction* Again = UTowerFindMatchAction::TowerFindMatch(Scope.World, Matchmaker);
+	Again->Activate();
+	TestTrue(TEXT("a new search after the cancel"), Again->IsSearching());
+	Matchmaker->Cancel();
+	TestFalse(TEXT("Cancel ended the node"), Again->IsSearching());
+	TestFalse(TEXT("no search left"), Matchmaker->IsFindingMatch());
+	return true;
+}
+
 #endif // WITH_DEV_AUTOMATION_TESTS

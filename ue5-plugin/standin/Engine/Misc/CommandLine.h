@@ -1,0 +1,3 @@
+// Misc/CommandLine.h -> the stand-in declarations (FCommandLine).
+#pragma once
+#include "StandIn/Core.h"
