@@ -26,8 +26,12 @@ pub enum LaunchError {
     Config(#[from] ConfigError),
     #[error("TLS certificate: {0}")]
     Tls(#[from] TlsError),
-    #[error("connecting to Nakama: {0}")]
-    Nakama(#[from] MetaError),
+    #[error("connecting to Nakama at {url}: {source}")]
+    Nakama {
+        /// `[nakama] grpc_url`, so an unreachable Nakama is named.
+        url: String,
+        source: MetaError,
+    },
     #[error("starting the server: {0}")]
     Start(#[from] StartError),
     #[error("Agones environment: {0}")]
@@ -96,7 +100,12 @@ pub async fn launch_with_agones(
         Some(nakama) => {
             crate::config::pin_announced_fingerprint(nakama, &identity.fingerprint)?;
             let (backends, heartbeat) =
-                tower_meta::nakama_backends(nakama, Arc::clone(&players)).await?;
+                tower_meta::nakama_backends(nakama, Arc::clone(&players))
+                    .await
+                    .map_err(|source| LaunchError::Nakama {
+                        url: nakama.grpc_url.clone(),
+                        source,
+                    })?;
             info!(grpc = %nakama.grpc_url, server_id = %nakama.server_id, fingerprint = %nakama.cert_fingerprint, "Nakama backends: ticket auth, Nakama storage and leaderboard");
             registration = Some(Registration {
                 nakama: nakama.clone(),

@@ -483,7 +483,7 @@ async fn weak_or_dev_keys_are_refused_in_nakama_mode_unless_in_dev_mode() {
         };
         let e = tower_server::launch(dev).await.err().unwrap();
         assert!(
-            matches!(e, tower_server::LaunchError::Nakama(_)),
+            matches!(e, tower_server::LaunchError::Nakama { .. }),
             "{what}: {e}"
         );
     }
@@ -494,9 +494,11 @@ async fn weak_or_dev_keys_are_refused_in_nakama_mode_unless_in_dev_mode() {
     let certs = config.cert_dir.clone();
     let e = tower_server::launch(config).await.err().unwrap();
     assert!(
-        matches!(e, tower_server::LaunchError::Nakama(_)),
+        matches!(e, tower_server::LaunchError::Nakama { .. }),
         "strong keys: {e}"
     );
+    // An unreachable Nakama is named by its URL.
+    assert!(e.to_string().contains("http://127.0.0.1:1"), "{e}");
     let _ = std::fs::remove_dir_all(certs);
 }
 
