@@ -6,8 +6,9 @@
 MARKING A BLOCK. An HTML comment on the line just before a fenced shell block (```sh,
 ```bash or ```shell; it may be indented inside a list item) says what to do with it:
 
-    <!-- docs-test: run [timeout=SECONDS] -->
-        Run it in the doc's terminal; it must exit 0 within the timeout (default 300 s).
+    <!-- docs-test: run [timeout=SECONDS] [prints="REGEX"] -->
+        Run it in the doc's terminal; it must exit 0 within the timeout (default 300 s) and,
+        with prints, its output must match (what the doc says the reader will see).
     <!-- docs-test: background ready="REGEX" [timeout=SECONDS] [stop-prints="REGEX"] -->
         A long-running command the reader starts in a terminal of its own (a server). It is
         started with the doc's environment and directory, and the doc goes on once its output
@@ -23,7 +24,9 @@ MARKING A BLOCK. An HTML comment on the line just before a fenced shell block (`
 Untagged shell blocks are syntax-checked only (and counted as such). Indented code blocks
 are never run: they show synopses and output.
 
-HOW IT RUNS. Each doc with something to run gets a fresh copy of the repository's tracked
+HOW IT RUNS. scripts/test.d/52-docs.sh runs this, as root, in a network namespace of its own
+(a private loopback: the README's fixed ports cannot collide with anything on the machine).
+Each doc with something to run gets a fresh copy of the repository's tracked
 files (the working tree's content, modification times kept) in a new directory, with
 `target/` a link to this repository's target/ so nothing is rebuilt. One bash per doc plays
 the reader's terminal (`set -e -o pipefail`): blocks run in order, each sees the directory and
@@ -106,7 +109,7 @@ def parse_tag(body: str, where: str) -> tuple[str, dict]:
         k, v = w.split("=", 1)
         opts[k] = v
     kind = words[0]
-    allowed = {"run": {"timeout"}, "background": {"ready", "timeout", "stop-prints"},
+    allowed = {"run": {"timeout", "prints"}, "background": {"ready", "timeout", "stop-prints"},
                "syntax": {"needs"}, "stop": set()}[kind]
     if set(opts) - allowed:
         raise DocError(f"{where}: {kind} takes {sorted(allowed)}, not {sorted(set(opts) - allowed)}")
@@ -304,6 +307,10 @@ def run_doc(doc: Path, blocks: list[Block], counts: dict) -> list[str]:
                     text = out.read_text(errors="replace") if out.exists() else ""
                     raise DocError(f"{b.where()} `{b.headline()}` still running after {limit:.0f} s\n{tail(text)}")
                 time.sleep(0.1)
+            want = b.opts.get("prints")
+            text = out.read_text(errors="replace")
+            if want and not re.search(want, text):
+                raise DocError(f"{b.where()} `{b.headline()}` did not print /{want}/\n{tail(text)}")
             raw = Path(f"{done}.env").read_bytes().split(b"\0")
             state_env = dict(kv.decode(errors="replace").split("=", 1) for kv in raw if b"=" in kv)
             state_cwd = Path(f"{done}.cwd").read_text().strip()
@@ -519,7 +526,19 @@ def check_paths(doc: Path, tops: set) -> tuple[int, list[str]]:
 # ---------------------------------------------------------------- main
 
 
+class Stopped(Exception):
+    pass
+
+
+def on_signal(signum, _frame):
+    """SIGTERM (a timeout), SIGHUP, Ctrl-C: unwind, so every doc's `finally` stops what it
+    started (servers, the doc's shell, a Nakama stack) instead of leaving them running."""
+    raise Stopped(f"stopped by signal {signum}")
+
+
 def main(argv: list[str]) -> int:
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, on_signal)
     started = time.monotonic()
     docs = [ROOT / a for a in argv] if argv else [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
     counts = {"run": 0, "background": 0, "syntax": 0, "untagged": 0,
@@ -531,6 +550,15 @@ def main(argv: list[str]) -> int:
         print(f"docs-test: {e}", file=sys.stderr)
         return 1
     tops = top_level()
+    try:
+        run_docs(docs, helps, tops, counts, failures)
+    except Stopped as e:
+        failures.append(str(e))
+    print()
+    return report(counts, failures, started)
+
+
+def run_docs(docs, helps, tops, counts, failures) -> None:
     for doc in docs:
         rel = doc.relative_to(ROOT)
         try:
@@ -559,7 +587,9 @@ def main(argv: list[str]) -> int:
                 print(f"  FAILED   {e}")
             failures.extend(errs)
             print(f"== {rel}: {'FAILED' if errs else 'ok'} ({time.monotonic() - t:.0f} s)")
-    print()
+
+
+def report(counts, failures, started) -> int:
     for f in failures:
         print(f"docs-test: FAILED {f}")
     claims = counts["versions"] + counts["flags"] + counts["paths"]

@@ -50,8 +50,9 @@ struct Args {
     /// PEM file of CA certificates to verify the server against instead of a pin.
     #[arg(long)]
     ca_file: Option<PathBuf>,
-    /// Get game servers through Nakama's matchmaker instead of dev auth: Nakama's HTTP API,
-    /// e.g. http://127.0.0.1:7350.
+    /// Get game servers through Nakama's matchmaker instead of dev auth: Nakama's HTTP API.
+    /// The native stack's is NAKAMA_HTTPS_URL in `scripts/nakama-stack.sh env` (random port;
+    /// trust its CA with SSL_CERT_FILE=NAKAMA_CA); docker compose's http://127.0.0.1:7350.
     #[arg(
         long,
         value_name = "URL",

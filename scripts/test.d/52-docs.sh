@@ -17,9 +17,20 @@ export CARGO_PROFILE_DEV_DEBUG=line-tables-only
 export CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
 start=$SECONDS
 
-# The docs run `cargo run --release -p ...` themselves; building first keeps the build's time
-# out of the blocks' timeouts and gives the --help texts the flag check reads.
-cargo build --release -p tower-server -p tower-bots -p tower-floor
+# The docs run `cargo run --release -p X` themselves; building first keeps the build's time
+# out of the blocks' timeouts and gives the --help texts the flag check reads. One package per
+# command, as the docs build them: features are unified per invocation, so building the three
+# together would give other artifacts than each doc's own command and it would rebuild.
+for package in tower-server tower-bots tower-floor; do
+  cargo build --release -p "$package"
+done
 
-python3 scripts/docs_test.py "$@"
+# The README's server listens on the fixed ports 127.0.0.1:4433 and :9433. As root, the docs
+# run in a network namespace of their own (a private loopback), so nothing else on the machine
+# (another stage, a developer's server) can hold those ports or see the docs' servers.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && unshare --net true 2>/dev/null; then
+  unshare --net -- sh -c 'ip link set lo up && exec python3 scripts/docs_test.py "$@"' docs-test "$@"
+else
+  python3 scripts/docs_test.py "$@"
+fi
 echo "docs stage: $((SECONDS - start)) s"
