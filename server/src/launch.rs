@@ -99,13 +99,12 @@ pub async fn launch_with_agones(
     let (backends, dev_auth) = match config.nakama.as_mut() {
         Some(nakama) => {
             crate::config::pin_announced_fingerprint(nakama, &identity.fingerprint)?;
-            let (backends, heartbeat) =
-                tower_meta::nakama_backends(nakama, Arc::clone(&players))
-                    .await
-                    .map_err(|source| LaunchError::Nakama {
-                        url: nakama.grpc_url.clone(),
-                        source,
-                    })?;
+            let (backends, heartbeat) = tower_meta::nakama_backends(nakama, Arc::clone(&players))
+                .await
+                .map_err(|source| LaunchError::Nakama {
+                    url: nakama.grpc_url.clone(),
+                    source,
+                })?;
             info!(grpc = %nakama.grpc_url, server_id = %nakama.server_id, fingerprint = %nakama.cert_fingerprint, "Nakama backends: ticket auth, Nakama storage and leaderboard");
             registration = Some(Registration {
                 nakama: nakama.clone(),
