@@ -156,6 +156,8 @@ pub struct ServerConn {
     registered: bool,
     /// The last Error the loop sent, for the close code when the loop then closes us.
     last_error: Option<ErrorCode>,
+    /// The player sent `Leave` (logged as `left`; the connection's end is then no news).
+    left: bool,
     transmits: VecDeque<Transmit>,
     actions: VecDeque<Action>,
     ending: Option<Ending>,
@@ -182,6 +184,7 @@ impl ServerConn {
             next_token,
             registered: false,
             last_error: None,
+            left: false,
             transmits: VecDeque::new(),
             actions: VecDeque::new(),
             ending: None,
@@ -396,7 +399,7 @@ impl ServerConn {
                     false,
                 )
             }
-            End::Lost(why) if self.phase == Phase::Joined => {
+            End::Lost(why) if self.phase == Phase::Joined && !self.left => {
                 // A player's connection (held for a resume when it had joined the game).
                 info!(conn = self.id, "connection lost: {why}");
                 Ending::Lost(why)
@@ -434,6 +437,7 @@ impl ServerConn {
             }
             (client_control::Msg::Leave(_), Phase::Joined) => {
                 info!(conn = self.id, "left");
+                self.left = true;
                 self.event(ClientEvent::Leave { conn: self.id });
                 Ok(())
             }
