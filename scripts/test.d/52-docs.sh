@@ -28,7 +28,8 @@ done
 # The README's server listens on the fixed ports 127.0.0.1:4433 and :9433. As root, the docs
 # run in a network namespace of their own (a private loopback), so nothing else on the machine
 # (another stage, a developer's server) can hold those ports or see the docs' servers.
-if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && unshare --net true 2>/dev/null; then
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v ip >/dev/null \
+    && unshare --net true 2>/dev/null; then
   unshare --net -- sh -c 'ip link set lo up && exec python3 scripts/docs_test.py "$@"' docs-test "$@"
 else
   python3 scripts/docs_test.py "$@"
