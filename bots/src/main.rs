@@ -407,7 +407,7 @@ fn plan(args: &Args) -> Result<(Vec<(usize, ClientConfig)>, usize)> {
             Ok(cfg) => plan.push((i, cfg)),
             Err(e) => {
                 unmatched += 1;
-                eprintln!("tower-bots: bot {i}: matchmaking through {url} failed: {e}");
+                eprintln!("tower-bots: bot {i}: matchmaking failed (Nakama at {url}): {e}");
             }
         }
     }

@@ -146,6 +146,8 @@ heartbeat_secs = 1
     assert_eq!(count(&table, "failed"), 1, "{table}{log}");
     assert_eq!(count(&table, "matchmaking failures"), 1, "{table}{log}");
     assert!(log.contains("matchmaking failed"), "{log}");
+    // A failure names the Nakama it was trying.
+    assert!(log.contains(&format!("Nakama at {url}")), "{log}");
 
     // Leaves the registry; the short liveness covers a failed deregistration too.
     server.shutdown().await;
@@ -194,6 +196,15 @@ fn nakama_mode_refuses_dev_auth_flags() {
         assert!(!out.status.success(), "{extra:?} accepted");
         assert!(err.contains("cannot be used with"), "{extra:?}: {err}");
     }
+    // No server key, no silent default (a stale dev key only earned 401s): refused up front.
+    let out = Command::new(env!("CARGO_BIN_EXE_tower-bots"))
+        .args(["--nakama", "http://127.0.0.1:1"])
+        .env_remove("TOWER_NAKAMA_SERVER_KEY")
+        .output()
+        .expect("tower-bots runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--nakama-server-key"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_tower-bots"))
         .args(["--run-id", "x"])
         .output()
