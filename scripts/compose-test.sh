@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # docker-compose.yml as users run it, started and played (stage scripts/test.d/70-compose.sh):
 #  1. the file itself: a missing key stops `up` at once naming it; the rendered file has the
-#     three services with healthchecks, no published gRPC, the console on 127.0.0.1 only, and
-#     the game server's [nakama] section it writes is valid TOML;
+#     four services with healthchecks, no published gRPC nor plain Nakama HTTP (only the TLS
+#     proxy's port, on 127.0.0.1), the console on 127.0.0.1 only, and the game server's
+#     [nakama] section it writes is valid TOML;
 #  2. the engine: installed if missing (scripts/install.d/70-docker.sh), dockerd started when
 #     none runs (and stopped at the end); fails, never skips, when it cannot start;
 #  3. stand-ins for the images the files name, built locally once and reused (no registry can
 #     be reached here): Debian bookworm from debootstrap, PostgreSQL from Debian's package
 #     (15, not 16), Nakama built from its Go module, a Rust builder with this machine's
 #     toolchain and extra CA certificates (the proxy re-signs HTTPS for cargo);
-#  4. `up --build` with strong random keys on free host ports, then from outside: Nakama's
-#     healthcheck, device auth, the containerised game server live in the registry,
+#  4. `up --build` with strong random keys on free host ports, then from outside: the TLS
+#     proxy's certificate (generated, keys 0600) trusted only with its exported CA, plain HTTP
+#     not served on its port, Nakama's plain port not published; then over TLS with that CA:
+#     Nakama's healthcheck, device auth, the containerised game server live in the registry,
 #     `tower-bots --nakama` (built from this tree) matched and playing over QUIC while the
 #     nakama service is stopped (longer than an autosave interval) and started again, then
 #     every player's save is in Nakama;
@@ -107,7 +110,7 @@ log "installing what is missing (engine, compose v1, debootstrap)"
 bash scripts/install.d/70-docker.sh
 [ -x "$NAKAMA_BIN" ] || bash scripts/install.d/50-nakama.sh
 
-nakama_port=$(free_port tcp)
+nakama_tls_port=$(free_port tcp)
 console_port=$(free_port tcp)
 game_port=$(free_port udp)
 metrics_port=$(free_port tcp)
@@ -120,7 +123,7 @@ key() { openssl rand -hex 32; }
   done
   echo "TOWER_PUBLIC_HOST=127.0.0.1"
   echo "TOWER_SERVER_ID=compose-test-1"
-  echo "TOWER_NAKAMA_PORT=$nakama_port"
+  echo "TOWER_NAKAMA_TLS_PORT=$nakama_tls_port"
   echo "TOWER_CONSOLE_PORT=$console_port"
   echo "TOWER_GAME_PORT=$game_port"
   echo "TOWER_METRICS_PORT=$metrics_port"
@@ -146,7 +149,7 @@ import subprocess, sys, tomllib, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
 keys = dict(line.strip().split("=", 1) for line in open(sys.argv[2]) if "=" in line)
 services = doc["services"]
-assert set(services) == {"postgres", "nakama", "tower-server"}, services.keys()
+assert set(services) == {"postgres", "nakama", "nakama-tls", "tower-server"}, services.keys()
 assert services["nakama"]["image"] == "heroiclabs/nakama:3.40.0"
 for name, svc in services.items():
     assert "healthcheck" in svc, f"{name} has no healthcheck"
@@ -175,7 +178,14 @@ assert not [p for p in nakama_ports if p[2] == "7349"], f"gRPC published: {nakam
 console = [p for p in nakama_ports if p[2] == "7351"]
 assert all(p[0] == "127.0.0.1" for p in console), f"console on every interface: {console}"
 for svc in ("postgres", "tower-server"):
-    assert all(p[2] not in ("7349", "7351", "5432") for p in published(services[svc]))
+    assert all(p[2] not in ("7349", "7350", "7351", "5432") for p in published(services[svc]))
+# Nakama's player API reaches the host only through the TLS proxy, on loopback by default.
+assert not [p for p in nakama_ports if p[2] == "7350"], f"plain HTTP published: {nakama_ports}"
+tls = published(services["nakama-tls"])
+assert tls == [("127.0.0.1", keys["TOWER_NAKAMA_TLS_PORT"], "7443", "tcp")], f"TLS proxy published as {tls}"
+tls_env = services["nakama-tls"]["environment"]
+assert tls_env["NAKAMA_UPSTREAM"] == "nakama:7350", tls_env
+assert keys["TOWER_PUBLIC_HOST"] in tls_env["TLS_NAMES"].split(), tls_env
 
 assert services["tower-server"].get("cap_add") == ["SYS_NICE"], services["tower-server"].get("cap_add")
 env = {k: str(v) for k, v in services["tower-server"]["environment"].items()}
@@ -364,7 +374,7 @@ wait_healthy() { # seconds
   local deadline=$((SECONDS + $1)) svc id status all
   while :; do
     all=1
-    for svc in postgres nakama tower-server; do
+    for svc in postgres nakama nakama-tls tower-server; do
       id=$(compose ps -q "$svc")
       status=$( [ -n "$id" ] && docker inspect -f '{{.State.Health.Status}}' "$id" 2>/dev/null || echo missing)
       [ "$status" = healthy ] || all=0
@@ -384,8 +394,38 @@ docker port "$nakama_id" 7349/tcp 2>/dev/null | grep -q . && fail "Nakama's gRPC
 console=$(docker port "$nakama_id" 7351/tcp)
 [ -n "$console" ] && ! grep -qv '^127\.0\.0\.1:' <<<"$console" || fail "console published as: $console"
 
-nakama_url=http://127.0.0.1:$TOWER_NAKAMA_PORT
-log "Nakama healthcheck and device auth from the host ($nakama_url)"
+tls_id=$(compose ps -q nakama-tls)
+log "Nakama's player API: plain HTTP not published, TLS on 127.0.0.1 only"
+docker port "$nakama_id" 7350/tcp 2>/dev/null | grep -q . && fail "Nakama's plain HTTP port is published"
+tls_published=$(docker port "$tls_id" 7443/tcp)
+[ "$tls_published" = "127.0.0.1:$TOWER_NAKAMA_TLS_PORT" ] || fail "TLS port published as: $tls_published"
+nakama_url=https://127.0.0.1:$TOWER_NAKAMA_TLS_PORT
+
+log "the proxy's certificate: generated on first start, keys 0600, trusted only with its CA"
+# What docs/nakama.md tells users to run to get the CA their clients trust.
+compose exec -T nakama-tls tower-tls-proxy ca >"$work/ca.pem" || fail "exporting the CA failed"
+openssl x509 -in "$work/ca.pem" -noout -subject || fail "the exported CA is not a certificate"
+modes=$(docker exec "$tls_id" stat -c '%n %a %U' /var/lib/tower-tls/ca.key /var/lib/tower-tls/server.key) \
+  || fail "no generated keys in the nakama-tls volume"
+echo "$modes"
+[ "$(awk '$2 != "600" || $3 != "tls"' <<<"$modes")" = "" ] || fail "a key of the proxy is not 0600 tls: $modes"
+names=$(docker exec "$tls_id" openssl x509 -in /var/lib/tower-tls/server.pem -noout -ext subjectAltName) \
+  || fail "no server certificate in the nakama-tls volume"
+grep -q "IP Address:$TOWER_PUBLIC_HOST" <<<"$names" || fail "the certificate does not name TOWER_PUBLIC_HOST: $names"
+curl -fsS --cacert "$work/ca.pem" -o /dev/null "$nakama_url/healthcheck" || fail "healthcheck over TLS with the CA failed"
+# Without the CA (the system roots only) the certificate is refused.
+if curl -fsS -o /dev/null "$nakama_url/healthcheck" 2>"$work/noca.err"; then
+  fail "the proxy's certificate was trusted without its CA"
+fi
+echo "without the CA: $(head -n1 "$work/noca.err")"
+# Plain HTTP on the published port: nginx answers 400 and never forwards to Nakama.
+plain=$(curl -sS -o "$work/plain.body" -w '%{http_code}' "http://127.0.0.1:$TOWER_NAKAMA_TLS_PORT/healthcheck" 2>&1) || true
+[ "$plain" != 200 ] && ! grep -q '^{' "$work/plain.body" 2>/dev/null \
+  || fail "plain HTTP served on the TLS port: $plain $(head -c 200 "$work/plain.body")"
+echo "plain http on the TLS port: $plain ($(grep -o 'plain HTTP[^<]*' "$work/plain.body" | head -n1))"
+
+log "Nakama healthcheck and device auth from the host over TLS ($nakama_url)"
+export CURL_CA_BUNDLE=$work/ca.pem
 curl -fsS -o /dev/null "$nakama_url/healthcheck" || fail "Nakama's healthcheck failed"
 auth=$(curl -fsS -u "$TOWER_SERVER_KEY:" -H 'content-type: application/json' \
   "$nakama_url/v2/account/authenticate/device?create=true&username=compose-probe" \
@@ -465,7 +505,7 @@ echo "without the grant: starts"
 
 log "$BOTS bots matched by Nakama play over QUIC; nakama is stopped and started while they play"
 run_id=compose-$(date +%s)
-TOWER_NAKAMA_SERVER_KEY=$TOWER_SERVER_KEY "$bots_bin" --nakama "$nakama_url" --run-id "$run_id" \
+SSL_CERT_FILE=$work/ca.pem TOWER_NAKAMA_SERVER_KEY=$TOWER_SERVER_KEY "$bots_bin" --nakama "$nakama_url" --run-id "$run_id" \
   --bots "$BOTS" --seconds "$PLAY_SECONDS" >"$work/bots.out" 2>"$work/bots.err" &
 bots_pid=$!
 playing=
@@ -504,17 +544,19 @@ highest=$(row 'highest floor')
 log "every player's state is saved in Nakama (nothing lost to the outage)"
 # Through the server RPC tower_state_load (the storage layout is Nakama's modules' business).
 cat >"$work/saved.py" <<'PY'
-# argv: nakama url, server key, http key, run id, bots, highest floor the bots saw. Exit 0 when
-# every bot's state is saved and the best saved floor is at least what the bots reached.
-import base64, json, sys, urllib.parse, urllib.request
+# argv: nakama url, server key, http key, run id, bots, highest floor the bots saw, CA file.
+# Exit 0 when every bot's state is saved and the best saved floor is at least what the bots
+# reached.
+import base64, json, ssl, sys, urllib.parse, urllib.request
 url, server_key, http_key, run_id = sys.argv[1:5]
 bots, highest = int(sys.argv[5]), int(sys.argv[6])
+tls = ssl.create_default_context(cafile=sys.argv[7])
 def call(path, body, auth=None):
     data = None if body is None else json.dumps(body).encode()
     headers = {"content-type": "application/json"}
     if auth:
         headers["authorization"] = auth
-    with urllib.request.urlopen(urllib.request.Request(url + path, data=data, headers=headers), timeout=10) as r:
+    with urllib.request.urlopen(urllib.request.Request(url + path, data=data, headers=headers), timeout=10, context=tls) as r:
         return json.load(r)
 basic = "Basic " + base64.b64encode((server_key + ":").encode()).decode()
 rpc = "/v2/rpc/tower_state_load?unwrap&http_key=" + urllib.parse.quote(http_key)
@@ -534,7 +576,7 @@ PY
 saved=
 while [ $((SECONDS - bots_done)) -lt $((RESUME_WINDOW_SECS - 10)) ]; do
   if python3 "$work/saved.py" "$nakama_url" "$TOWER_SERVER_KEY" "$TOWER_HTTP_KEY" "$run_id" "$BOTS" \
-    "$highest" >"$work/saved.out" 2>&1; then saved=1; break; fi
+    "$highest" "$work/ca.pem" >"$work/saved.out" 2>&1; then saved=1; break; fi
   sleep 2
 done
 cat "$work/saved.out"
