@@ -123,6 +123,38 @@ class BrokenManifests(unittest.TestCase):
         (self.dir / "fleet.yaml").unlink()
         self.assert_refused("resource fleet.yaml does not exist")
 
+    def test_the_load_balancer_exposes_plain_nakama_http(self):
+        # What nakama.yaml shipped before the TLS sidecar: players on Nakama's plain 7350.
+        def change(d):
+            d[1]["spec"]["ports"] = [{"name": "http", "port": 7350, "targetPort": "http"}]
+        self.edit("nakama.yaml", change)
+        self.assert_refused("nakama-public port http exposes nakama's port http (7350)", "plain text")
+
+    def test_the_load_balancer_exposes_plain_http_beside_tls(self):
+        def change(d):
+            d[1]["spec"]["ports"].append({"name": "plain", "port": 7350, "targetPort": 7350})
+        self.edit("nakama.yaml", change)
+        self.assert_refused("nakama-public port plain exposes nakama's port http (7350)")
+
+    def test_a_node_port_is_public_too(self):
+        def change(d):
+            d[0]["spec"]["type"] = "NodePort"
+        self.edit("nakama.yaml", change)
+        self.assert_refused("nakama port grpc exposes", "nakama port http exposes")
+
+    def test_the_tls_port_needs_its_certificate_secret(self):
+        def change(d):
+            proxy = d[2]["spec"]["template"]["spec"]["containers"][1]
+            proxy["volumeMounts"] = [m for m in proxy["volumeMounts"] if m["name"] != "tls"]
+        self.edit("nakama.yaml", change)
+        self.assert_refused("tls-proxy serves `https` without a certificate from a Secret volume")
+
+    def test_the_load_balancer_targets_a_port_nobody_serves(self):
+        def change(d):
+            d[1]["spec"]["ports"][0]["targetPort"] = "htps"
+        self.edit("nakama.yaml", change)
+        self.assert_refused("targets 'htps', which no container")
+
     def test_not_yaml(self):
         (self.dir / "fleet.yaml").write_text("spec: [unclosed\n")
         self.assert_refused("not YAML")
@@ -167,6 +199,22 @@ class SameAsCompose(unittest.TestCase):
         self.assertEqual(settings(script(ours, "Deployment", "nakama")), settings(compose))
         self.assertIn("/nakama/data/tower.yml", script(ours, "Deployment", "nakama"))
         self.assertEqual(self.compose["nakama"]["image"], ours[2]["spec"]["template"]["spec"]["containers"][0]["image"])
+
+    def test_tls_proxy_settings(self):
+        """The sidecar's nginx location block is compose's (docker/nakama-tls), but for the
+        upstream: Nakama in the same pod."""
+        def location(text):
+            block = text.replace("\\$", "$").split("location / {", 1)[1].split("}", 1)[0]
+            lines = [line.strip() for line in block.strip().splitlines()]
+            return [line for line in lines if not line.startswith("proxy_pass ")]
+        proxy = (AGONES.parent.parent / "docker" / "nakama-tls" / "tower-tls-proxy").read_text()
+        ours = list(yaml.safe_load_all((AGONES / "nakama.yaml").read_text()))
+        conf = next(d for d in ours if d["kind"] == "ConfigMap")["data"]["nginx.conf"]
+        self.assertEqual(location(conf), location(proxy))
+        self.assertIn("proxy_pass http://127.0.0.1:7350;", conf)
+        for directive in ("ssl_protocols", "ssl_session_tickets", "server_tokens"):
+            self.assertEqual(re.findall(directive + r" [^;]*;", conf), re.findall(directive + r" [^;]*;", proxy))
+        self.assertEqual(self.compose["nakama-tls"]["environment"]["NAKAMA_UPSTREAM"], "nakama:7350")
 
     def test_game_server_settings(self):
         compose = self.compose["tower-server"]["entrypoint"][-1]

@@ -9,8 +9,11 @@
   checked as a Kubernetes PodTemplate, strict.
 - Tower's rules: no Secret objects and no literal keys (a variable named like a key or a
   password must come from a secretKeyRef to the Secret `tower-keys`), the `players`
-  Counter and its scale-down priority, and a FleetAutoscaler that names an existing Fleet
-  and Counter with consistent capacities.
+  Counter and its scale-down priority, a FleetAutoscaler that names an existing Fleet
+  and Counter with consistent capacities, and a Service reachable from outside the cluster
+  (LoadBalancer, NodePort) only on TLS: each of its TCP ports targets a container port named
+  `https` of a container that mounts a Secret volume (its certificate), never Nakama's plain
+  HTTP, gRPC or console.
 
 Usage: validate.py [DIR_OR_FILE ...]   (default: deploy/agones). Exit 1 on any problem.
 """
@@ -36,6 +39,9 @@ SECRET_KEYS = {
 }
 SENSITIVE = re.compile(r"KEY|PASSWORD|SECRET|TOKEN", re.IGNORECASE)
 PLAYERS = "players"
+PUBLIC_SERVICE_TYPES = {"LoadBalancer", "NodePort"}
+TLS_PORT_NAME = "https"
+WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet"}
 
 
 def load(path):
@@ -139,6 +145,42 @@ def fleet_errors(fleets, autoscalers):
     return errors
 
 
+def exposure_errors(services, workloads):
+    """A Service reachable from outside the cluster serves TLS only (see the module doc)."""
+    errors = []
+    for where, svc in services:
+        spec = svc.get("spec") or {}
+        if spec.get("type") not in PUBLIC_SERVICE_TYPES:
+            continue
+        name = svc["metadata"]["name"]
+        selector = spec.get("selector") or {}
+        pods = [(w, pod) for w, labels, pod in workloads if selector and selector.items() <= labels.items()]
+        if not pods:
+            errors.append(f"{where}: {spec['type']} Service {name} selects no pod of these manifests")
+        for port in spec.get("ports") or []:
+            if port.get("protocol", "TCP") != "TCP":
+                continue
+            target = port.get("targetPort", port.get("port"))
+            label = f"port {port.get('name') or port.get('port')}"
+            for w, pod in pods:
+                secret_volumes = {v["name"] for v in pod.get("volumes") or [] if "secret" in v}
+                served = [(c, cp) for c in pod.get("containers") or [] for cp in c.get("ports") or []
+                          if target in (cp.get("name"), cp.get("containerPort"))]
+                if not served:
+                    errors.append(f"{where}: {name} {label} targets {target!r}, which no container of {w} serves")
+                for c, cp in served:
+                    mounts = {m.get("name") for m in c.get("volumeMounts") or []}
+                    if cp.get("name") != TLS_PORT_NAME:
+                        errors.append(
+                            f"{where}: {name} {label} exposes {c.get('name')}'s port "
+                            f"{cp.get('name') or cp.get('containerPort')} ({cp.get('containerPort')}) outside the "
+                            f"cluster in plain text: only a TLS port named `{TLS_PORT_NAME}` may be")
+                    elif not mounts & secret_volumes:
+                        errors.append(f"{where}: {name} {label}: {c.get('name')} serves `{TLS_PORT_NAME}` "
+                                      "without a certificate from a Secret volume")
+    return errors
+
+
 def kustomization_errors(doc, where, path):
     errors = []
     for resource in doc.get("resources") or []:
@@ -155,6 +197,7 @@ def validate(paths):
     if not files:
         return [f"no manifests in {' '.join(paths)}"]
     errors, fleets, autoscalers, checked = [], {}, [], 0
+    services, workloads = [], []
     for path in files:
         try:
             docs = load(path)
@@ -182,7 +225,14 @@ def validate(paths):
             else:
                 errors += k8s_errors(doc, where)
             errors += secret_errors(doc, where)
+            if doc["kind"] == "Service":
+                services.append((where, doc))
+            elif doc["kind"] in WORKLOADS:
+                template = (doc.get("spec") or {}).get("template") or {}
+                labels = (template.get("metadata") or {}).get("labels") or {}
+                workloads.append((where, labels, template.get("spec") or {}))
     errors += fleet_errors(fleets, autoscalers)
+    errors += exposure_errors(services, workloads)
     if not errors:
         print(f"{checked} objects in {len(files)} files valid (Kubernetes {', '.join(K8S_VERSIONS)}; Agones v1.56)")
     return errors
