@@ -52,7 +52,8 @@ struct Args {
     ca_file: Option<PathBuf>,
     /// Get game servers through Nakama's matchmaker instead of dev auth: Nakama's HTTP API.
     /// The native stack's is NAKAMA_HTTPS_URL in `scripts/nakama-stack.sh env` (random port;
-    /// trust its CA with SSL_CERT_FILE=NAKAMA_CA); docker compose's http://127.0.0.1:7350.
+    /// trust its CA with SSL_CERT_FILE=NAKAMA_CA); docker compose's https://127.0.0.1:7443
+    /// (its CA: docs/nakama.md, "Docker compose: running it").
     #[arg(
         long,
         value_name = "URL",
