@@ -16,7 +16,7 @@
 #     Nakama's healthcheck, device auth, the containerised game server live in the registry,
 #     `tower-bots --nakama` (built from this tree) matched and playing over QUIC while the
 #     nakama service is stopped (longer than an autosave interval) and started again, then
-#     every player's save is in Nakama;
+#     every player's save is in Nakama; the proxy restarted keeps its CA and certificate;
 #  5. `down -v` leaves no container, network or volume of the test project, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -581,6 +581,16 @@ while [ $((SECONDS - bots_done)) -lt $((RESUME_WINDOW_SECS - 10)) ]; do
 done
 cat "$work/saved.out"
 [ -n "$saved" ] || fail "saves missing in Nakama after the restart"
+
+log "the proxy keeps its CA and certificate across a restart (clients keep trusting it)"
+cert_of() { docker exec "$tls_id" openssl x509 -in /var/lib/tower-tls/server.pem -noout -fingerprint -sha256; }
+cert_before=$(cert_of) || fail "no server certificate in the nakama-tls volume"
+compose restart -t 10 nakama-tls >/dev/null 2>&1 || fail "restarting nakama-tls failed"
+wait_healthy 60 || fail "not healthy again after restarting nakama-tls"
+compose exec -T nakama-tls tower-tls-proxy ca | cmp -s - "$work/ca.pem" || fail "the CA changed across a restart"
+[ "$(cert_of)" = "$cert_before" ] || fail "the server certificate changed across a restart"
+curl -fsS -o /dev/null "$nakama_url/healthcheck" || fail "healthcheck over TLS after the proxy's restart failed"
+echo "same CA and ${cert_before#*=} after the restart"
 
 restarts=$(docker inspect -f '{{.RestartCount}}' "$server_id")
 [ "$restarts" = 0 ] || fail "the game server container restarted $restarts times"
