@@ -6,7 +6,8 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), tower_lobby::LobbyError> {
-//! let lobby = tower_lobby::Lobby::new("http://127.0.0.1:7350", "tower-dev-server-key")?;
+//! // URL, CA and server key as `scripts/nakama-stack.sh env` prints them
+//! let lobby = tower_lobby::Lobby::new("https://127.0.0.1:7443", &std::env::var("TOWER_NAKAMA_SERVER_KEY").unwrap_or_default())?;
 //! let session = lobby.authenticate_device("device-0000000001", Some("ann")).await?;
 //! let mut socket = session.connect_realtime().await?;
 //! let assignment = socket.find_match(2, 2, std::time::Duration::from_secs(30)).await?;

@@ -131,6 +131,13 @@ TEST(Abi, LibraryMatchesHeader) {
     EXPECT_STREQ(tower_status_name(12345), "TOWER_STATUS_UNKNOWN");
 }
 
+// Pinned in procgen/src/seed.rs: the editor preview's "world seed" must be the server's.
+TEST(Abi, FloorSeedIsTheServersDerivation) {
+    EXPECT_EQ(tower::floor_seed(0, 0), 0xE220A8397B1DCDAFull);
+    EXPECT_EQ(tower::floor_seed(1, 3), 0x71C18690EE42C90Bull);
+    EXPECT_EQ(tower::floor_seed(UINT64_MAX, UINT32_MAX), 0xD3C3FC2C2DE810ECull);
+}
+
 TEST(Golden, ParserReadsTheUsualLineFormats) {
     const std::string h(64, 'a');
     for (const std::string& line : {"12 3 " + h, "0xc,3," + h, "seed=12 floor=3 hash=" + h,

@@ -3,6 +3,7 @@
 #include "Engine/World.h"
 #include "ProfilingDebugging/CpuProfilerTrace.h"
 #include "TowerClientSubsystem.h"
+#include "TowerCoreIncludes.h"
 #include "TowerFloorComponent.h"
 #include "TowerGameModule.h"
 #include "TowerSettings.h"
@@ -32,7 +33,7 @@ void ATowerFloorActor::Regenerate()
 	// Say a failure once, not on every retry.
 	const FString Previous = LastError;
 	LastError.Reset();
-	if (!Floor->BuildFloor(Seed, FloorNumber, LastError) && LastError != Previous)
+	if (!Floor->BuildFloor(PreviewFloorSeed(), FloorNumber, LastError) && LastError != Previous)
 	{
 		UE_LOG(LogTowerFloor, Warning, TEXT("Tower floor %s: %s"), *GetName(), *LastError);
 	}
@@ -47,7 +48,17 @@ bool ATowerFloorActor::IsPreviewWorld() const
 
 bool ATowerFloorActor::PreviewIsCurrent() const
 {
-	return !bPreviewStale && !Floor->FloorHash.IsEmpty() && Floor->BuiltSeed == Seed && Floor->BuiltFloor == FloorNumber;
+	return !bPreviewStale && !Floor->FloorHash.IsEmpty() && Floor->BuiltSeed == PreviewFloorSeed() &&
+		Floor->BuiltFloor == FloorNumber;
+}
+
+int64 ATowerFloorActor::PreviewFloorSeed() const
+{
+	if (!bSeedIsWorldSeed || FloorNumber < 0)
+	{
+		return Seed;
+	}
+	return static_cast<int64>(tower::floor_seed(static_cast<uint64>(Seed), static_cast<uint32>(FloorNumber)));
 }
 
 void ATowerFloorActor::OnConstruction(const FTransform& Transform)
@@ -148,7 +159,9 @@ void ATowerFloorActor::EndPlay(const EEndPlayReason::Type EndPlayReason)
 
 void ATowerFloorActor::HandleFloorReady(int64 ServerSeed, int32 ServerFloor)
 {
+	// The server sends the floor's own seed.
 	Seed = ServerSeed;
+	bSeedIsWorldSeed = false;
 	FloorNumber = ServerFloor;
 	LastError.Reset();
 	if (!Floor->BuildFromClient(LastError))

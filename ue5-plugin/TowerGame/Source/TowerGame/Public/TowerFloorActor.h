@@ -1,9 +1,9 @@
-// A floor you can place in a level: it previews (Seed, Floor) in the editor, so a level
-// designer sees floors without a server. The preview is rebuilt when Seed, FloorNumber or
-// Project Settings > Tower change, once the edit has settled (not on every frame of a
-// drag: moving the actor moves the built floor with it), and at once by the "Regenerate"
-// button. In play it builds the same floor on BeginPlay, or follows the floors the server
-// sends (bFollowServer).
+// A floor you can place in a level: it previews floor FloorNumber of a world seed (or of a
+// floor seed) in the editor, so a level designer sees floors without a server. The preview
+// is rebuilt when Seed, FloorNumber, bSeedIsWorldSeed or Project Settings > Tower change,
+// once the edit has settled (not on every frame of a drag: moving the actor moves the built
+// floor with it), and at once by the "Regenerate" button. In play it builds the same floor
+// on BeginPlay, or follows the floors the server sends (bFollowServer).
 #pragma once
 
 #include "Containers/Ticker.h"
@@ -24,9 +24,20 @@ public:
 	UPROPERTY(VisibleAnywhere, BlueprintReadOnly, Category = "Tower")
 	TObjectPtr<UTowerFloorComponent> Floor;
 
-	// Tower seed; Blueprints carry the unsigned 64-bit seed's bits in an int64.
+	// The world seed of the tower (a server's `world_seed`), or with bSeedIsWorldSeed off
+	// the floor seed itself (as `tower-floor --floor-seed`). Blueprints carry the unsigned
+	// 64-bit seed's bits in an int64.
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower")
 	int64 Seed = 1;
+
+	// On (the default): Seed is a world seed and the preview shows floor FloorNumber as
+	// players of a server with that world seed get it. Off: Seed is that floor's own seed.
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower")
+	bool bSeedIsWorldSeed = true;
+
+	// The floor seed the preview generates from (Seed itself, or derived from the world seed).
+	UFUNCTION(BlueprintPure, Category = "Tower")
+	int64 PreviewFloorSeed() const;
 
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "Tower", meta = (ClampMin = "0"))
 	int32 FloorNumber = 1;

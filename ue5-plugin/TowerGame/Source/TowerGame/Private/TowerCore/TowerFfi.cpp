@@ -90,6 +90,10 @@ Status check_abi() {
     return Status(std::move(error));
 }
 
+std::uint64_t floor_seed(std::uint64_t world_seed, std::uint32_t floor) {
+    return tower_floor_seed(world_seed, floor);
+}
+
 std::uint8_t TileGrid::at(int x, int y) const {
     if (x < 0 || y < 0 || x >= width || y >= height) {
         return TOWER_TILE_WALL;

@@ -23,6 +23,10 @@ std::optional<FloorHash> parse_hex(std::string_view text);
 // an error that names both versions otherwise.
 Status check_abi();
 
+// The floor seed of floor `floor` in the tower of world seed `world_seed`: the derivation
+// the game server uses, so this is the floor players of a server with that world seed get.
+std::uint64_t floor_seed(std::uint64_t world_seed, std::uint32_t floor);
+
 // A tile grid, row-major: tiles[y * width + x] is a TowerTile byte. Plain data, so the mesh
 // builder can be tested without the library.
 struct TileGrid {
