@@ -145,7 +145,7 @@ class BrokenManifests(unittest.TestCase):
     def test_the_tls_port_needs_its_certificate_secret(self):
         def change(d):
             proxy = d[2]["spec"]["template"]["spec"]["containers"][1]
-            proxy["volumeMounts"] = [m for m in proxy["volumeMounts"] if m["name"] != "tls"]
+            proxy["volumeMounts"] = [m for m in proxy["volumeMounts"] if m["name"] not in ("tls", "grpc-tls")]
         self.edit("nakama.yaml", change)
         self.assert_refused("tls-proxy serves `https` without a certificate from a Secret volume")
 
@@ -215,6 +215,18 @@ class SameAsCompose(unittest.TestCase):
         for directive in ("ssl_protocols", "ssl_session_tickets", "server_tokens"):
             self.assertEqual(re.findall(directive + r" [^;]*;", conf), re.findall(directive + r" [^;]*;", proxy))
         self.assertEqual(self.compose["nakama-tls"]["environment"]["NAKAMA_UPSTREAM"], "nakama:7350")
+        # gRPC for the game servers: a second TLS server, HTTP/2, passed to Nakama's 7349.
+        def grpc_server(text):
+            block = text.replace("\\$", "$").split("grpc_pass", 1)[0].rsplit("server {", 1)[1]
+            lines = [line.strip() for line in block.strip().splitlines()]
+            return [line for line in lines if line.split(" ")[0] in ("ssl_protocols", "ssl_session_tickets")
+                    or line.startswith("listen ")]
+        self.assertEqual(grpc_server(conf), ["listen 7449 ssl http2;", "ssl_protocols TLSv1.2 TLSv1.3;",
+                                             "ssl_session_tickets off;"])
+        self.assertEqual(grpc_server(proxy), ["listen $GRPC_TLS_PORT ssl http2;", "ssl_protocols TLSv1.2 TLSv1.3;",
+                                              "ssl_session_tickets off;"])
+        self.assertIn("grpc_pass grpc://127.0.0.1:7349;", conf)
+        self.assertEqual(self.compose["nakama-tls"]["environment"]["NAKAMA_GRPC_UPSTREAM"], "nakama:7349")
 
     def test_game_server_settings(self):
         compose = self.compose["tower-server"]["entrypoint"][-1]

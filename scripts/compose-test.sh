@@ -13,7 +13,8 @@
 #  4. `up --build` with strong random keys on free host ports, then from outside: the TLS
 #     proxy's certificate (generated, keys 0600) trusted only with its exported CA, plain HTTP
 #     not served on its port, Nakama's plain port not published; then over TLS with that CA:
-#     Nakama's healthcheck, device auth, the containerised game server live in the registry,
+#     Nakama's healthcheck, device auth, the containerised game server live in the registry
+#     (its gRPC to Nakama over TLS through the proxy's 7449, trusting the CA it publishes),
 #     `tower-bots --nakama` (built from this tree) matched and playing over QUIC while the
 #     nakama service is stopped (longer than an autosave interval) and started again, then
 #     every player's save is in Nakama; the proxy restarted keeps its CA and certificate;
@@ -185,7 +186,9 @@ tls = published(services["nakama-tls"])
 assert tls == [("127.0.0.1", keys["TOWER_NAKAMA_TLS_PORT"], "7443", "tcp")], f"TLS proxy published as {tls}"
 tls_env = services["nakama-tls"]["environment"]
 assert tls_env["NAKAMA_UPSTREAM"] == "nakama:7350", tls_env
+assert tls_env["NAKAMA_GRPC_UPSTREAM"] == "nakama:7349", tls_env
 assert keys["TOWER_PUBLIC_HOST"] in tls_env["TLS_NAMES"].split(), tls_env
+assert "nakama-tls" in tls_env["TLS_NAMES"].split(), tls_env
 
 assert services["tower-server"].get("cap_add") == ["SYS_NICE"], services["tower-server"].get("cap_add")
 env = {k: str(v) for k, v in services["tower-server"]["environment"].items()}
@@ -200,7 +203,8 @@ script = script.replace("/tmp/tower.toml", sys.argv[1] + ".toml").split("exec en
 subprocess.run(["sh", "-ec", script], env=env, check=True)
 cfg = tomllib.load(open(sys.argv[1] + ".toml", "rb"))["nakama"]
 assert cfg["ticket_key"] == keys["TOWER_TICKET_KEY"] and cfg["public_host"] == "127.0.0.1", cfg
-assert cfg["grpc_url"] == "http://nakama:7349" and cfg["capacity"] == 256, cfg
+assert cfg["grpc_url"] == "https://nakama-tls:7449" and cfg["capacity"] == 256, cfg
+assert cfg["grpc_ca"] == "/var/lib/tower-nakama-ca/ca.pem", cfg
 assert cfg["public_port"] == int(keys["TOWER_GAME_PORT"]), cfg
 print("compose file ok: services", sorted(services), "server [nakama] keys", sorted(cfg))
 PY
@@ -423,6 +427,18 @@ plain=$(curl -sS -o "$work/plain.body" -w '%{http_code}' "http://127.0.0.1:$TOWE
 [ "$plain" != 200 ] && ! grep -q '^{' "$work/plain.body" 2>/dev/null \
   || fail "plain HTTP served on the TLS port: $plain $(head -c 200 "$work/plain.body")"
 echo "plain http on the TLS port: $plain ($(grep -o 'plain HTTP[^<]*' "$work/plain.body" | head -n1))"
+
+log "the game server's gRPC to Nakama: TLS (h2) on nakama-tls:7449 with the published CA"
+docker exec "$server_id" cat /var/lib/tower-nakama-ca/ca.pem | cmp -s - "$work/ca.pem" \
+  || fail "the game server does not see the proxy's CA in the nakama-ca volume"
+# (the server's HTTP/2 SETTINGS frame follows the handshake: binary, so NULs are dropped)
+grpc_tls=$({ docker exec "$tls_id" openssl s_client -connect 127.0.0.1:7449 -servername nakama-tls \
+  -verify_hostname nakama-tls -CAfile /var/lib/tower-tls/ca.pem -alpn h2 </dev/null 2>&1 || true; } | tr -d '\000')
+grep -q "Verify return code: 0" <<<"$grpc_tls" && grep -q "ALPN protocol: h2" <<<"$grpc_tls" \
+  || fail "gRPC TLS port: $(grep -E 'Verify|ALPN|error' <<<"$grpc_tls" | head -n 5)"
+compose logs --no-color tower-server 2>&1 | grep "registered with nakama" | grep -q "https://nakama-tls:7449" \
+  || fail "the game server did not register over https://nakama-tls:7449"
+echo "gRPC over TLS: certificate verified for nakama-tls, ALPN h2; the server registered through it"
 
 log "Nakama healthcheck and device auth from the host over TLS ($nakama_url)"
 export CURL_CA_BUNDLE=$work/ca.pem

@@ -13,12 +13,14 @@
 # by every local user):
 #   DIR/stack.env     KEY=VALUE lines: ports, URLs, keys (what tests and tools read);
 #   DIR/nakama.yml    Nakama's secret settings (database address, keys), passed as --config;
-#   DIR/tower.toml    a ready `[nakama]` config for tower-server against this stack;
-#   DIR/tls/          a CA (ca.pem is what clients trust) and the certificate of the TLS port;
+#   DIR/tower.toml    a ready `[nakama]` config for tower-server against this stack (gRPC
+#                     over TLS, grpc_ca = DIR/tls/ca.pem);
+#   DIR/tls/          a CA (ca.pem is what clients trust) and the certificate of the TLS ports;
 # and prints what to run next (never a secret). `env` prints the stack's public settings.
 # Nakama's HTTP/websocket API is served over TLS (nginx on its own loopback port,
-# NAKAMA_HTTPS_URL, certificate signed by DIR/tls/ca.pem); its plain port stays on 127.0.0.1
-# for local development. Needs openssl and nginx (scripts/install.d/50-nakama.sh).
+# NAKAMA_HTTPS_URL, certificate signed by DIR/tls/ca.pem), and so is its gRPC API (the same
+# nginx, HTTP/2, NAKAMA_GRPC_TLS_URL: what the game server uses); the plain ports stay on
+# 127.0.0.1 for local development. Needs openssl and nginx (scripts/install.d/50-nakama.sh).
 # Keys come from the environment (TOWER_SERVER_KEY, TOWER_HTTP_KEY, TOWER_SESSION_KEY,
 # TOWER_REFRESH_KEY, TOWER_TICKET_KEY, TOWER_CONSOLE_PASSWORD); each one not given is 32 random
 # bytes (hex), kept in DIR/stack.env across restarts of the same DIR. The ticket and http keys
@@ -172,12 +174,13 @@ make_tls() {
 
 nginx_bin() { command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || die "nginx is not installed (run scripts/install.d/50-nakama.sh)"; }
 
-# TLS termination for Nakama's HTTP/websocket API: nginx on TLS_PORT → Nakama's plain port.
+# TLS termination for Nakama's HTTP/websocket API (nginx on TLS_PORT → Nakama's plain port)
+# and for its gRPC API (GRPC_TLS_PORT, HTTP/2 → Nakama's plain gRPC port, socket port − 1).
 start_tls_proxy() {
   local bin; bin=$(nginx_bin)
   mkdir -p "$DIR/nginx"
   cat >"$DIR/nginx/nginx.conf" <<CONF
-# Written by scripts/nakama-stack.sh: TLS in front of Nakama's HTTP and websocket API.
+# Written by scripts/nakama-stack.sh: TLS in front of Nakama's HTTP, websocket and gRPC APIs.
 worker_processes 1;
 pid $DIR/nginx/nginx.pid;
 error_log $DIR/nginx/error.log warn;
@@ -205,6 +208,16 @@ http {
       proxy_buffering off;
       proxy_request_buffering off;
       proxy_read_timeout 1h;
+    }
+  }
+  server {
+    listen 127.0.0.1:$GRPC_TLS_PORT ssl http2;
+    ssl_certificate $DIR/tls/server.pem;
+    ssl_certificate_key $DIR/tls/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / {
+      grpc_pass grpc://127.0.0.1:$((NAKAMA_PORT - 1));
+      grpc_read_timeout 1h;
     }
   }
 }
@@ -287,7 +300,8 @@ listen = "127.0.0.1:4433"
 cert_dir = "$DIR/game-cert"
 
 [nakama]
-grpc_url = "http://127.0.0.1:$((NAKAMA_PORT - 1))"
+grpc_url = "https://127.0.0.1:$GRPC_TLS_PORT"
+grpc_ca = "$DIR/tls/ca.pem"
 http_key = "$HTTP_KEY"
 ticket_key = "$TICKET_KEY"
 server_id = "tower-1"
@@ -299,13 +313,13 @@ TOML
 
 # The stack's settings that are not secret (the server key only names the game to clients).
 public_env() {
-  grep -E '^(PG_PORT|NAKAMA_PORT|NAKAMA_GRPC_PORT|CONSOLE_PORT|TLS_PORT|NAKAMA_HTTP_URL|NAKAMA_HTTPS_URL|NAKAMA_GRPC_URL|NAKAMA_CA|TOWER_TOML|SERVER_KEY|SERVER_TTL_SEC|TICKET_TTL_SEC|PLACEMENT|PACK_SOFT_CAP)=' "$DIR/stack.env"
+  grep -E '^(PG_PORT|NAKAMA_PORT|NAKAMA_GRPC_PORT|CONSOLE_PORT|TLS_PORT|GRPC_TLS_PORT|NAKAMA_HTTP_URL|NAKAMA_HTTPS_URL|NAKAMA_GRPC_URL|NAKAMA_GRPC_TLS_URL|NAKAMA_CA|TOWER_TOML|SERVER_KEY|SERVER_TTL_SEC|TICKET_TTL_SEC|PLACEMENT|PACK_SOFT_CAP)=' "$DIR/stack.env"
   echo "# secrets (http, ticket, session keys, console and database passwords): $DIR/stack.env (0600)"
 }
 
 print_next() {
   cat <<NEXT
-Nakama is up: https://127.0.0.1:$TLS_PORT (TLS, CA $DIR/tls/ca.pem); plain http://127.0.0.1:$NAKAMA_PORT on loopback for development.
+Nakama is up: https://127.0.0.1:$TLS_PORT (TLS, CA $DIR/tls/ca.pem), gRPC https://127.0.0.1:$GRPC_TLS_PORT (TLS, same CA); plain http://127.0.0.1:$NAKAMA_PORT on loopback for development.
 Secrets are in $DIR/stack.env, $DIR/nakama.yml and $DIR/tower.toml (mode 0600); none is printed.
 Next:
   cargo run --release -p tower-server -- --config $DIR/tower.toml
@@ -323,7 +337,8 @@ case "$cmd" in
     [ ! -f "$DIR/nakama.pid" ] || die "a stack already runs in $DIR (stop it first)"
     command -v curl >/dev/null || die "curl is needed"
     PG_PORT=$(free_port 0); NAKAMA_PORT=$(free_port 1); CONSOLE_PORT=$(free_port 3)
-    TLS_PORT=$(free_port 0)
+    TLS_PORT=$(free_port 0); GRPC_TLS_PORT=$(free_port 0)
+    [ "$GRPC_TLS_PORT" != "$TLS_PORT" ] || GRPC_TLS_PORT=$(free_port 0)
     SERVER_KEY=$(key TOWER_SERVER_KEY SERVER_KEY)
     HTTP_KEY=$(key TOWER_HTTP_KEY HTTP_KEY)
     SESSION_KEY=$(key TOWER_SESSION_KEY SESSION_KEY)
@@ -349,6 +364,8 @@ NAKAMA_HTTPS_URL=https://127.0.0.1:$TLS_PORT
 NAKAMA_CA=$DIR/tls/ca.pem
 TOWER_TOML=$DIR/tower.toml
 NAKAMA_GRPC_URL=http://127.0.0.1:$((NAKAMA_PORT - 1))
+GRPC_TLS_PORT=$GRPC_TLS_PORT
+NAKAMA_GRPC_TLS_URL=https://127.0.0.1:$GRPC_TLS_PORT
 SERVER_KEY=$SERVER_KEY
 HTTP_KEY=$HTTP_KEY
 SESSION_KEY=$SESSION_KEY
@@ -378,5 +395,5 @@ ENV
   stop-nakama) DIR=$(cd "$DIR" && pwd); load_env; stop_nakama ;;
   start-nakama) DIR=$(cd "$DIR" && pwd); load_env; start_nakama ;;
   env) DIR=$(cd "$DIR" && pwd); load_env; public_env ;;
-  *) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,14 +1,19 @@
 //! `[nakama]` section of the game server's configuration. Absent ⇒ dev mode.
 
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How this game server reaches Nakama and how it announces itself in the registry.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NakamaConfig {
-    /// Nakama's gRPC API, e.g. `http://127.0.0.1:7349` (socket port − 1).
+    /// Nakama's gRPC API: `https://…` (TLS, e.g. the nginx in front of Nakama's 7349), or
+    /// `http://127.0.0.1:7349` (socket port − 1) only to a loopback host.
     pub grpc_url: String,
+    /// PEM CA file that signs the TLS certificate of `grpc_url` (absent: the system's roots).
+    #[serde(default)]
+    pub grpc_ca: Option<PathBuf>,
     /// Nakama's runtime HTTP key (`runtime.http_key`): authenticates our RPC calls.
     pub http_key: String,
     /// HS256 secret shared with the Nakama modules (`TOWER_TICKET_KEY`); signs the tickets.
@@ -57,6 +62,7 @@ impl NakamaConfig {
     pub fn local_dev(grpc_url: &str, server_id: &str, public_host: &str, public_port: u16) -> Self {
         NakamaConfig {
             grpc_url: grpc_url.to_owned(),
+            grpc_ca: None,
             http_key: DEV_HTTP_KEY.to_owned(),
             ticket_key: DEV_TICKET_KEY.to_owned(),
             server_id: server_id.to_owned(),

@@ -642,3 +642,51 @@ async fn a_late_release_save_from_another_server_loses_none_of_the_next_servers_
     assert_eq!(board(&ann).await, [("ann".to_owned(), 3)]);
     stack.stop().unwrap();
 }
+
+/// The game server's gRPC to Nakama over TLS (the stack's nginx in front of Nakama's 7349):
+/// registration and saves go through with the stack's CA, and without it (system roots) the
+/// server refuses to start with a certificate error, the http key never sent in clear.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_game_server_saves_over_tls_grpc_only_trusting_the_ca() {
+    let stack = start_stack(&[]);
+    let tls_url = stack.setting("NAKAMA_GRPC_TLS_URL").to_owned();
+    assert!(tls_url.starts_with("https://"), "{tls_url:?}");
+    let mut cfg = NakamaConfig {
+        grpc_url: tls_url.clone(),
+        grpc_ca: Some(stack.ca_path().to_owned()),
+        ..config(&stack, "tls-1")
+    };
+    let (backends, beats) = nakama_backends(&cfg, Arc::new(AtomicU32::new(0)))
+        .await
+        .expect("registers over TLS gRPC with the stack's CA");
+    let ann = player(&stack, "tls-ann").await;
+    let id = ann.user_id().to_owned();
+    let v1 = backends
+        .store
+        .save(&id, &state(4), &None, &attempt("tls-a1"))
+        .await
+        .expect("save over TLS gRPC");
+    assert_eq!(backends.store.load(&id).await, Ok(Some((state(4), v1))));
+    beats.abort();
+
+    // Without the CA the stack's certificate is not trusted: refused at start-up.
+    cfg.grpc_ca = None;
+    let refused = nakama_backends(&cfg, Arc::new(AtomicU32::new(0))).await;
+    let message = format!("{:?}", refused.as_ref().err());
+    assert!(
+        matches!(refused, Err(MetaError::Register(RpcError::Unavailable(_)))),
+        "{message}"
+    );
+    assert!(
+        message.to_lowercase().contains("certificate"),
+        "the refusal names the certificate: {message}"
+    );
+
+    // Plain gRPC to a non-loopback host is refused before any connection.
+    cfg.grpc_url = "http://nakama:7349".into();
+    assert!(matches!(
+        nakama_backends(&cfg, Arc::new(AtomicU32::new(0))).await,
+        Err(MetaError::GrpcUrl(_))
+    ));
+    stack.stop().unwrap();
+}

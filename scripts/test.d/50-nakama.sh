@@ -147,6 +147,31 @@ if curl -fsS -o /dev/null "$NAKAMA_HTTPS_URL/healthcheck" 2>/dev/null; then
   echo "the TLS port was trusted without the stack's CA" >&2; exit 1
 fi
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+
+echo "-- the game server's gRPC to Nakama is TLS (nginx, the stack's CA); refused without the CA"
+# The tower-server above registered through the stack's tower.toml: https + grpc_ca.
+grep -q "^grpc_url = \"https://127.0.0.1:$GRPC_TLS_PORT\"" "$dir/tower.toml"
+grep -q "^grpc_ca = \"$NAKAMA_CA\"" "$dir/tower.toml"
+grep "registered with nakama" "$secrets/server.log" | grep -q "https://127.0.0.1:$GRPC_TLS_PORT" \
+  || { tail -n 5 "$secrets/server.log" >&2; echo "tower-server did not register over TLS gRPC" >&2; exit 1; }
+# Without grpc_ca (the system roots only) the stack's certificate is refused at start-up.
+(umask 077; grep -v '^grpc_ca = ' "$dir/tower.toml" >"$secrets/noca.toml")
+if timeout 60 "$server_bin" --config "$secrets/noca.toml" --listen "127.0.0.1:$game_port" \
+    --metrics-listen 127.0.0.1:0 >"$secrets/noca.log" 2>&1; then
+  echo "tower-server started without the CA of Nakama's gRPC certificate" >&2; exit 1
+fi
+grep -qi "certificate" "$secrets/noca.log" \
+  || { tail -n 5 "$secrets/noca.log" >&2; echo "the refusal does not name the certificate" >&2; exit 1; }
+echo "without grpc_ca: $(grep -io 'invalid peer certificate[^"]*' "$secrets/noca.log" | head -n1)"
+# Plain gRPC to a host that is not loopback is refused before connecting.
+(umask 077; sed -e 's|^grpc_url = .*|grpc_url = "http://nakama.example:7349"|' -e '/^grpc_ca = /d' \
+  "$dir/tower.toml" >"$secrets/plain.toml")
+if timeout 60 "$server_bin" --config "$secrets/plain.toml" --listen "127.0.0.1:$game_port" \
+    --metrics-listen 127.0.0.1:0 >"$secrets/plain.log" 2>&1; then
+  echo "tower-server started with plain gRPC to a remote host" >&2; exit 1
+fi
+grep -q "plain http carries the http key in clear" "$secrets/plain.log" \
+  || { tail -n 5 "$secrets/plain.log" >&2; echo "plain remote gRPC not refused clearly" >&2; exit 1; }
 scripts/nakama-stack.sh stop "$dir"
 if [ -f "$dir/nakama.pid" ] || [ -f "$dir/nginx.pid" ] || [ -f "$dir/pg/postmaster.pid" ]; then
   echo "stack did not stop cleanly" >&2; exit 1

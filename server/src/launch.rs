@@ -253,11 +253,7 @@ impl Registration {
         // Wait until it is gone, so no heartbeat can re-register the server after this.
         let _ = self.heartbeat.await;
         let nakama = &self.nakama;
-        let client = match NakamaClient::connect_lazy(
-            &nakama.grpc_url,
-            &nakama.http_key,
-            nakama.request_timeout(),
-        ) {
+        let client = match NakamaClient::for_config(nakama) {
             Ok(client) => client,
             Err(e) => {
                 warn!("cannot deregister from Nakama: {e}");

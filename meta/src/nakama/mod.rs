@@ -8,7 +8,7 @@ mod store;
 pub mod ticket;
 
 pub use auth::{REPLAY_CAPACITY, TicketAuth};
-pub use client::{NakamaClient, RpcError};
+pub use client::{GrpcTransport, GrpcUrlError, NakamaClient, RpcError};
 pub use leaderboard::NakamaLeaderboard;
 pub use registry::{RegisteredServer, ServerEntry};
 pub use store::NakamaStore;
@@ -23,6 +23,8 @@ use tokio::task::JoinHandle;
 pub enum MetaError {
     #[error("bad nakama config: {0}")]
     Config(String),
+    #[error("bad nakama config: {0}")]
+    GrpcUrl(#[from] GrpcUrlError),
     #[error("cannot register this game server with nakama: {0}")]
     Register(#[from] RpcError),
 }
@@ -48,7 +50,7 @@ pub async fn nakama_backends(
             return Err(MetaError::Config(format!("{name} must not be empty")));
         }
     }
-    let client = NakamaClient::connect_lazy(&cfg.grpc_url, &cfg.http_key, cfg.request_timeout())?;
+    let client = NakamaClient::for_config(cfg)?;
     let instance = registry::new_instance_id();
     let entry = ServerEntry::from_config(cfg, &instance, players.load(Ordering::Relaxed));
     registry::heartbeat(&client, &entry).await?;
