@@ -143,6 +143,24 @@ void UTowerMatchmaker::BeginDestroy()
 	Super::BeginDestroy();
 }
 
+bool UTowerMatchmaker::StartFindMatch(bool bConnect, FString& OutError)
+{
+	// Refusals are returned, never broadcast: OnFailed's listeners (a Tower Find Match node
+	// among them) belong to the search already under way, which goes on.
+	if (bFinding)
+	{
+		OutError = TEXT("already waiting for a match; cancel that search (CancelFindMatch) first");
+		return false;
+	}
+	if (bOfflineForTests)
+	{
+		bFinding = true;
+		bConnectThisSearch = bConnect;
+		return true;
+	}
+	return StartNakamaSearch(bConnect, OutError);
+}
+
 #if WITH_TOWER_NAKAMA
 
 namespace
@@ -209,21 +227,8 @@ void UTowerMatchmaker::LoginTo(const FString& Host, int32 Port, const FString& S
 		});
 }
 
-bool UTowerMatchmaker::StartFindMatch(bool bConnect, FString& OutError)
+bool UTowerMatchmaker::StartNakamaSearch(bool bConnect, FString& OutError)
 {
-	// Refusals are returned, never broadcast: OnFailed's listeners (a Tower Find Match node
-	// among them) belong to the search already under way, which goes on.
-	if (bFinding)
-	{
-		OutError = TEXT("already waiting for a match; cancel that search (CancelFindMatch) first");
-		return false;
-	}
-	if (bOfflineForTests)
-	{
-		bFinding = true;
-		bConnectThisSearch = bConnect;
-		return true;
-	}
 	UNakamaClient* Client = Usable<UNakamaClient>(NakamaClient);
 	UNakamaSession* Session = Cast<UNakamaSession>(NakamaSession);
 	if (Client == nullptr || Session == nullptr)
@@ -397,19 +402,8 @@ void UTowerMatchmaker::LoginTo(const FString&, int32, const FString&, bool, cons
 	Fail(Problem.empty() ? NakamaMissingReason() : TowerToFString(Problem));
 }
 
-bool UTowerMatchmaker::StartFindMatch(bool bConnect, FString& OutError)
+bool UTowerMatchmaker::StartNakamaSearch(bool /*bConnect*/, FString& OutError)
 {
-	if (bFinding)
-	{
-		OutError = TEXT("already waiting for a match; cancel that search (CancelFindMatch) first");
-		return false;
-	}
-	if (bOfflineForTests)
-	{
-		bFinding = true;
-		bConnectThisSearch = bConnect;
-		return true;
-	}
 	OutError = NakamaMissingReason();
 	return false;
 }

@@ -123,6 +123,8 @@ private:
 	void Fail(const FString& Reason);
 	// Ends the search under way, if any, with OnSearchEnded(Reason).
 	void EndSearch(const FString& Reason);
+	// The Nakama half of StartFindMatch (a refusal naming the missing plugin without it).
+	bool StartNakamaSearch(bool bConnect, FString& OutError);
 	void QueueInMatchmaker();
 
 	// Nakama objects, typed as UObject so this header does not need the Nakama plugin.
